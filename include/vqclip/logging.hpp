@@ -1,0 +1,14 @@
+#pragma once
+// Logs go to stderr through spdlog's default logger; stdout is kept for the
+// data a command prints (ids, tables, JSON).
+
+namespace vqclip {
+
+// Level: info by default; SPDLOG_LEVEL (e.g. "debug") overrides it; -v/-vv
+// (debug/trace) and -q (errors only) override both.
+void setup_logging(int verbosity, bool quiet);
+
+// Whether stderr is a terminal (live progress line) or a pipe/file (plain lines).
+bool stderr_is_terminal();
+
+}  // namespace vqclip

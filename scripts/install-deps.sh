@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs everything vqclip needs to build, run and test on Debian 12.
+# Idempotent and non-interactive; run as root. Usage:
+#   scripts/install-deps.sh            # build + run + test dependencies
+#   scripts/install-deps.sh --fuzz     # also clang + libFuzzer runtime
+set -euo pipefail
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps.sh: must run as root (apt-get install)" >&2
+  exit 1
+fi
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build pkg-config git ccache
+  # libraries (DESIGN section 7)
+  libtorch-dev libcli11-dev libspdlog-dev libfmt-dev libstb-dev
+  libsentencepiece-dev nlohmann-json3-dev zlib1g-dev libicu-dev libgtest-dev
+  # optimised BLAS: Debian's default reference BLAS is ~34x slower for matmuls
+  libopenblas0-pthread
+  # spm_train/spm_encode for the tokenizer tests and tiny-bundle training
+  sentencepiece
+  # the Python side (export, tiny-bundle training, test bundles): Debian's packages only
+  python3 python3-torch python3-numpy python3-yaml
+)
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "install-deps.sh: all ${#packages[@]} packages already installed"
+else
+  echo "install-deps.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Make sure the OpenBLAS alternative is the one libtorch's libblas.so.3 resolves to.
+blas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+if [[ -e "$blas" ]]; then
+  update-alternatives --set libblas.so.3-x86_64-linux-gnu "$blas" >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,52 @@
+#include <cstdlib>
+#include <regex>
+
+#include "vqclip/batch.hpp"
+#include "vqclip/errors.hpp"
+
+namespace vqclip {
+namespace {
+
+int env_int(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value || !std::regex_match(value, std::regex(R"(\d{1,9})"))) return -1;
+  return std::atoi(value);
+}
+
+Shard checked(int index, int count, const std::string& spec) {
+  if (count < 1 || index < 0 || index >= count) {
+    throw UsageError("--shard " + spec + ": expected K/N with 0 <= K < N (got " + std::to_string(index) + "/" +
+                     std::to_string(count) + ")");
+  }
+  return Shard{index, count};
+}
+
+}  // namespace
+
+Shard resolve_shard(const std::string& spec, int completions) {
+  if (spec.empty()) return Shard{};
+  if (spec == "auto") {
+    const int slurm_id = env_int("SLURM_ARRAY_TASK_ID");
+    const int slurm_count = env_int("SLURM_ARRAY_TASK_COUNT");
+    if (slurm_id >= 0 && slurm_count > 0) {
+      // Arrays may start at 1 (--array=1-N); SLURM_ARRAY_TASK_MIN says where.
+      const int min = std::max(0, env_int("SLURM_ARRAY_TASK_MIN"));
+      return checked(slurm_id - min, slurm_count, spec + " (from SLURM_ARRAY_TASK_ID)");
+    }
+    const int k8s_index = env_int("JOB_COMPLETION_INDEX");
+    if (k8s_index >= 0) {
+      if (completions <= 0) {
+        throw UsageError("--shard auto: JOB_COMPLETION_INDEX is set; give the Job's completions with --shard-count N");
+      }
+      return checked(k8s_index, completions, spec + " (from JOB_COMPLETION_INDEX)");
+    }
+    throw UsageError("--shard auto: neither SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT nor JOB_COMPLETION_INDEX is set");
+  }
+  std::smatch match;
+  if (!std::regex_match(spec, match, std::regex(R"((\d{1,9})/(\d{1,9}))"))) {
+    throw UsageError("--shard " + spec + ": expected K/N (e.g. 0/4) or auto");
+  }
+  return checked(std::stoi(match[1]), std::stoi(match[2]), spec);
+}
+
+}  // namespace vqclip

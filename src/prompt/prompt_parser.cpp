@@ -1,0 +1,129 @@
+#include <cctype>
+#include <cmath>
+#include <regex>
+
+#include "vqclip/errors.hpp"
+#include "vqclip/prompt.hpp"
+
+namespace vqclip {
+namespace {
+
+std::string trim(std::string_view s) {
+  size_t begin = 0;
+  size_t end = s.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(s[begin]))) ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(s[end - 1]))) --end;
+  return std::string(s.substr(begin, end - begin));
+}
+
+std::vector<std::string_view> split(std::string_view s, char separator) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == separator) {
+      parts.push_back(s.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+bool is_number(const std::string& s) {
+  static const std::regex kNumber(R"([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)");
+  return std::regex_match(s, kNumber);
+}
+
+[[noreturn]] void fail(std::string_view option, std::string_view value, const std::string& why) {
+  throw UsageError(std::string(option) + " '" + std::string(value) + "': " + why);
+}
+
+double to_finite(const std::string& number, std::string_view option, std::string_view value) {
+  const double parsed = std::strtod(number.c_str(), nullptr);
+  if (!std::isfinite(parsed)) fail(option, value, "number '" + number + "' is out of range");
+  return parsed;
+}
+
+// Splits `body` into head and a trailing ":number", if it has one that counts.
+bool take_numeric_suffix(std::string& body, std::string& number, bool digit_guard) {
+  const size_t colon = body.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string candidate = trim(std::string_view(body).substr(colon + 1));
+  if (!is_number(candidate)) return false;
+  if (digit_guard && colon > 0 && std::isdigit(static_cast<unsigned char>(body[colon - 1]))) return false;
+  number = candidate;
+  body = body.substr(0, colon);
+  return true;
+}
+
+// text[:weight[:stop]] with the trailing numbers parsed off.
+PromptSpec parse_weighted(std::string_view part, std::string_view option, std::string_view whole, bool digit_guard) {
+  PromptSpec spec;
+  std::string body(part);
+  std::string last;
+  std::string before_last;
+  if (take_numeric_suffix(body, last, digit_guard)) {
+    if (take_numeric_suffix(body, before_last, digit_guard)) {
+      spec.weight = to_finite(before_last, option, whole);
+      spec.stop = to_finite(last, option, whole);
+    } else {
+      spec.weight = to_finite(last, option, whole);
+    }
+  }
+  spec.text = trim(body);
+  if (spec.text.empty()) fail(option, whole, "a prompt has no text");
+  return spec;
+}
+
+}  // namespace
+
+std::vector<PromptPhase> parse_prompt(std::string_view value, std::string_view option) {
+  if (trim(value).empty()) fail(option, value, "the prompt is empty");
+  std::vector<PromptPhase> phases;
+  const auto phase_parts = split(value, '^');
+  for (size_t p = 0; p < phase_parts.size(); ++p) {
+    if (trim(phase_parts[p]).empty()) fail(option, value, "story phase " + std::to_string(p + 1) + " is empty");
+    PromptPhase phase;
+    const auto prompt_parts = split(phase_parts[p], '|');
+    for (size_t i = 0; i < prompt_parts.size(); ++i) {
+      if (trim(prompt_parts[i]).empty()) {
+        fail(option, value, "part " + std::to_string(i + 1) + " of phase " + std::to_string(p + 1) + " is empty");
+      }
+      phase.push_back(parse_weighted(prompt_parts[i], option, value, /*digit_guard=*/true));
+    }
+    phases.push_back(std::move(phase));
+  }
+  return phases;
+}
+
+std::vector<PromptPhase> merge_prompt_phases(const std::vector<std::vector<PromptPhase>>& values) {
+  size_t phase_count = 0;
+  for (const auto& value : values) phase_count = std::max(phase_count, value.size());
+  std::vector<PromptPhase> merged(phase_count);
+  for (size_t k = 0; k < phase_count; ++k) {
+    for (const auto& value : values) {
+      const auto& phase = value[std::min(k, value.size() - 1)];
+      merged[k].insert(merged[k].end(), phase.begin(), phase.end());
+    }
+  }
+  return merged;
+}
+
+PromptSpec parse_image_prompt(std::string_view value) {
+  return parse_weighted(value, "--image-prompt", value, /*digit_guard=*/false);
+}
+
+PromptSpec parse_noise_prompt(std::string_view value) {
+  PromptSpec spec;
+  std::string body(value);
+  std::string weight;
+  if (take_numeric_suffix(body, weight, /*digit_guard=*/false)) {
+    spec.weight = to_finite(weight, "--noise-prompt", value);
+  }
+  spec.text = trim(body);
+  if (spec.text.empty() || spec.text.find_first_not_of("0123456789") != std::string::npos || spec.text.size() > 19) {
+    fail("--noise-prompt", value, "expected SEED[:weight] with SEED a non-negative integer");
+  }
+  return spec;
+}
+
+}  // namespace vqclip

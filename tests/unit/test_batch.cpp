@@ -1,0 +1,154 @@
+// Prompt files, naming, seeds, shards and the manifest log.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "test_env.hpp"
+#include "vqclip/batch.hpp"
+#include "vqclip/errors.hpp"
+
+namespace vqclip {
+namespace {
+
+TEST(PromptFile, OneJobPerLineWithCommentsAndOverrides) {
+  RunConfig base;
+  base.steps = 10;
+  const std::string text =
+      "# a comment\n"
+      "\n"
+      "a red circle | blue:0.5 -- --seed 7 --steps 50\n"
+      "   \n"
+      "a green cross\r\n"
+      "ratio 3:2 -- --cutn 4\n";
+  const auto jobs = parse_prompt_file(text, "prompts.txt", base);
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(jobs[0].index, 0);
+  EXPECT_EQ(jobs[0].line, 3);
+  EXPECT_EQ(jobs[0].prompt, "a red circle | blue:0.5");
+  EXPECT_EQ(jobs[0].config.steps, 50);
+  ASSERT_TRUE(jobs[0].seed_override);
+  EXPECT_EQ(*jobs[0].seed_override, 7u);
+  EXPECT_EQ(jobs[1].line, 5);
+  EXPECT_EQ(jobs[1].prompt, "a green cross");
+  EXPECT_EQ(jobs[1].config.steps, 10) << "the base config applies where a line is silent";
+  EXPECT_FALSE(jobs[1].seed_override);
+  EXPECT_EQ(jobs[2].config.cutn, 4);
+  EXPECT_EQ(jobs[2].config.prompts, std::vector<std::string>{"ratio 3:2"});
+}
+
+class PromptFileErrors : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+
+TEST_P(PromptFileErrors, NameTheLine) {
+  const auto& [text, expected] = GetParam();
+  try {
+    parse_prompt_file(text, "p.txt", RunConfig{});
+    FAIL() << "accepted: " << text;
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, PromptFileErrors,
+    ::testing::Values(std::make_pair("ok\nbad || prompt\n", "p.txt:2"),
+                      std::make_pair("ok\n\nfine -- --steps abc\n", "p.txt:3"),
+                      std::make_pair("x -- --no-such-option\n", "p.txt:1"),
+                      std::make_pair("x -- --prompt y\n", "--prompt"), std::make_pair("x -- -o y.png\n", "--output"),
+                      std::make_pair("x -- --augment swirl\n", "swirl"),
+                      std::make_pair("# only comments\n\n", "no prompts")));
+
+TEST(JobNaming, SlugIsAsciiAndShort) {
+  EXPECT_EQ(slugify("A Red Circle, on a BLUE background!"), "a-red-circle-on-a-blue-background");
+  EXPECT_EQ(slugify("café ☕ crème"), "caf-cr-me");
+  EXPECT_EQ(slugify("!!!"), "prompt");
+  EXPECT_LE(slugify(std::string(200, 'a')).size(), 60u);
+  EXPECT_EQ(slugify(std::string(59, 'a') + " b").back(), 'a') << "no trailing dash after the cut";
+}
+
+TEST(JobNaming, TemplateFields) {
+  Job job;
+  job.index = 7;
+  job.line = 12;
+  job.prompt = "a red circle";
+  EXPECT_EQ(job_file_name("{index:04}-{slug}.png", job, 99), "0007-a-red-circle.png");
+  EXPECT_EQ(job_file_name("{index}_{line}_{seed}.png", job, 99), "7_12_99.png");
+  EXPECT_THROW(job_file_name("{slug}.png", job, 1), UsageError) << "names could collide without {index}";
+  EXPECT_THROW(job_file_name("{index}/{slug}.png", job, 1), UsageError);
+  EXPECT_THROW(job_file_name("{index}-{colour}.png", job, 1), UsageError);
+}
+
+TEST(JobSeeds, DependOnBaseAndIndexOnly) {
+  Job a, b;
+  a.index = 3;
+  b.index = 4;
+  EXPECT_EQ(job_seed(42, a), job_seed(42, a));
+  EXPECT_NE(job_seed(42, a), job_seed(42, b));
+  EXPECT_NE(job_seed(42, a), job_seed(43, a));
+  a.seed_override = 5;
+  EXPECT_EQ(job_seed(42, a), 5u);
+}
+
+class ShardEnv : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    for (const char* name : {"SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN",
+                             "JOB_COMPLETION_INDEX"}) {
+      unsetenv(name);
+    }
+  }
+};
+
+TEST_F(ShardEnv, ExplicitAndAutomaticShards) {
+  const auto whole = resolve_shard("", 0);
+  EXPECT_EQ(whole.count, 1);
+  const auto s = resolve_shard("1/3", 0);
+  EXPECT_TRUE(s.owns(1));
+  EXPECT_TRUE(s.owns(4));
+  EXPECT_FALSE(s.owns(2));
+  for (const char* bad : {"3/3", "1/0", "a/b", "1-3", "-1/3"}) EXPECT_THROW(resolve_shard(bad, 0), UsageError) << bad;
+  EXPECT_THROW(resolve_shard("auto", 0), UsageError);
+
+  setenv("SLURM_ARRAY_TASK_ID", "2", 1);
+  setenv("SLURM_ARRAY_TASK_COUNT", "3", 1);
+  auto slurm = resolve_shard("auto", 0);
+  EXPECT_EQ(slurm.index, 2);
+  EXPECT_EQ(slurm.count, 3);
+  setenv("SLURM_ARRAY_TASK_ID", "3", 1);
+  setenv("SLURM_ARRAY_TASK_MIN", "1", 1);  // --array=1-3
+  EXPECT_EQ(resolve_shard("auto", 0).index, 2);
+  TearDown();
+
+  setenv("JOB_COMPLETION_INDEX", "1", 1);
+  EXPECT_THROW(resolve_shard("auto", 0), UsageError) << "Kubernetes needs the completions count";
+  const auto k8s = resolve_shard("auto", 4);
+  EXPECT_EQ(k8s.index, 1);
+  EXPECT_EQ(k8s.count, 4);
+}
+
+TEST(ManifestLog, ConcurrentAppendersKeepLinesWhole) {
+  const auto dir = test::scratch_dir("manifest-concurrent");
+  const auto path = dir / "manifest.jsonl";
+  constexpr int kWriters = 4;
+  constexpr int kLines = 200;
+  std::vector<pid_t> children;
+  for (int w = 0; w < kWriters; ++w) {
+    const pid_t pid = fork();
+    if (pid == 0) {
+      for (int i = 0; i < kLines; ++i) {
+        append_manifest_line(path, {{"writer", w}, {"i", i}, {"padding", std::string(300, 'x')}});
+      }
+      _exit(0);
+    }
+    children.push_back(pid);
+  }
+  for (const pid_t pid : children) waitpid(pid, nullptr, 0);
+  const auto lines = read_manifest_lines(path);
+  ASSERT_EQ(lines.size(), static_cast<size_t>(kWriters * kLines));
+  std::set<std::pair<int, int>> seen;
+  for (const auto& line : lines) seen.insert({line.at("writer").get<int>(), line.at("i").get<int>()});
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kWriters * kLines));
+}
+
+}  // namespace
+}  // namespace vqclip
