@@ -1,0 +1,53 @@
+// `vqclip tokenize TEXT...`: the ids the bundle's tokenizer gives each text.
+#include <iostream>
+
+#include "cli/command.hpp"
+
+namespace vqclip::cli {
+namespace {
+
+class TokenizeCommand : public Command {
+ public:
+  explicit TokenizeCommand(CLI::App& parent) {
+    app = parent.add_subcommand("tokenize", "Print the token ids of each TEXT (one line per text)");
+    app->add_option("text", texts_, "Texts to tokenize")->required()->type_name("TEXT");
+    app->add_flag("--json", json_, "One JSON array per line");
+  }
+
+  int run(const GlobalOptions& global) override {
+    const auto manifest = read_manifest(resolve_bundle_dir(global.models));
+    const auto tokenizer = make_tokenizer(manifest.clip.tokenizer);
+    for (const auto& text : texts_) {
+      const auto tokens = tokenizer->tokenize(text);
+      // Without padding: bos, the text's ids, eos.
+      const auto end = std::find(tokens.ids.begin() + 1, tokens.ids.end(), manifest.clip.tokenizer.eos_id);
+      const std::vector<int64_t> ids(tokens.ids.begin(), end == tokens.ids.end() ? end : end + 1);
+      if (json_) {
+        std::cout << nlohmann::json(ids).dump() << "\n";
+      } else {
+        for (size_t i = 0; i < ids.size(); ++i) std::cout << (i ? " " : "") << ids[i];
+        std::cout << "\n";
+      }
+      if (global.verbosity > 0) {
+        std::cout << (json_ ? nlohmann::json(tokens.pieces).dump() : join(tokens.pieces)) << "\n";
+      }
+    }
+    return 0;
+  }
+
+ private:
+  static std::string join(const std::vector<std::string>& pieces) {
+    std::string out;
+    for (const auto& piece : pieces) out += (out.empty() ? "" : " ") + piece;
+    return out;
+  }
+
+  std::vector<std::string> texts_;
+  bool json_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_tokenize_command(CLI::App& parent) { return std::make_unique<TokenizeCommand>(parent); }
+
+}  // namespace vqclip::cli

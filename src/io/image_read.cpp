@@ -1,0 +1,57 @@
+#include <stb_image.h>
+
+#include "vqclip/errors.hpp"
+#include "vqclip/image_io.hpp"
+
+namespace vqclip {
+
+RgbImage read_image(const std::filesystem::path& path) {
+  int width = 0, height = 0, channels = 0;
+  // stbi_load reads PNG, JPEG, BMP, GIF (first frame), TGA, PSD, HDR, PNM.
+  unsigned char* data = stbi_load(path.c_str(), &width, &height, &channels, 3);
+  if (!data) {
+    const char* why = stbi_failure_reason();
+    throw InputError(path.string() + ": cannot read image (" + (why ? why : "unknown reason") + ")");
+  }
+  RgbImage image{width, height, std::vector<uint8_t>(data, data + static_cast<size_t>(width) * height * 3)};
+  stbi_image_free(data);
+  return image;
+}
+
+torch::Tensor image_to_tensor(const RgbImage& image) {
+  const auto bytes = torch::from_blob(const_cast<uint8_t*>(image.pixels.data()), {image.height, image.width, 3},
+                                      torch::kUInt8);
+  return bytes.permute({2, 0, 1}).unsqueeze(0).to(torch::kFloat).div(255).contiguous();
+}
+
+RgbImage tensor_to_image(const torch::Tensor& tensor) {
+  auto t = tensor.detach().to(torch::kCPU, torch::kFloat);
+  if (t.dim() == 4) t = t[0];
+  const auto bytes = t.clamp(0, 1).mul(255).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+  RgbImage image{static_cast<int>(bytes.size(1)), static_cast<int>(bytes.size(0)), {}};
+  image.pixels.assign(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel());
+  return image;
+}
+
+torch::Tensor clip_preprocess(const RgbImage& image, int resolution, const std::array<float, 3>& mean,
+                              const std::array<float, 3>& std) {
+  namespace F = torch::nn::functional;
+  const auto picture = image_to_tensor(image);
+  const double scale = static_cast<double>(resolution) / std::min(image.width, image.height);
+  const int64_t height = std::max<int64_t>(resolution, std::llround(image.height * scale));
+  const int64_t width = std::max<int64_t>(resolution, std::llround(image.width * scale));
+  // Bicubic with antialiasing, like PIL's resize in CLIP's preprocessing.
+  auto resized = F::interpolate(picture, F::InterpolateFuncOptions()
+                                             .size(std::vector<int64_t>{height, width})
+                                             .mode(torch::kBicubic)
+                                             .align_corners(false)
+                                             .antialias(true));
+  const int64_t top = (height - resolution) / 2;
+  const int64_t left = (width - resolution) / 2;
+  resized = resized.narrow(2, top, resolution).narrow(3, left, resolution).clamp(0, 1);
+  const auto m = torch::tensor({mean[0], mean[1], mean[2]}).view({1, 3, 1, 1});
+  const auto s = torch::tensor({std[0], std[1], std[2]}).view({1, 3, 1, 1});
+  return ((resized - m) / s).contiguous();
+}
+
+}  // namespace vqclip

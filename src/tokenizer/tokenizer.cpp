@@ -1,0 +1,77 @@
+#include <spdlog/spdlog.h>
+
+#include "tokenizer/clip_bpe.hpp"
+#include "tokenizer/sentencepiece_tokenizer.hpp"
+#include "vqclip/errors.hpp"
+#include "vqclip/tokenizer.hpp"
+
+namespace vqclip {
+
+TokenizedText Tokenizer::tokenize(std::string_view text) const {
+  const auto& s = spec();
+  TokenizedText result;
+  auto ids = encode(text);
+  auto pieces = encode_pieces(text);
+  const size_t room = s.context_length >= 2 ? static_cast<size_t>(s.context_length - 2) : 0;
+  if (ids.size() > room) {
+    // As the reference does with truncation on: keep the start, end with eos.
+    result.dropped = ids.size() - room;
+    ids.resize(room);
+    pieces.resize(std::min(pieces.size(), room));
+    spdlog::warn("prompt truncated to the context length {}: {} token(s) dropped from \"{:.40}...\"", s.context_length,
+                 result.dropped, std::string(text));
+  }
+  result.ids.reserve(static_cast<size_t>(s.context_length));
+  result.ids.push_back(s.bos_id);
+  result.ids.insert(result.ids.end(), ids.begin(), ids.end());
+  result.ids.push_back(s.eos_id);
+  result.ids.resize(static_cast<size_t>(s.context_length), s.pad_id);
+  result.pieces = std::move(pieces);
+  return result;
+}
+
+std::unique_ptr<Tokenizer> make_tokenizer(const TokenizerSpec& spec) {
+  if (spec.type == "clip_bpe") return std::make_unique<ClipBpeTokenizer>(spec);
+  if (spec.type == "sentencepiece") return make_sentencepiece_tokenizer(spec);
+  throw BundleError("unknown tokenizer type \"" + spec.type + "\" (expected clip_bpe or sentencepiece)");
+}
+
+void require_valid_utf8(std::string_view text, std::string_view what) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    size_t length = 0;
+    uint32_t code = 0;
+    if (lead < 0x80) {
+      length = 1;
+      code = lead;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+      code = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      code = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      code = lead & 0x07;
+    }
+    bool valid = length > 0 && i + length <= text.size();
+    for (size_t k = 1; valid && k < length; ++k) {
+      const auto byte = static_cast<unsigned char>(text[i + k]);
+      valid = (byte & 0xC0) == 0x80;
+      code = (code << 6) | (byte & 0x3F);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are invalid too.
+    static const uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    valid = valid && code >= kMinimum[length] && code <= 0x10FFFF && !(code >= 0xD800 && code <= 0xDFFF);
+    if (!valid) {
+      char byte_hex[8];
+      std::snprintf(byte_hex, sizeof byte_hex, "0x%02X", lead);
+      throw InputError(std::string(what) + " is not valid UTF-8: byte " + byte_hex + " at byte offset " +
+                       std::to_string(i));
+    }
+    i += length;
+  }
+}
+
+}  // namespace vqclip

@@ -1,0 +1,122 @@
+// Image reading, PNG metadata, atomic writes and CLIP preprocessing.
+#include <stb_image_write.h>
+
+#include <fstream>
+
+#include "cli_runner.hpp"
+#include "vqclip/atomic_file.hpp"
+#include "vqclip/errors.hpp"
+#include "vqclip/image_io.hpp"
+
+namespace vqclip {
+namespace {
+
+RgbImage gradient_image(int width, int height) {
+  RgbImage image{width, height, std::vector<uint8_t>(static_cast<size_t>(width) * height * 3)};
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      uint8_t* p = &image.pixels[(static_cast<size_t>(y) * width + x) * 3];
+      p[0] = static_cast<uint8_t>(x * 255 / std::max(1, width - 1));
+      p[1] = static_cast<uint8_t>(y * 255 / std::max(1, height - 1));
+      p[2] = 77;
+    }
+  }
+  return image;
+}
+
+TEST(Png, PixelsAndTextChunksRoundTrip) {
+  const auto dir = test::scratch_dir("png-roundtrip");
+  const auto image = gradient_image(13, 7);
+  PngText text;
+  text.text.emplace_back("parameters", "a red circle\nSteps: 3");
+  text.text.emplace_back("unicode", "caf\xC3\xA9");  // non-Latin-1-safe: stored as iTXt
+  text.itxt.emplace_back("vqclip", R"({"seed": 5, "prompt": "\u00e9t\u00e9 ☀"})");
+  write_file_atomically(dir / "a.png", encode_png(image, text));
+
+  const auto back = read_image(dir / "a.png");
+  EXPECT_EQ(back.width, 13);
+  EXPECT_EQ(back.height, 7);
+  EXPECT_EQ(back.pixels, image.pixels);
+  const auto chunks = read_png_text(dir / "a.png");
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[0], std::make_pair(std::string("parameters"), std::string("a red circle\nSteps: 3")));
+  EXPECT_EQ(chunks[1].second, "caf\xC3\xA9");
+  EXPECT_EQ(chunks[2].second, R"({"seed": 5, "prompt": "\u00e9t\u00e9 ☀"})");
+}
+
+TEST(ImageRead, JpegAndBmp) {
+  const auto dir = test::scratch_dir("image-formats");
+  const auto image = gradient_image(16, 8);
+  ASSERT_TRUE(stbi_write_bmp((dir / "a.bmp").c_str(), 16, 8, 3, image.pixels.data()));
+  ASSERT_TRUE(stbi_write_jpg((dir / "a.jpg").c_str(), 16, 8, 3, image.pixels.data(), 95));
+  EXPECT_EQ(read_image(dir / "a.bmp").pixels, image.pixels);
+  const auto jpeg = read_image(dir / "a.jpg");
+  EXPECT_EQ(jpeg.width, 16);
+  EXPECT_EQ(jpeg.height, 8);
+}
+
+TEST(ImageRead, GifFirstFrame) {
+  // A 2x1 GIF89a: palette red, blue; pixels red, blue.
+  const unsigned char gif[] = {'G', 'I', 'F', '8', '9', 'a', 2, 0, 1, 0, 0x80, 0, 0,
+                               255, 0, 0, 0, 0, 255,                       // global palette
+                               0x2C, 0, 0, 0, 0, 2, 0, 1, 0, 0,            // image descriptor
+                               2, 2, 0x44, 0x0A, 0,                        // LZW min 2, 3-bit codes: clear,0,1,end
+                               0x3B};
+  const auto dir = test::scratch_dir("image-gif");
+  std::ofstream(dir / "a.gif", std::ios::binary).write(reinterpret_cast<const char*>(gif), sizeof gif);
+  const auto image = read_image(dir / "a.gif");
+  ASSERT_EQ(image.width, 2);
+  EXPECT_EQ(image.pixels, (std::vector<uint8_t>{255, 0, 0, 0, 0, 255}));
+}
+
+TEST(ImageRead, NotAnImageNamesTheFile) {
+  const auto dir = test::scratch_dir("image-bad");
+  std::ofstream(dir / "notes.txt") << "hello";
+  try {
+    read_image(dir / "notes.txt");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("notes.txt"), std::string::npos);
+  }
+  EXPECT_THROW(read_image(dir / "absent.png"), InputError);
+  EXPECT_THROW(read_png_text(dir / "notes.txt"), InputError);
+}
+
+TEST(AtomicFile, ReplacesAndLeavesNoTemporary) {
+  const auto dir = test::scratch_dir("atomic");
+  write_file_atomically(dir / "sub" / "f.txt", "one");
+  write_file_atomically(dir / "sub" / "f.txt", "two");
+  EXPECT_EQ(test::slurp(dir / "sub" / "f.txt"), "two");
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir / "sub")) ++entries;
+  EXPECT_EQ(entries, 1);
+}
+
+TEST(AtomicFile, FailureIsAnOutputErrorAndLeavesNothing) {
+  const auto dir = test::scratch_dir("atomic-fail");
+  std::ofstream(dir / "file") << "x";
+  EXPECT_THROW(write_file_atomically(dir / "file" / "f.txt", "data"), OutputError);
+  EXPECT_THROW(check_writable(dir / "file" / "f.txt"), OutputError);
+  EXPECT_THROW(check_writable(dir), OutputError) << "a directory is not a writable file";
+  EXPECT_NO_THROW(check_writable(dir / "new" / "f.png"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "new" / "f.png")) << "the probe is removed";
+}
+
+TEST(ClipPreprocess, ResizesShorterSideCentreCropsAndNormalises) {
+  RgbImage image{40, 20, std::vector<uint8_t>(40 * 20 * 3, 128)};
+  const auto input = clip_preprocess(image, 10, {0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f});
+  EXPECT_EQ(input.sizes().vec(), (std::vector<int64_t>{1, 3, 10, 10}));
+  EXPECT_NEAR(input.mean().item<float>(), (128.0f / 255 - 0.5f) / 0.25f, 1e-4);
+
+  // Centre crop: a left-to-right ramp keeps its centre part.
+  const auto ramp = gradient_image(40, 20);
+  const auto cropped = clip_preprocess(ramp, 10, {0.0f, 0.0f, 0.0f}, {1.0f, 1.0f, 1.0f});
+  const float left = cropped[0][0][5][0].item<float>();
+  const float right = cropped[0][0][5][9].item<float>();
+  EXPECT_GT(left, 0.2f);
+  EXPECT_LT(right, 0.8f);
+  EXPECT_LT(left, right);
+}
+
+}  // namespace
+}  // namespace vqclip
