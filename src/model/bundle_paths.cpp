@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "vqclip/bundle.hpp"
+#include "vqclip_paths.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip {

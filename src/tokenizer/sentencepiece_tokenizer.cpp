@@ -10,6 +10,7 @@
 #include <unicode/unistr.h>
 
 #include "vqclip/errors.hpp"
+#include "vqclip_paths.hpp"
 #include "vqclip/spm_module.hpp"
 
 namespace vqclip {

@@ -1,0 +1,52 @@
+#pragma once
+// CLIP's direct uses with a bundle's encoders: scoring images against texts,
+// zero-shot classification, and text search over a folder of images.
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "vqclip/bundle.hpp"
+
+namespace vqclip {
+
+// Unit-norm CLIP embeddings of image files, [N, D], preprocessed as CLIP does,
+// encoded in batches. Throws InputError naming an unreadable file.
+torch::Tensor embed_image_files(Bundle& bundle, const std::vector<std::filesystem::path>& paths);
+
+// Unit-norm text embeddings [N, D].
+torch::Tensor embed_texts_normalised(Bundle& bundle, const std::vector<std::string>& texts);
+
+struct LabelProbability {
+  std::string label;
+  double probability;
+};
+
+// Softmax over logit_scale * cosine for each image row, best first, top K (0 = all).
+std::vector<std::vector<LabelProbability>> classify(const torch::Tensor& image_embeddings,
+                                                    const torch::Tensor& label_embeddings,
+                                                    const std::vector<std::string>& labels, double logit_scale,
+                                                    size_t top_k);
+
+struct SearchHit {
+  std::filesystem::path path;  // relative to the searched directory
+  double score;
+};
+
+struct SearchResult {
+  std::vector<SearchHit> hits;  // best first
+  size_t embedded = 0;          // files (re-)embedded this time
+  size_t cached = 0;            // files whose embedding came from the index
+  size_t skipped = 0;           // unreadable or non-image files
+};
+
+// The index file kept in a searched directory.
+inline constexpr const char* kSearchIndexName = ".vqclip-index.json";
+
+// Ranks the images under `dir` against `query`; embeddings are cached in
+// dir/.vqclip-index.json keyed by path, size, mtime and the bundle's hashes.
+SearchResult search_images(Bundle& bundle, const std::filesystem::path& dir, const std::string& query, bool recursive,
+                           size_t top_k);
+
+}  // namespace vqclip

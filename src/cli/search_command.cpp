@@ -1,0 +1,52 @@
+// `vqclip search DIR -p TEXT`: images of a folder ranked by a text.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "cli/command.hpp"
+#include "vqclip/clip_tools.hpp"
+
+namespace vqclip::cli {
+namespace {
+
+class SearchCommand : public Command {
+ public:
+  explicit SearchCommand(CLI::App& parent) {
+    app = parent.add_subcommand("search", "Rank the images of DIR by similarity to a text (embeddings cached in DIR)");
+    app->add_option("dir", dir_, "Folder of images")->required()->type_name("DIR");
+    app->add_option("-p,--prompt", query_, "The text to search for")->required();
+    app->add_option("--top", top_, "Show the K best; 0 = all")->check(CLI::NonNegativeNumber);
+    app->add_flag("--recursive", recursive_, "Include subfolders");
+    app->add_flag("--json", json_, "Print JSON");
+  }
+
+  int run(const GlobalOptions& global) override {
+    auto bundle = load_bundle_for(global, /*need_encoder=*/false);
+    const auto result = search_images(bundle, dir_, query_, recursive_, static_cast<size_t>(top_));
+    spdlog::info("search: {} embedded, {} from the index, {} skipped", result.embedded, result.cached, result.skipped);
+    if (json_) {
+      nlohmann::json hits = nlohmann::json::array();
+      for (const auto& hit : result.hits) hits.push_back({{"path", hit.path.generic_string()}, {"score", hit.score}});
+      std::cout << nlohmann::json{{"query", query_}, {"results", hits}, {"embedded", result.embedded},
+                                  {"cached", result.cached}, {"skipped", result.skipped}}.dump(2)
+                << "\n";
+      return 0;
+    }
+    for (const auto& hit : result.hits) std::printf("%8.4f  %s\n", hit.score, (dir_ / hit.path).c_str());
+    return 0;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::string query_;
+  int top_ = 10;
+  bool recursive_ = false;
+  bool json_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_search_command(CLI::App& parent) { return std::make_unique<SearchCommand>(parent); }
+
+}  // namespace vqclip::cli
