@@ -1,72 +1,70 @@
 #!/usr/bin/env python3
-"""Small random bundles for the C++ tests, exported through the same path as
-real checkpoints, with reference outputs computed eagerly from the same weights.
+"""Small random bundles for the C++ tests, made the way real ones are: the
+weights are written in the official formats (a CLIP TorchScript archive and a
+plain state dict; a Lightning checkpoint with its yaml), read back by our
+readers and exported by export_bundle.py. Seeded: every run writes the same.
 
   make_test_bundles.py OUT_DIR
 
-Writes OUT_DIR/vit-vqgan/: a small ViT CLIP + a small VQGAN (f = 4) with a
-synthetic CLIP-BPE vocabulary (so no real vocabulary is needed), and
-expected.pt, a TorchScript module whose buffers hold the eager outputs:
-tokens, text_embedding, images, image_embedding, z_4x4/decoded_4x4,
-z_5x7/decoded_5x7, z_8x8/decoded_8x8, encoder_input, encoder_z."""
-import collections
-import gzip
+OUT_DIR/vit-vqgan/  "test-vit-vqgan": ViT CLIP (32 px, embed 32) + VQModel
+                    (f = 4, codebook 64 x 16)
+OUT_DIR/rn-gumbel/  "test-rn-gumbel": ModifiedResNet CLIP (64 px, embed 32) +
+                    GumbelVQ (f = 8, codebook 64 x 32)
+Both use bpe_test_vocab.txt.gz, a 300-merge CLIP-format vocabulary (vocab size
+814: bos 812, eos 813, pad 0), so no real vocabulary is needed.
+
+Each bundle also holds expected.pt, a TorchScript module whose buffers are
+eager PyTorch outputs of the same weights (read with named_buffers()):
+  tokens           int64 [2, 16]     bos, ids, eos, then zeros
+  text_embedding   float [2, 32]     text encoder(tokens)
+  images           float [2, 3, R, R] already normalised
+  image_embedding  float [2, 32]     image encoder(images)
+  z_4x4, z_5x7, z_8x8                float [1, C, h, w], codebook vectors
+  decoded_4x4, decoded_5x7, decoded_8x8  float [1, 3, h*f, w*f], decoder(z)
+  encoder_input    float [1, 3, H, W] in [-1, 1] (H, W = 24, 32 and 32, 48)
+  encoder_z        float [1, C, H/f, W/f]  encoder(encoder_input)
+The script ends by checking that the exported modules reproduce them (<= 1e-5)."""
 import os
 import sys
+import tempfile
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vqclip_models.bundle import write_bundle  # noqa: E402
+import export_bundle  # noqa: E402
+from vqclip_models.checkpoints import load_official_clip, load_taming_checkpoint  # noqa: E402
 from vqclip_models.clip_arch import CLIP  # noqa: E402
-from vqclip_models.vqgan_arch import VQModel  # noqa: E402
+from vqclip_models.fixtures import (learn_bpe_merges, randomize_batchnorm, save_clip_archive,  # noqa: E402
+                                    save_taming_checkpoint, write_bpe_vocab)
+from vqclip_models.vqgan_arch import GumbelVQ, VQModel  # noqa: E402
 
-CORPUS = """a red circle on a blue background. the quick brown fox jumps over the lazy dog.
-a photo of a cat sitting on a mat. watercolour painting of a misty forest at dawn.
-an astronaut riding a horse on the moon; digital art, trending on artstation!
-the cathedral's towers rise above the old town. it's a lovely day, isn't it?"""
-
-
-def byte_symbols():
-    printable = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
-    symbols = {b: chr(b) for b in printable}
-    extra = 0
-    for b in range(256):
-        if b not in symbols:
-            symbols[b] = chr(256 + extra)
-            extra += 1
-    return symbols
+MERGES = 300
+VOCAB_SIZE = 512 + MERGES + 2
+BOS, EOS = VOCAB_SIZE - 2, VOCAB_SIZE - 1
+CONTEXT = 16
+GRIDS = ((4, 4), (5, 7), (8, 8))
+TOLERANCE = 1e-5
 
 
-def learn_merges(count: int):
-    """A tiny byte-level BPE over CORPUS words, in CLIP's symbol alphabet."""
-    symbols = byte_symbols()
-    words = collections.Counter(CORPUS.lower().replace(".", " ").replace(",", " ").split())
-    vocab = {tuple(symbols[b] for b in w.encode()[:-1]) + (symbols[w.encode()[-1]] + "</w>",): n
-             for w, n in words.items()}
-    merges = []
-    while len(merges) < count:
-        pairs = collections.Counter()
-        for word, n in vocab.items():
-            for pair in zip(word, word[1:]):
-                pairs[pair] += n
-        if not pairs:
-            break
-        best = max(sorted(pairs), key=lambda p: pairs[p])
-        merges.append(best)
-        merged = {}
-        for word, n in vocab.items():
-            out, i = [], 0
-            while i < len(word):
-                if i + 1 < len(word) and (word[i], word[i + 1]) == best:
-                    out.append(word[i] + word[i + 1])
-                    i += 2
-                else:
-                    out.append(word[i])
-                    i += 1
-            merged[tuple(out)] = n
-        vocab = merged
-    return merges
+def text_tower(**vision) -> CLIP:
+    return CLIP(embed_dim=32, context_length=CONTEXT, vocab_size=VOCAB_SIZE, transformer_width=64,
+                transformer_heads=1, transformer_layers=1, **vision)
+
+
+def vit_vqgan():
+    clip = text_tower(image_resolution=32, vision_layers=2, vision_width=64, vision_patch_size=8)
+    # No ResnetBlocks in the encoder levels (a valid taming config: the decoder
+    # still has one per level) keeps the bundle under 2 MB.
+    ddconfig = dict(double_z=False, z_channels=32, resolution=32, in_channels=3, out_ch=3, ch=32, ch_mult=[1, 1, 1],
+                    num_res_blocks=0, attn_resolutions=[8], dropout=0.0)
+    return clip, VQModel(ddconfig, n_embed=64, embed_dim=16), ddconfig, (24, 32)
+
+
+def rn_gumbel():
+    clip = text_tower(image_resolution=64, vision_layers=(1, 2, 1, 1), vision_width=2, vision_patch_size=None)
+    ddconfig = dict(double_z=False, z_channels=32, resolution=32, in_channels=3, out_ch=3, ch=32,
+                    ch_mult=[1, 1, 1, 1], num_res_blocks=0, attn_resolutions=[], dropout=0.0)
+    return clip, GumbelVQ(ddconfig, n_embed=64, embed_dim=32), ddconfig, (32, 48)
 
 
 class Expected(torch.nn.Module):
@@ -79,61 +77,66 @@ class Expected(torch.nn.Module):
         return torch.zeros(1)
 
 
-def make_vit_vqgan(out_dir: str) -> None:
-    torch.manual_seed(1234)
-    merges = learn_merges(300)
-    vocab_file = os.path.join(out_dir, "bpe_test_vocab.txt.gz")
-    os.makedirs(out_dir, exist_ok=True)
-    with gzip.open(vocab_file, "wt", encoding="utf-8") as f:
-        f.write("#version: 0.2 (vqclip test vocabulary)\n")
-        f.writelines(f"{a} {b}\n" for a, b in merges)
-    vocab_size = 512 + len(merges) + 2
-    bos, eos = vocab_size - 2, vocab_size - 1
-    clip = CLIP(embed_dim=32, image_resolution=32, vision_layers=2, vision_width=64, vision_patch_size=8,
-                context_length=16, vocab_size=vocab_size, transformer_width=64, transformer_heads=2,
-                transformer_layers=2).eval()
-    ddconfig = dict(double_z=False, z_channels=32, resolution=32, in_channels=3, out_ch=3, ch=32, ch_mult=[1, 2, 2],
-                    num_res_blocks=1, attn_resolutions=[8], dropout=0.0)
-    vqgan = VQModel(ddconfig, n_embed=64, embed_dim=16).eval()
+def reference_outputs(clip: CLIP, vqgan: VQModel, encoder_hw, generator: torch.Generator) -> dict:
+    tokens = torch.zeros(2, CONTEXT, dtype=torch.long)
+    for row, length in enumerate((5, 2)):
+        ids = torch.randint(1, BOS, (length,), generator=generator).tolist()
+        tokens[row, :length + 2] = torch.tensor([BOS] + ids + [EOS])
+    resolution = clip.visual.input_resolution
+    out = {"tokens": tokens, "images": torch.randn(2, 3, resolution, resolution, generator=generator)}
     with torch.no_grad():
-        vqgan.quantize.embedding.weight.normal_()
-    tokenizer = {"type": "clip_bpe", "bos_id": bos, "eos_id": eos, "pad_id": 0, "lowercase": True}
-    write_bundle(out_dir, name="test-vit-vqgan", clip_model=clip, vqgan_model=vqgan, tokenizer=tokenizer,
-                 tokenizer_file=vocab_file, default_size=(32, 32))
+        out["text_embedding"] = clip.encode_text(tokens)
+        out["image_embedding"] = clip.encode_image(out["images"])
+        for h, w in GRIDS:
+            indices = torch.randint(0, vqgan.n_embed, (1, h, w), generator=generator)
+            z = vqgan.codebook[indices].permute(0, 3, 1, 2).contiguous()
+            out[f"z_{h}x{w}"], out[f"decoded_{h}x{w}"] = z, vqgan.decode(z)
+        out["encoder_input"] = torch.rand(1, 3, *encoder_hw, generator=generator) * 2 - 1
+        out["encoder_z"] = vqgan.encode(out["encoder_input"])
+    return out
 
-    expected = {}
-    tokens = torch.zeros(2, 16, dtype=torch.long)
-    tokens[0, :5] = torch.tensor([bos, 300, 400, 500, eos])
-    tokens[1, :3] = torch.tensor([bos, 42, eos])
+
+def self_check(bundle_dir: str, expected: dict) -> None:
+    """The exported modules, loaded as the C++ side loads them, reproduce the eager outputs."""
+    def load(name):
+        return torch.jit.load(os.path.join(bundle_dir, name))
+
+    decoder = load("vqgan_decoder.pt")
     with torch.no_grad():
-        expected["tokens"] = tokens
-        expected["text_embedding"] = clip.encode_text(tokens)
-        expected["images"] = torch.randn(2, 3, 32, 32)
-        expected["image_embedding"] = clip.encode_image(expected["images"])
-        codebook = vqgan.quantize.embedding.weight
-        for h, w in ((4, 4), (5, 7), (8, 8)):
-            z = codebook[torch.randint(0, 64, (h * w,))].view(1, h, w, 16).permute(0, 3, 1, 2).contiguous()
-            expected[f"z_{h}x{w}"] = z
-            expected[f"decoded_{h}x{w}"] = vqgan.decode(z)
-        expected["encoder_input"] = torch.rand(1, 3, 32, 32) * 2 - 1
-        expected["encoder_z"] = vqgan.encode(expected["encoder_input"])
+        checks = {"text_embedding": load("clip_text.pt")(expected["tokens"]),
+                  "image_embedding": load("clip_image.pt")(expected["images"]),
+                  "encoder_z": load("vqgan_encoder.pt")(expected["encoder_input"])}
+        checks.update({f"decoded_{h}x{w}": decoder(expected[f"z_{h}x{w}"]) for h, w in GRIDS})
+    for name, got in checks.items():
+        difference = (got - expected[name]).abs().max().item()
+        if got.shape != expected[name].shape or difference > TOLERANCE:
+            raise SystemExit(f"make_test_bundles: {bundle_dir}: exported {name} differs from eager "
+                             f"(shape {list(got.shape)}, max difference {difference})")
+
+
+def make_bundle(out_dir: str, name: str, recipe, seed: int, vocab: str) -> None:
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    clip, vqgan, ddconfig, encoder_hw = recipe()
+    randomize_batchnorm(clip, generator)
+    with torch.no_grad():
+        vqgan.codebook.normal_(generator=generator)  # spread codes, so decoded grids differ
+    with tempfile.TemporaryDirectory() as work:
+        archive, plain = os.path.join(work, "clip.pt"), os.path.join(work, "clip_state_dict.pt")
+        ckpt, config = os.path.join(work, "last.ckpt"), os.path.join(work, "model.yaml")
+        save_clip_archive(clip, archive)
+        torch.save(clip.state_dict(), plain)
+        save_taming_checkpoint(vqgan, ddconfig, ckpt, config)
+        status = export_bundle.main(["--clip", archive, "--vqgan-ckpt", ckpt, "--vqgan-config", config,
+                                     "--bpe-vocab", vocab, "--out", out_dir, "--name", name,
+                                     "--default-size", "32", "32"])
+        if status != 0:
+            raise SystemExit(f"make_test_bundles: exporting {name} failed")
+        # The reference runs on weights read from the other CLIP form.
+        expected = reference_outputs(load_official_clip(plain), load_taming_checkpoint(ckpt, config),
+                                     encoder_hw, generator)
     torch.jit.script(Expected(expected)).save(os.path.join(out_dir, "expected.pt"))
     self_check(out_dir, expected)
-
-
-def self_check(out_dir: str, expected: dict) -> None:
-    """The exported modules reproduce the eager outputs."""
-    load = lambda name: torch.jit.load(os.path.join(out_dir, name))  # noqa: E731
-    with torch.no_grad():
-        pairs = [(load("clip_text.pt")(expected["tokens"]), expected["text_embedding"]),
-                 (load("clip_image.pt")(expected["images"]), expected["image_embedding"]),
-                 (load("vqgan_encoder.pt")(expected["encoder_input"]), expected["encoder_z"])]
-        decoder = load("vqgan_decoder.pt")
-        pairs += [(decoder(expected[f"z_{g}"]), expected[f"decoded_{g}"]) for g in ("4x4", "5x7", "8x8")]
-    for got, want in pairs:
-        difference = (got - want).abs().max().item()
-        if difference > 1e-5:
-            raise SystemExit(f"make_test_bundles: exported module differs from eager by {difference}")
 
 
 def main() -> int:
@@ -141,8 +144,14 @@ def main() -> int:
         print(__doc__, file=sys.stderr)
         return 2
     torch.set_num_threads(1)
-    make_vit_vqgan(os.path.join(sys.argv[1], "vit-vqgan"))
-    print(f"test bundles written to {sys.argv[1]}")
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    with tempfile.TemporaryDirectory() as work:
+        vocab = os.path.join(work, "bpe_test_vocab.txt.gz")
+        write_bpe_vocab(vocab, learn_bpe_merges(MERGES))
+        make_bundle(os.path.join(out, "vit-vqgan"), "test-vit-vqgan", vit_vqgan, 1234, vocab)
+        make_bundle(os.path.join(out, "rn-gumbel"), "test-rn-gumbel", rn_gumbel, 5678, vocab)
+    print(f"test bundles written to {out}")
     return 0
 
 

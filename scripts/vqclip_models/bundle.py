@@ -5,7 +5,7 @@ import json
 import math
 import os
 import shutil
-from typing import Optional, Sequence, Tuple
+from typing import Sequence, Tuple
 
 import torch
 
@@ -14,6 +14,7 @@ from .vqgan_arch import VQModel, VqganDecoder, VqganEncoder
 
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
+MANIFEST = "vqclip.json"
 
 
 def sha256(path: str) -> str:
@@ -24,58 +25,66 @@ def sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def _save_scripted(module: torch.nn.Module, path: str) -> None:
-    module = module.float().eval()
-    for parameter in module.parameters():
-        parameter.requires_grad_(False)
-    torch.jit.script(module).save(path)
+def _check_float32(model: torch.nn.Module, what: str) -> None:
+    for name, tensor in list(model.named_parameters()) + list(model.named_buffers()):
+        if tensor.is_floating_point() and tensor.dtype != torch.float32:
+            raise ValueError(f"{what}: {name} is {tensor.dtype}; bundles hold float32 weights")
 
 
 def write_bundle(out_dir: str, *, name: str, clip_model: CLIP, vqgan_model: VQModel, tokenizer: dict,
                  tokenizer_file: str, default_size: Tuple[int, int] = (256, 256),
                  mean: Sequence[float] = CLIP_MEAN, std: Sequence[float] = CLIP_STD,
-                 include_encoder: bool = True, image_resolution: Optional[int] = None) -> dict:
-    """Exports both models into out_dir and returns the manifest written."""
+                 include_encoder: bool = True) -> dict:
+    """Exports both models (put in eval mode) into out_dir and returns the
+    manifest written. tokenizer: type, bos_id, eos_id, pad_id, lowercase."""
+    _check_float32(clip_model, "CLIP")
+    _check_float32(vqgan_model, "VQGAN")
     os.makedirs(out_dir, exist_ok=True)
-    files = {"clip_text.pt": ClipTextEncoder(clip_model), "clip_image.pt": ClipImageEncoder(clip_model),
-             "vqgan_decoder.pt": VqganDecoder(vqgan_model)}
-    if include_encoder:
-        files["vqgan_encoder.pt"] = VqganEncoder(vqgan_model)
-    for file_name, module in files.items():
-        _save_scripted(module, os.path.join(out_dir, file_name))
-    token_name = os.path.basename(tokenizer_file)
-    if os.path.abspath(tokenizer_file) != os.path.abspath(os.path.join(out_dir, token_name)):
-        shutil.copyfile(tokenizer_file, os.path.join(out_dir, token_name))
+    # A stale manifest must not vouch for the files being replaced.
+    if os.path.exists(os.path.join(out_dir, MANIFEST)):
+        os.remove(os.path.join(out_dir, MANIFEST))
 
-    resolution = image_resolution or clip_model.visual.input_resolution
+    modules = {"clip_text.pt": ClipTextEncoder(clip_model), "clip_image.pt": ClipImageEncoder(clip_model),
+               "vqgan_decoder.pt": VqganDecoder(vqgan_model)}
+    if include_encoder:
+        modules["vqgan_encoder.pt"] = VqganEncoder(vqgan_model)
+    for file_name, module in modules.items():
+        torch.jit.script(module.eval()).save(os.path.join(out_dir, file_name))
+    token_name = os.path.basename(tokenizer_file)
+    token_copy = os.path.join(out_dir, token_name)
+    if os.path.abspath(tokenizer_file) != os.path.abspath(token_copy):
+        shutil.copyfile(tokenizer_file, token_copy)
+
+    vqgan = {"decoder": "vqgan_decoder.pt"}
+    if include_encoder:
+        vqgan["encoder"] = "vqgan_encoder.pt"
+    vqgan.update(downsample_factor=int(vqgan_model.downsample_factor), embed_dim=int(vqgan_model.embed_dim),
+                 n_embed=int(vqgan_model.n_embed))
     manifest = {
         "format": "vqclip-bundle",
         "version": 1,
         "name": name,
-        "default_size": list(default_size),
+        "default_size": [int(v) for v in default_size],
         "clip": {
             "text_encoder": "clip_text.pt",
             "image_encoder": "clip_image.pt",
-            "input_resolution": int(resolution),
+            "input_resolution": int(clip_model.visual.input_resolution),
             "context_length": int(clip_model.context_length),
             "embed_dim": int(clip_model.text_projection.shape[1]),
             "mean": [float(v) for v in mean],
             "std": [float(v) for v in std],
-            "logit_scale": float(math.exp(float(clip_model.logit_scale))),
-            "tokenizer": dict(tokenizer, file=token_name),
+            "logit_scale": math.exp(float(clip_model.logit_scale)),
+            "tokenizer": {"type": tokenizer["type"], "file": token_name, "bos_id": int(tokenizer["bos_id"]),
+                          "eos_id": int(tokenizer["eos_id"]), "pad_id": int(tokenizer["pad_id"]),
+                          "lowercase": bool(tokenizer["lowercase"])},
         },
-        "vqgan": {
-            "decoder": "vqgan_decoder.pt",
-            "downsample_factor": int(vqgan_model.downsample_factor),
-            "embed_dim": int(vqgan_model.embed_dim),
-            "n_embed": int(vqgan_model.n_embed),
-        },
+        "vqgan": vqgan,
+        "files": {n: sha256(os.path.join(out_dir, n)) for n in sorted([*modules, token_name])},
     }
-    if include_encoder:
-        manifest["vqgan"]["encoder"] = "vqgan_encoder.pt"
-    names = list(files) + [token_name]
-    manifest["files"] = {n: sha256(os.path.join(out_dir, n)) for n in sorted(names)}
-    with open(os.path.join(out_dir, "vqclip.json"), "w") as f:
+    # Written last and renamed into place: a bundle with a manifest is complete.
+    partial = os.path.join(out_dir, MANIFEST + ".partial")
+    with open(partial, "w") as f:
         json.dump(manifest, f, indent=2)
         f.write("\n")
+    os.replace(partial, os.path.join(out_dir, MANIFEST))
     return manifest

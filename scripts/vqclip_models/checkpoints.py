@@ -5,6 +5,7 @@ import os
 import pickle
 import re
 import types
+from unittest import mock
 
 import torch
 import yaml
@@ -96,6 +97,7 @@ class _LenientUnpickler(pickle.Unpickler):
 
 
 _lenient_pickle = types.ModuleType("lenient_pickle")
+_lenient_pickle.__dict__.update({k: v for k, v in vars(pickle).items() if not k.startswith("__")})
 _lenient_pickle.Unpickler = _LenientUnpickler
 _lenient_pickle.load = lambda f, **kwargs: _LenientUnpickler(f, **kwargs).load()
 
@@ -107,7 +109,10 @@ def _require_file(path: str) -> None:
 
 def _torch_load(path: str):
     try:
-        return torch.load(path, map_location="cpu", pickle_module=_lenient_pickle)
+        # Debian's torch 1.13 ignores torch.load(pickle_module=...): swap the
+        # lenient one in where torch.serialization looks pickle up, too.
+        with mock.patch.object(torch.serialization, "pickle", _lenient_pickle):
+            return torch.load(path, map_location="cpu", pickle_module=_lenient_pickle)
     except Exception as e:  # noqa: BLE001 - whatever the reader trips on, the same one-line error
         raise CheckpointError(f"{path}: not a PyTorch checkpoint ({str(e).splitlines()[0] if str(e) else e!r})")
 

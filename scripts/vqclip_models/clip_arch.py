@@ -1,11 +1,12 @@
-"""CLIP (ViT image tower, causal text transformer) with the official
-parameter names, written for TorchScript: explicit attention, no baked
-device, dtype or shape."""
+"""CLIP (ViT or ModifiedResNet image tower, causal text transformer) with the
+official parameter names, written for TorchScript: explicit attention, no
+baked device, dtype or shape."""
 import math
-from typing import Optional
 
 import torch
 from torch import nn
+
+from .clip_resnet import ModifiedResNet
 
 
 class QuickGELU(nn.Module):
@@ -103,16 +104,16 @@ class VisionTransformer(nn.Module):
 
 
 class CLIP(nn.Module):
-    """Same constructor as the official CLIP. vision_layers: an int (ViT).
-    eot_id: the end-of-text id the text tower pools at (-1: vocab_size - 1,
-    which is what the official argmax pooling selects)."""
+    """Same constructor as the official CLIP. vision_layers: an int (ViT) or
+    4 block counts (ModifiedResNet). eot_id: the end-of-text id the text tower
+    pools at (-1: vocab_size - 1, which is what the official argmax pooling
+    selects). A ViT narrower than 64 gets one head (officially: none)."""
 
     def __init__(self, embed_dim: int, image_resolution: int, vision_layers, vision_width: int,
                  vision_patch_size: int, context_length: int, vocab_size: int, transformer_width: int,
                  transformer_heads: int, transformer_layers: int, eot_id: int = -1):
         super().__init__()
         if isinstance(vision_layers, (tuple, list)):
-            from .clip_resnet import ModifiedResNet
             self.visual = ModifiedResNet(layers=tuple(vision_layers), output_dim=embed_dim,
                                          heads=vision_width * 32 // 64, input_resolution=image_resolution,
                                          width=vision_width)
@@ -136,12 +137,8 @@ class CLIP(nn.Module):
         return self.visual(images)
 
     def encode_text(self, tokens: torch.Tensor) -> torch.Tensor:
-        x = self.token_embedding(tokens) + self.positional_embedding[: tokens.shape[1]]
-        x = self.ln_final(self.transformer(x))
-        # Pool at the first end-of-text token of each sequence.
-        is_eot = (tokens == self.eot_id).int()
-        position = torch.argmax(is_eot, dim=1)
-        return x[torch.arange(x.shape[0], device=x.device), position] @ self.text_projection
+        # One implementation for training and export: the bundle module's.
+        return ClipTextEncoder(self)(tokens)
 
     def forward(self, images: torch.Tensor, tokens: torch.Tensor):
         image = nn.functional.normalize(self.encode_image(images), dim=-1)
@@ -165,6 +162,7 @@ class ClipTextEncoder(nn.Module):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         x = self.token_embedding(tokens) + self.positional_embedding[: tokens.shape[1]]
         x = self.ln_final(self.transformer(x))
+        # Pool at the first end-of-text token of each sequence.
         position = torch.argmax((tokens == self.eot_id).int(), dim=1)
         return x[torch.arange(x.shape[0], device=x.device), position] @ self.text_projection
 

@@ -67,14 +67,16 @@ def modified_resnet_keys(width: int, blocks: tuple, resolution: int, embed: int)
     features = width * 32
     keys["visual.attnpool.positional_embedding"] = ((resolution // 32) ** 2 + 1, features)
     for proj in ("q_proj", "k_proj", "v_proj"):
-        keys.update({f"visual.attnpool.{proj}.weight": (features, features), f"visual.attnpool.{proj}.bias": (features,)})
+        keys[f"visual.attnpool.{proj}.weight"] = (features, features)
+        keys[f"visual.attnpool.{proj}.bias"] = (features,)
     keys.update({"visual.attnpool.c_proj.weight": (embed, features), "visual.attnpool.c_proj.bias": (embed,)})
     return keys
 
 
 def resnet_block(prefix: str, c_in: int, c_out: int) -> dict:
-    keys = {prefix + "norm1.weight": (c_in,), prefix + "norm1.bias": (c_in,), prefix + "conv1.weight": (c_out, c_in, 3, 3),
-            prefix + "conv1.bias": (c_out,), prefix + "norm2.weight": (c_out,), prefix + "norm2.bias": (c_out,),
+    keys = {prefix + "norm1.weight": (c_in,), prefix + "norm1.bias": (c_in,),
+            prefix + "conv1.weight": (c_out, c_in, 3, 3), prefix + "conv1.bias": (c_out,),
+            prefix + "norm2.weight": (c_out,), prefix + "norm2.bias": (c_out,),
             prefix + "conv2.weight": (c_out, c_out, 3, 3), prefix + "conv2.bias": (c_out,)}
     if c_in != c_out:
         keys.update({prefix + "nin_shortcut.weight": (c_out, c_in, 1, 1), prefix + "nin_shortcut.bias": (c_out,)})
