@@ -20,7 +20,8 @@ from shapes_world import COLOURS, PALETTE  # noqa: E402
 
 def read_png(path: str) -> np.ndarray:
     """Minimal PNG reader for 8-bit RGB/RGBA non-interlaced files (what vqclip writes)."""
-    data = open(path, "rb").read()
+    with open(path, "rb") as f:
+        data = f.read()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
         raise ValueError(f"{path}: not a PNG")
     at, idat, width, height, channels = 8, b"", 0, 0, 3

@@ -44,7 +44,8 @@ def clip_input(images: torch.Tensor, manifest: dict) -> torch.Tensor:
 
 
 def evaluate(bundle_dir: str, count: int = 400, seed: int = 1234) -> dict:
-    manifest = json.load(open(os.path.join(bundle_dir, "vqclip.json")))
+    with open(os.path.join(bundle_dir, "vqclip.json")) as f:
+        manifest = json.load(f)
     text_encoder = torch.jit.load(os.path.join(bundle_dir, manifest["clip"]["text_encoder"]))
     image_encoder = torch.jit.load(os.path.join(bundle_dir, manifest["clip"]["image_encoder"]))
     triples = all_triples()

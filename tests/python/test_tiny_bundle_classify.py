@@ -22,7 +22,8 @@ MARGIN = 0.06  # a smaller sample than the report's, so allow sampling noise
 @unittest.skipUnless(os.environ.get("VQCLIP_EXE"), "VQCLIP_EXE not set: run through ctest")
 class TinyBundleClassify(unittest.TestCase):
     def test_accuracy_matches_the_bundle_report(self):
-        report = json.load(open(os.path.join(BUNDLE, "training_report.json")))["zero_shot"]["all"]
+        with open(os.path.join(BUNDLE, "training_report.json")) as f:
+            report = json.load(f)["zero_shot"]["all"]
         triples = all_triples()
         rng = random.Random(77)
         chosen = sorted(HELD_OUT) * 2 + rng.sample(triples, 48)

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Generation quality of a shapes-world bundle: renders prompts with vqclip's
+settings (defaults unless given after --), checks each picture's foreground
+and background colours (check_colours.py), and optionally makes a contact sheet.
+
+  eval_generation.py --vqclip build/bin/vqclip --count 40 --out /tmp/gen-eval [--sheet sheet.png] [-- --steps 200]"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_colours  # noqa: E402
+from shapes_world import HELD_OUT, TEMPLATES, all_triples, caption  # noqa: E402
+
+
+def prompts(count: int, seed: int):
+    """Every held-out triple, then random others; captions in the main template."""
+    rng = random.Random(seed)
+    others = [t for t in all_triples() if t not in HELD_OUT]
+    rng.shuffle(others)
+    triples = sorted(HELD_OUT) + others
+    return [(t, caption(t, TEMPLATES[0])) for t in triples[:count]]
+
+
+def write_png(path: str, image: np.ndarray) -> None:
+    import zlib
+    h, w, _ = image.shape
+    raw = b"".join(b"\x00" + image[y].tobytes() for y in range(h))
+
+    def chunk(kind, body):
+        return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+
+    header = w.to_bytes(4, "big") + h.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    with open(path, "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+
+
+def contact_sheet(paths, out: str, columns: int = 4, scale: int = 2, gap: int = 4) -> None:
+    tiles = [np.kron(check_colours.read_png(p), np.ones((scale, scale, 1), dtype=np.uint8)) for p in paths]
+    h, w, _ = tiles[0].shape
+    rows = (len(tiles) + columns - 1) // columns
+    sheet = np.full((rows * (h + gap) + gap, columns * (w + gap) + gap, 3), 255, dtype=np.uint8)
+    for i, tile in enumerate(tiles):
+        y, x = gap + (i // columns) * (h + gap), gap + (i % columns) * (w + gap)
+        sheet[y:y + h, x:x + w] = tile
+    write_png(out, sheet)
+
+
+def main() -> int:
+    argv = sys.argv[1:]
+    extra = []
+    if "--" in argv:
+        extra = argv[argv.index("--") + 1:]
+        argv = argv[:argv.index("--")]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--vqclip", default="build/bin/vqclip")
+    parser.add_argument("--models", default=None)
+    parser.add_argument("--count", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", default="/tmp/vqclip-generation-eval")
+    parser.add_argument("--sheet", help="write a contact sheet of the first 16 pictures here")
+    args = parser.parse_args(argv)
+    os.makedirs(args.out, exist_ok=True)
+    cases = prompts(args.count, args.seed)
+    prompt_file = os.path.join(args.out, "prompts.txt")
+    with open(prompt_file, "w") as f:
+        f.write("\n".join(text for _, text in cases) + "\n")
+    command = [args.vqclip, "--prompts-file", prompt_file, "--out-dir", args.out, "--seed", str(args.seed),
+               "--overwrite", "-q"] + (["--models", args.models] if args.models else []) + extra
+    start = time.time()
+    subprocess.run(command, check=True)
+    seconds = time.time() - start
+    names = sorted(n for n in os.listdir(args.out) if n.endswith(".png") and n[:4].isdigit())
+    fg = bg = held_fg = held_bg = 0
+    rows = []
+    for (triple, text), name in zip(cases, names):
+        ok_fg, ok_bg, found_fg, found_bg = check_colours.check(os.path.join(args.out, name), triple[0], triple[2])
+        fg, bg = fg + ok_fg, bg + ok_bg
+        if triple in HELD_OUT:
+            held_fg, held_bg = held_fg + ok_fg, held_bg + ok_bg
+        rows.append({"prompt": text, "file": name, "foreground": found_fg, "background": found_bg,
+                     "pass": bool(ok_fg and ok_bg), "held_out": triple in HELD_OUT})
+    n, held = len(rows), len(HELD_OUT)
+    summary = {"count": n, "foreground": fg / n, "background": bg / n, "held_out_count": held,
+               "held_out_foreground": held_fg / held, "held_out_background": held_bg / held,
+               "seconds": round(seconds, 1), "options": extra}
+    with open(os.path.join(args.out, "generation_eval.json"), "w") as f:
+        json.dump({"summary": summary, "pictures": rows}, f, indent=2)
+    if args.sheet:
+        contact_sheet([os.path.join(args.out, r["file"]) for r in rows[:16]], args.sheet)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
