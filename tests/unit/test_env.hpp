@@ -7,22 +7,24 @@
 #include <filesystem>
 #include <string>
 
+#include "vqclip_test_paths.hpp"
+
 namespace vqclip::test {
 
-inline std::filesystem::path env_path(const char* name) {
+// The environment variable if set, else the build tree's location.
+inline std::filesystem::path env_path(const char* name, const char* fallback) {
   const char* value = std::getenv(name);
-  return value ? std::filesystem::path(value) : std::filesystem::path();
+  return std::filesystem::path(value && *value ? value : fallback);
 }
 
-inline std::filesystem::path exe() { return env_path("VQCLIP_EXE"); }
-inline std::filesystem::path source_dir() { return env_path("VQCLIP_SOURCE_DIR"); }
-inline std::filesystem::path shared_dir() { return env_path("VQCLIP_SHARED_DIR"); }
-inline std::filesystem::path test_bundles() { return env_path("VQCLIP_TEST_BUNDLES"); }
+inline std::filesystem::path exe() { return env_path("VQCLIP_EXE", VQCLIP_TEST_DEFAULT_EXE); }
+inline std::filesystem::path source_dir() { return env_path("VQCLIP_SOURCE_DIR", VQCLIP_TEST_DEFAULT_SOURCE_DIR); }
+inline std::filesystem::path shared_dir() { return env_path("VQCLIP_SHARED_DIR", VQCLIP_TEST_DEFAULT_SHARED_DIR); }
+inline std::filesystem::path test_bundles() { return env_path("VQCLIP_TEST_BUNDLES", VQCLIP_TEST_DEFAULT_BUNDLES); }
 
 // A fresh, empty scratch directory for one test.
 inline std::filesystem::path scratch_dir(const std::string& name) {
-  auto root = env_path("VQCLIP_TEST_TMP");
-  if (root.empty()) root = std::filesystem::temp_directory_path() / "vqclip-tests";
+  const auto root = env_path("VQCLIP_TEST_TMP", VQCLIP_TEST_DEFAULT_TMP);
   auto dir = root / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
