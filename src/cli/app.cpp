@@ -25,19 +25,16 @@ std::string version_line() {
          TORCH_VERSION + ")";
 }
 
-std::vector<const CLI::Option*> add_global_options(CLI::App& app, GlobalOptions& g) {
+void add_global_options(CLI::App& app, GlobalOptions& g) {
   const char* group = "General";
-  std::vector<const CLI::Option*> added;
-  added.push_back(app.add_option("--models", g.models,
-                                 "Model bundle directory (default: $VQCLIP_MODELS, else the bundled tiny model)")
-                      ->group(group)->type_name("DIR"));
-  added.push_back(app.add_option("--device", g.device, "auto, cpu, cuda or cuda:N")->group(group));
-  added.push_back(app.add_flag("--no-verify", g.no_verify, "Skip the sha256 check of the bundle files")->group(group));
-  added.push_back(app.add_option("--threads", g.threads, "CPU threads for libtorch; 0 = number of cores")
-                      ->group(group)->check(CLI::Range(0, 4096)));
-  added.push_back(app.add_flag("-v,--verbose", g.verbosity, "More log detail (-vv for trace)")->group(group));
-  added.push_back(app.add_flag("-q,--quiet", g.quiet, "Errors only")->group(group));
-  return added;
+  app.add_option("--models", g.models, "Model bundle directory (default: $VQCLIP_MODELS, else the bundled tiny model)")
+      ->group(group)->type_name("DIR");
+  app.add_option("--device", g.device, "auto, cpu, cuda or cuda:N")->group(group);
+  app.add_flag("--no-verify", g.no_verify, "Skip the sha256 check of the bundle files")->group(group);
+  app.add_option("--threads", g.threads, "CPU threads for libtorch; 0 = number of cores")
+      ->group(group)->check(CLI::Range(0, 4096));
+  app.add_flag("-v,--verbose", g.verbosity, "More log detail (-vv for trace)")->group(group);
+  app.add_flag("-q,--quiet", g.quiet, "Errors only")->group(group);
 }
 
 // CLI11's messages name the option; make them one line with a hint.

@@ -36,10 +36,15 @@ std::vector<const CLI::Option*> add_generate_options(CLI::App& app, RunConfig& c
             ->group(kPictureGroup)->expected(2)->type_name("W H")
             ->check(CLI::Range(8, 8192)));
   track(app.add_option("--seed", [&c](const CLI::results_t& r) {
-                         c.seed = std::stoull(r.at(0));
+                         uint64_t seed = 0;
+                         if (!CLI::detail::lexical_cast(r.at(0), seed) || r.at(0).find_first_not_of("0123456789") !=
+                                                                              std::string::npos) {
+                           throw CLI::ValidationError("--seed", r.at(0) + " is not an integer in [0, 2^64)");
+                         }
+                         c.seed = seed;
                          return true;
                        }, "Random seed (default: random; the seed used is logged and recorded)")
-            ->group(kPictureGroup)->type_name("UINT")->check(CLI::Number & CLI::NonNegativeNumber));
+            ->group(kPictureGroup)->type_name("UINT"));
   track(app.add_option("--init-image", c.init_image, "Start from this image (needs the bundle's VQGAN encoder)")
             ->group(kPictureGroup)->type_name("PATH"));
   track(app.add_option("--init-noise", c.init_noise, "Start from a noise image")

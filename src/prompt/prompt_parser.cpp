@@ -43,30 +43,37 @@ double to_finite(const std::string& number, std::string_view option, std::string
   return parsed;
 }
 
-// Splits `body` into head and a trailing ":number", if it has one that counts.
-bool take_numeric_suffix(std::string& body, std::string& number, bool digit_guard) {
+// Splits `body` into head and a trailing ":number", if it has one.
+bool take_numeric_suffix(std::string& body, std::string& number) {
   const size_t colon = body.rfind(':');
   if (colon == std::string::npos) return false;
   std::string candidate = trim(std::string_view(body).substr(colon + 1));
   if (!is_number(candidate)) return false;
-  if (digit_guard && colon > 0 && std::isdigit(static_cast<unsigned char>(body[colon - 1]))) return false;
   number = candidate;
   body = body.substr(0, colon);
   return true;
 }
 
-// text[:weight[:stop]] with the trailing numbers parsed off.
+bool ends_with_digit(const std::string& s) {
+  return !s.empty() && std::isdigit(static_cast<unsigned char>(s.back()));
+}
+
+// text[:weight[:stop]] with the trailing numbers parsed off. With digit_guard,
+// the numbers only count when the text before them does not end in a digit,
+// so "ratio 3:2" and "at 10:30" stay text.
 PromptSpec parse_weighted(std::string_view part, std::string_view option, std::string_view whole, bool digit_guard) {
   PromptSpec spec;
   std::string body(part);
-  std::string last;
-  std::string before_last;
-  if (take_numeric_suffix(body, last, digit_guard)) {
-    if (take_numeric_suffix(body, before_last, digit_guard)) {
+  std::string head = body, last, before_last;
+  if (take_numeric_suffix(head, last)) {
+    std::string two = head;
+    if (take_numeric_suffix(two, before_last) && !(digit_guard && ends_with_digit(two))) {
       spec.weight = to_finite(before_last, option, whole);
       spec.stop = to_finite(last, option, whole);
-    } else {
+      body = two;
+    } else if (!(digit_guard && ends_with_digit(head))) {
       spec.weight = to_finite(last, option, whole);
+      body = head;
     }
   }
   spec.text = trim(body);
@@ -116,7 +123,7 @@ PromptSpec parse_noise_prompt(std::string_view value) {
   PromptSpec spec;
   std::string body(value);
   std::string weight;
-  if (take_numeric_suffix(body, weight, /*digit_guard=*/false)) {
+  if (take_numeric_suffix(body, weight)) {
     spec.weight = to_finite(weight, "--noise-prompt", value);
   }
   spec.text = trim(body);

@@ -103,12 +103,18 @@ TEST(BatchEndToEnd, AFailingJobIsIsolatedAndReported) {
 TEST(BatchEndToEnd, ConcurrentShardsMatchOneUnshardedRun) {
   const auto dir = scratch_dir("batch-shards");
   const auto prompts = write_prompts(dir, 9);
-  const auto whole = run_cli(batch_args(prompts, dir / "whole"));
+  // Sidecar metadata: the PNGs then hold pixels only (the record names its own path and wall time).
+  const auto sharded_args = [&](const std::filesystem::path& out) {
+    auto args = batch_args(prompts, out);
+    args.insert(args.end(), {"--metadata", "sidecar"});
+    return args;
+  };
+  const auto whole = run_cli(sharded_args(dir / "whole"));
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
 
   std::vector<pid_t> shards;
   for (int k = 0; k < 3; ++k) {
-    auto args = batch_args(prompts, dir / "sharded");
+    auto args = sharded_args(dir / "sharded");
     args.insert(args.end(), {"--shard", std::to_string(k) + "/3"});
     const auto log_dir = scratch_dir("batch-shards-log-" + std::to_string(k));
     shards.push_back(spawn_cli(args, log_dir));

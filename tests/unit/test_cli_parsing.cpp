@@ -42,6 +42,7 @@ INSTANTIATE_TEST_SUITE_P(
         CliCase{{"-p", "x", "--lr", "fast"}, 2, "--lr"},
         CliCase{{"-p", "x", "--cutn", "1.5"}, 2, "--cutn"},
         CliCase{{"-p", "x", "--seed", "-1"}, 2, "--seed"},
+        CliCase{{"-p", "x", "--seed", "99999999999999999999999"}, 2, "--seed"},
         CliCase{{"-p", "x", "--size", "64", "x"}, 2, "--size"},
         CliCase{{"-p", "x", "--threads", "many"}, 2, "--threads"},
         // unknown enum values
