@@ -36,12 +36,15 @@ std::vector<const CLI::Option*> add_generate_options(CLI::App& app, RunConfig& c
             ->group(kPictureGroup)->expected(2)->type_name("W H")
             ->check(CLI::Range(8, 8192)));
   track(app.add_option("--seed", [&c](const CLI::results_t& r) {
-                         uint64_t seed = 0;
-                         if (!CLI::detail::lexical_cast(r.at(0), seed) || r.at(0).find_first_not_of("0123456789") !=
-                                                                              std::string::npos) {
-                           throw CLI::ValidationError("--seed", r.at(0) + " is not an integer in [0, 2^64)");
+                         const std::string& text = r.at(0);
+                         try {
+                           if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
+                             throw std::invalid_argument(text);
+                           }
+                           c.seed = std::stoull(text);  // out_of_range past 2^64 - 1
+                         } catch (const std::logic_error&) {
+                           throw CLI::ValidationError("--seed", text + " is not an integer in [0, 2^64)");
                          }
-                         c.seed = seed;
                          return true;
                        }, "Random seed (default: random; the seed used is logged and recorded)")
             ->group(kPictureGroup)->type_name("UINT"));
