@@ -16,7 +16,8 @@ typedef int (*vqclip_spm_open_fn)(const char* model_path, void** handle, char* e
 // number (call again with a larger buffer if *count > capacity). 0 on success.
 typedef int (*vqclip_spm_encode_fn)(void* handle, const char* text, size_t text_len, int32_t* ids, size_t capacity,
                                     size_t* count, char* err, size_t err_len);
-// The printable piece of one id, NUL-terminated in buffer; returns its full length.
+// The printable piece of one id, NUL-terminated in buffer (truncated to capacity - 1);
+// returns its full length, 0 for an id outside the vocabulary.
 typedef size_t (*vqclip_spm_id_to_piece_fn)(void* handle, int32_t id, char* buffer, size_t capacity);
 typedef int (*vqclip_spm_vocab_size_fn)(void* handle);
 typedef void (*vqclip_spm_close_fn)(void* handle);

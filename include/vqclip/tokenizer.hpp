@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace vqclip {
@@ -24,7 +25,7 @@ struct TokenizerSpec {
 // One encoded text, ready for the text encoder.
 struct TokenizedText {
   std::vector<int64_t> ids;     // bos + text ids + eos, padded with pad_id to context_length
-  std::vector<std::string> pieces;  // printable piece for each text id (for `tokenize -v`)
+  std::vector<std::string> pieces;  // printable piece of each kept text id (for `tokenize -v`)
   size_t dropped = 0;           // text ids cut off to fit the context length
 };
 
@@ -36,8 +37,11 @@ class Tokenizer {
   virtual std::vector<int64_t> encode(std::string_view text) const = 0;
   // Printable pieces matching encode() one to one.
   virtual std::vector<std::string> encode_pieces(std::string_view text) const = 0;
-  // bos + ids + eos, truncated the way the reference does (keep the first
-  // context_length-1 ... and end with eos), then padded.
+  // Both in one pass (what tokenize() uses).
+  virtual std::pair<std::vector<int64_t>, std::vector<std::string>> encode_with_pieces(std::string_view text) const = 0;
+  // bos + ids + eos, padded with pad_id to the context length. A text too long
+  // keeps its first context_length - 2 ids and still ends with eos (the reference
+  // with truncate=True); spdlog warns once, saying how many ids were dropped.
   TokenizedText tokenize(std::string_view text) const;
 
   const TokenizerSpec& spec() const { return spec_; }

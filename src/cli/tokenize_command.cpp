@@ -1,4 +1,5 @@
 // `vqclip tokenize TEXT...`: the ids the bundle's tokenizer gives each text.
+#include <algorithm>
 #include <iostream>
 
 #include "cli/command.hpp"
@@ -9,7 +10,8 @@ namespace {
 class TokenizeCommand : public Command {
  public:
   explicit TokenizeCommand(CLI::App& parent) {
-    app = parent.add_subcommand("tokenize", "Print the token ids of each TEXT (one line per text)");
+    app = parent.add_subcommand(
+        "tokenize", "Print the token ids of each TEXT, one line per text (with -v, a line of its pieces after it)");
     app->add_option("text", texts_, "Texts to tokenize")->required()->type_name("TEXT");
     app->add_flag("--json", json_, "One JSON array per line");
   }
@@ -19,9 +21,10 @@ class TokenizeCommand : public Command {
     const auto tokenizer = make_tokenizer(manifest.clip.tokenizer);
     for (const auto& text : texts_) {
       const auto tokens = tokenizer->tokenize(text);
-      // Without padding: bos, the text's ids, eos.
-      const auto end = std::find(tokens.ids.begin() + 1, tokens.ids.end(), manifest.clip.tokenizer.eos_id);
-      const std::vector<int64_t> ids(tokens.ids.begin(), end == tokens.ids.end() ? end : end + 1);
+      // Without padding: bos, the kept text ids (one piece each), eos. Counted, not
+      // searched for: the text itself may hold the eos token.
+      const auto used = std::min(tokens.pieces.size() + 2, tokens.ids.size());
+      const std::vector<int64_t> ids(tokens.ids.begin(), tokens.ids.begin() + static_cast<std::ptrdiff_t>(used));
       if (json_) {
         std::cout << nlohmann::json(ids).dump() << "\n";
       } else {

@@ -6,6 +6,7 @@
 
 #include <climits>
 #include <sstream>
+#include <string_view>
 
 #include "tokenizer/text_clean.hpp"
 #include "vqclip/errors.hpp"
@@ -57,6 +58,26 @@ std::vector<std::pair<int, UChar32>> byte_table() {
 bool is_letter(UChar32 c) { return (U_GET_GC_MASK(c) & U_GC_L_MASK) != 0; }
 bool is_number(UChar32 c) { return (U_GET_GC_MASK(c) & U_GC_N_MASK) != 0; }
 
+// The reference splits with IGNORECASE, under which a character that is no
+// letter but case-folds to one (U+0345 folds to iota) matches neither the letter
+// class nor its negation: findall skips it.
+bool matched_by_no_class(UChar32 c) {
+  return !is_letter(c) && !is_number(c) && is_letter(u_foldCase(c, U_FOLD_CASE_DEFAULT));
+}
+
+// Length (UTF-16 units) of `literal` at `at` under IGNORECASE's simple case
+// folding, or 0 where it does not match. `literal` is ASCII.
+int32_t match_ignoring_case(const icu::UnicodeString& text, int32_t at, std::string_view literal) {
+  int32_t i = at;
+  for (const char expected : literal) {
+    if (i >= text.length()) return 0;
+    const UChar32 c = text.char32At(i);
+    if (u_foldCase(c, U_FOLD_CASE_DEFAULT) != u_foldCase(static_cast<UChar32>(expected), U_FOLD_CASE_DEFAULT)) return 0;
+    i += U16_LENGTH(c);
+  }
+  return i - at;
+}
+
 }  // namespace
 
 std::vector<std::string> clip_pre_tokenize(const std::string& text) {
@@ -72,31 +93,25 @@ std::vector<std::string> clip_pre_tokenize(const std::string& text) {
   const int32_t n = unicode.length();
   while (i < n) {
     const UChar32 c = unicode.char32At(i);
-    if (is_python_space(c)) {
+    if (is_unicode_space(c) || matched_by_no_class(c)) {
       i += U16_LENGTH(c);
       continue;
     }
-    bool matched = false;
-    for (const auto& special : {kStartOfText, kEndOfText}) {
-      if (unicode.tempSubString(i, static_cast<int32_t>(special.size())) == icu::UnicodeString::fromUTF8(special)) {
-        words.push_back(special);
-        i += static_cast<int32_t>(special.size());
-        matched = true;
-        break;
-      }
+    // Special tokens and contractions, case-insensitively as in the reference;
+    // only the exact special token later becomes its id, any other spelling is BPE'd.
+    int32_t length = 0;
+    for (const auto& literal : {kStartOfText, kEndOfText}) {
+      if (length == 0) length = match_ignoring_case(unicode, i, literal);
     }
-    if (matched) continue;
     if (c == '\'') {
       for (const char* contraction : kContractions) {
-        const auto length = static_cast<int32_t>(std::strlen(contraction));
-        if (unicode.tempSubString(i, length).caseCompare(icu::UnicodeString(contraction), 0) == 0) {
-          words.push_back(piece(i, i + length));
-          i += length;
-          matched = true;
-          break;
-        }
+        if (length == 0) length = match_ignoring_case(unicode, i, contraction);
       }
-      if (matched) continue;
+    }
+    if (length > 0) {
+      words.push_back(piece(i, i + length));
+      i += length;
+      continue;
     }
     int32_t end = i + U16_LENGTH(c);
     if (is_letter(c)) {
@@ -104,7 +119,7 @@ std::vector<std::string> clip_pre_tokenize(const std::string& text) {
     } else if (!is_number(c)) {
       while (end < n) {
         const UChar32 next = unicode.char32At(end);
-        if (is_python_space(next) || is_letter(next) || is_number(next)) break;
+        if (is_unicode_space(next) || is_letter(next) || is_number(next) || matched_by_no_class(next)) break;
         end += U16_LENGTH(next);
       }
     }
@@ -120,10 +135,12 @@ ClipBpeTokenizer::ClipBpeTokenizer(TokenizerSpec spec) : Tokenizer(std::move(spe
   std::string line;
   std::getline(lines, line);  // "#version: ..." header
   std::vector<std::string> merges;
-  while (merges.size() < kReferenceMergeCount && std::getline(lines, line)) {
+  for (size_t number = 2; merges.size() < kReferenceMergeCount && std::getline(lines, line); ++number) {
     if (line.empty()) continue;
-    if (line.find(' ') == std::string::npos) {
-      throw BundleError(path.string() + ": line " + std::to_string(merges.size() + 2) + " is not a BPE merge 'a b'");
+    const auto space = line.find(' ');
+    if (space == 0 || space == std::string::npos || space + 1 == line.size() ||
+        line.find(' ', space + 1) != std::string::npos) {
+      throw BundleError(path.string() + ": line " + std::to_string(number) + " is not a BPE merge 'a b'");
     }
     merges.push_back(line);
   }
@@ -136,11 +153,13 @@ ClipBpeTokenizer::ClipBpeTokenizer(TokenizerSpec spec) : Tokenizer(std::move(spe
     vocab_[utf8(symbol)] = id++;
   }
   for (const auto& [byte, symbol] : table) vocab_[utf8(symbol) + kEndOfWord] = id++;
+  // Assigned, not emplaced: in a file that repeats a merge the later entry wins,
+  // as in the reference's dicts.
   for (size_t rank = 0; rank < merges.size(); ++rank) {
     const auto& merge = merges[rank];
-    merge_rank_.emplace(merge, static_cast<int>(rank));
+    merge_rank_[merge] = static_cast<int>(rank);
     const auto space = merge.find(' ');
-    vocab_.emplace(merge.substr(0, space) + merge.substr(space + 1), id++);
+    vocab_[merge.substr(0, space) + merge.substr(space + 1)] = id++;
   }
 }
 
@@ -210,6 +229,13 @@ std::vector<std::string> ClipBpeTokenizer::encode_pieces(std::string_view text) 
   std::vector<std::string> pieces;
   encode_text(text, nullptr, &pieces);
   return pieces;
+}
+
+std::pair<std::vector<int64_t>, std::vector<std::string>> ClipBpeTokenizer::encode_with_pieces(
+    std::string_view text) const {
+  std::pair<std::vector<int64_t>, std::vector<std::string>> both;
+  encode_text(text, &both.first, &both.second);
+  return both;
 }
 
 }  // namespace vqclip

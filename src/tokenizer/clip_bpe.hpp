@@ -1,5 +1,6 @@
 #pragma once
 // The exact CLIP byte-level BPE (DESIGN section 5).
+#include <array>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -16,6 +17,7 @@ class ClipBpeTokenizer : public Tokenizer {
 
   std::vector<int64_t> encode(std::string_view text) const override;
   std::vector<std::string> encode_pieces(std::string_view text) const override;
+  std::pair<std::vector<int64_t>, std::vector<std::string>> encode_with_pieces(std::string_view text) const override;
 
   size_t merge_count() const { return merge_rank_.size(); }
 

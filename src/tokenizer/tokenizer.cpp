@@ -1,5 +1,7 @@
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
+
 #include "tokenizer/clip_bpe.hpp"
 #include "tokenizer/sentencepiece_tokenizer.hpp"
 #include "vqclip/errors.hpp"
@@ -7,19 +9,30 @@
 
 namespace vqclip {
 
+namespace {
+
+// At most `bytes` bytes of text, cut where a UTF-8 sequence starts.
+std::string_view utf8_prefix(std::string_view text, size_t bytes) {
+  if (text.size() <= bytes) return text;
+  while (bytes > 0 && (static_cast<unsigned char>(text[bytes]) & 0xC0) == 0x80) --bytes;
+  return text.substr(0, bytes);
+}
+
+}  // namespace
+
 TokenizedText Tokenizer::tokenize(std::string_view text) const {
   const auto& s = spec();
   TokenizedText result;
-  auto ids = encode(text);
-  auto pieces = encode_pieces(text);
+  auto [ids, pieces] = encode_with_pieces(text);
   const size_t room = s.context_length >= 2 ? static_cast<size_t>(s.context_length - 2) : 0;
   if (ids.size() > room) {
     // As the reference does with truncation on: keep the start, end with eos.
     result.dropped = ids.size() - room;
     ids.resize(room);
-    pieces.resize(std::min(pieces.size(), room));
-    spdlog::warn("prompt truncated to the context length {}: {} token(s) dropped from \"{:.40}...\"", s.context_length,
-                 result.dropped, std::string(text));
+    pieces.resize(room);
+    const auto start = utf8_prefix(text, 40);
+    spdlog::warn("prompt truncated: {} token(s) dropped to fit the context length {} (\"{}{}\")", result.dropped,
+                 s.context_length, start, start.size() < text.size() ? "..." : "");
   }
   result.ids.reserve(static_cast<size_t>(s.context_length));
   result.ids.push_back(s.bos_id);

@@ -1,0 +1,80 @@
+#include "tokenizer/spm_loader.hpp"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "vqclip/errors.hpp"
+#include "vqclip_paths.hpp"
+
+namespace vqclip {
+namespace {
+
+constexpr const char* kModuleName = "vqclip_spm.so";
+
+std::filesystem::path executable_dir() {
+  std::error_code error;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::filesystem::path() : exe.parent_path();
+}
+
+template <typename Fn>
+Fn symbol(void* library, const char* name, const std::filesystem::path& path) {
+  void* address = dlsym(library, name);
+  if (!address) throw BundleError(path.string() + ": missing symbol " + name + " (module from another version?)");
+  return reinterpret_cast<Fn>(address);
+}
+
+SpmModule load(const std::filesystem::path& path) {
+  // A new link-map namespace: the module's protobuf stays invisible to libtorch's.
+  void* library = dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!library) throw BundleError(path.string() + ": cannot load the sentencepiece module (" + dlerror() + ")");
+  const auto version = symbol<vqclip_spm_abi_version_fn>(library, "vqclip_spm_abi_version", path)();
+  if (version != VQCLIP_SPM_ABI_VERSION) {
+    throw BundleError(path.string() + ": sentencepiece module ABI " + std::to_string(version) + ", expected " +
+                      std::to_string(VQCLIP_SPM_ABI_VERSION));
+  }
+  SpmModule module;
+  module.open = symbol<vqclip_spm_open_fn>(library, "vqclip_spm_open", path);
+  module.encode = symbol<vqclip_spm_encode_fn>(library, "vqclip_spm_encode", path);
+  module.id_to_piece = symbol<vqclip_spm_id_to_piece_fn>(library, "vqclip_spm_id_to_piece", path);
+  module.vocab_size = symbol<vqclip_spm_vocab_size_fn>(library, "vqclip_spm_vocab_size", path);
+  module.close = symbol<vqclip_spm_close_fn>(library, "vqclip_spm_close", path);
+  return module;
+}
+
+}  // namespace
+
+const SpmModule& spm_module() {
+  static SpmModule module;
+  static std::string failure;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::vector<std::filesystem::path> candidates;
+    if (const char* env = std::getenv("VQCLIP_SPM_MODULE"); env && *env) candidates.emplace_back(env);
+    const auto dir = executable_dir();
+    candidates.push_back(dir / kModuleName);
+    candidates.push_back(dir / VQCLIP_INSTALL_LIBDIR_REL / kModuleName);
+    std::string looked;
+    for (const auto& path : candidates) {
+      looked += (looked.empty() ? "" : ", ") + path.lexically_normal().string();
+      if (!std::filesystem::exists(path)) continue;
+      try {
+        module = load(path);
+      } catch (const BundleError& e) {
+        failure = e.what();
+      }
+      return;
+    }
+    failure = std::string("sentencepiece module ") + kModuleName + " not found (looked in: " + looked +
+              "; set VQCLIP_SPM_MODULE to its path)";
+  });
+  if (!failure.empty()) throw BundleError(failure);
+  return module;
+}
+
+}  // namespace vqclip

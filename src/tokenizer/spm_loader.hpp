@@ -1,0 +1,22 @@
+#pragma once
+// Finds vqclip_spm.so and loads it into a link-map namespace of its own, so the
+// protobuf that sentencepiece bundles never meets libtorch's (DESIGN section 7).
+#include "vqclip/spm_module.hpp"
+
+namespace vqclip {
+
+// The module's entry points.
+struct SpmModule {
+  vqclip_spm_open_fn open = nullptr;
+  vqclip_spm_encode_fn encode = nullptr;
+  vqclip_spm_id_to_piece_fn id_to_piece = nullptr;
+  vqclip_spm_vocab_size_fn vocab_size = nullptr;
+  vqclip_spm_close_fn close = nullptr;
+};
+
+// Loads the module on first use (once per process; dlmopen namespaces are few)
+// from $VQCLIP_SPM_MODULE, the executable's folder, or the install's lib folder.
+// Throws BundleError, the same one on every call, when it is missing or unusable.
+const SpmModule& spm_module();
+
+}  // namespace vqclip
