@@ -1,168 +1,177 @@
 #include "render/augmentations.hpp"
 
 #include <cmath>
+#include <vector>
 
 namespace vqclip {
 namespace {
 
-constexpr double kProbability = 0.7;
-constexpr double kDegree = M_PI / 180.0;
+constexpr double kProbability = 0.7;  // of each augmentation but flip, per view
+constexpr double kPi = 3.14159265358979323846;
+constexpr double kDegree = kPi / 180.0;
 
-// n random draws in [lo, hi).
-torch::Tensor uniform(int64_t n, double lo, double hi, const torch::TensorOptions& options) {
-  return torch::rand({n}, options) * (hi - lo) + lo;
+// Uniform in [-1, 1) from a column of uniform [0, 1) draws.
+torch::Tensor symmetric(const torch::Tensor& draws, int64_t column) { return draws.select(1, column) * 2 - 1; }
+
+// [n, 3, 3] from nine per-view entries [n], row-major.
+torch::Tensor matrices(const std::vector<torch::Tensor>& entries) { return torch::stack(entries, 1).view({-1, 3, 3}); }
+
+torch::Tensor identities(int64_t n, const torch::TensorOptions& options) {
+  return torch::eye(3, options).expand({n, 3, 3});
 }
 
-// Which of n views an augmentation applies to, as 0/1 floats [n].
-torch::Tensor chosen(int64_t n, double probability, const torch::TensorOptions& options) {
-  return (torch::rand({n}, options) < probability).to(options.dtype());
+// `maps` for the views where `applied` [n] is true, identity for the others.
+torch::Tensor where_applied(const torch::Tensor& applied, const torch::Tensor& maps) {
+  return torch::where(applied.view({-1, 1, 1}), maps, identities(maps.size(0), maps.options()));
 }
 
-torch::Tensor identity3(int64_t n, const torch::TensorOptions& options) {
-  return torch::eye(3, options).unsqueeze(0).repeat({n, 1, 1});
+torch::Tensor flip_maps(int64_t n, const torch::TensorOptions& options) {
+  const auto draws = torch::rand({n}, options);
+  const auto zero = torch::zeros({n}, options);
+  const auto one = torch::ones({n}, options);
+  const auto x_scale = torch::where(draws < 0.5, -one, one);
+  return matrices({x_scale, zero, zero, zero, one, zero, zero, zero, one});
 }
 
-// Where a map applies to some views only: identity elsewhere.
-torch::Tensor mix_with_identity(const torch::Tensor& maps, const torch::Tensor& applied) {
-  const auto eye = identity3(maps.size(0), maps.options());
-  const auto w = applied.view({-1, 1, 1});
-  return maps * w + eye * (1 - w);
+// The image transform is p -> R(angle) Sh(shear) p + t; its sampling map is
+// the inverse, Sh(-shear) R(-angle) (p - t), built directly.
+torch::Tensor affine_maps(int64_t n, const torch::TensorOptions& options) {
+  const auto draws = torch::rand({n, 5}, options);
+  const auto applied = draws.select(1, 0) < kProbability;
+  const auto angle = symmetric(draws, 1) * (15 * kDegree);
+  const auto shear = symmetric(draws, 2) * (5 * kDegree);
+  const auto tx = symmetric(draws, 3) * 0.2;  // 0.1 of the side, which spans 2 units
+  const auto ty = symmetric(draws, 4) * 0.2;
+  const auto c = angle.cos(), s = angle.sin(), k = shear.tan();
+  const auto a = c + k * s, b = s - k * c;  // first row of Sh(-shear) R(-angle)
+  const auto zero = torch::zeros({n}, options);
+  const auto one = torch::ones({n}, options);
+  const auto maps = matrices({a, b, -(a * tx + b * ty), -s, c, s * tx - c * ty, zero, zero, one});
+  return where_applied(applied, maps);
 }
 
-torch::Tensor random_affine(int64_t n, const torch::TensorOptions& options) {
-  const auto angle = uniform(n, -15 * kDegree, 15 * kDegree, options);
-  const auto shear = uniform(n, -5 * kDegree, 5 * kDegree, options);
-  const auto tx = uniform(n, -0.2, 0.2, options);  // 0.1 of the side; the view spans 2 units
-  const auto ty = uniform(n, -0.2, 0.2, options);
-  const auto cos = angle.cos(), sin = angle.sin(), tan_shear = shear.tan();
-  auto maps = identity3(n, options);
-  // rotation x shear(x by y)
-  maps.select(1, 0).select(1, 0).copy_(cos);
-  maps.select(1, 0).select(1, 1).copy_(cos * tan_shear - sin);
-  maps.select(1, 0).select(1, 2).copy_(tx);
-  maps.select(1, 1).select(1, 0).copy_(sin);
-  maps.select(1, 1).select(1, 1).copy_(sin * tan_shear + cos);
-  maps.select(1, 1).select(1, 2).copy_(ty);
-  return maps;
+// The image transform moves each corner of the view inwards by up to
+// distortion * half side per coordinate (the peers' perspective); its sampling
+// map is the homography taking the moved corners back to the corners, solved
+// for all views at once (8 unknowns, h22 = 1).
+torch::Tensor perspective_maps(int64_t n, double distortion, const torch::TensorOptions& options) {
+  const auto draws = torch::rand({n, 9}, options);
+  const auto applied = draws.select(1, 0) < kProbability;
+  const auto corners = torch::tensor({-1.0, -1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 1.0}, options).view({1, 4, 2});
+  const auto moved = corners * (1 - distortion * draws.narrow(1, 1, 8).view({n, 4, 2}));
+  const auto x = moved.select(2, 0), y = moved.select(2, 1);  // [n, 4]
+  const auto u = corners.select(2, 0).expand({n, 4}), v = corners.select(2, 1).expand({n, 4});
+  const auto zero = torch::zeros_like(x), one = torch::ones_like(x);
+  // u = (h00 x + h01 y + h02) / (h20 x + h21 y + 1), likewise v: two linear rows per corner.
+  const auto rows_u = torch::stack({x, y, one, zero, zero, zero, -x * u, -y * u}, -1);
+  const auto rows_v = torch::stack({zero, zero, zero, x, y, one, -x * v, -y * v}, -1);
+  const auto system = torch::stack({rows_u, rows_v}, 2).view({n, 8, 8});
+  const auto targets = torch::stack({u, v}, 2).view({n, 8, 1});
+  const auto h = torch::linalg_solve(system, targets).view({n, 8});
+  const auto maps = torch::cat({h, torch::ones({n, 1}, options)}, 1).view({n, 3, 3});
+  return where_applied(applied, maps);
 }
 
-// Homographies moving each corner of the view by up to distortion/2 of the side
-// (the perspective augmentation of the peers), solved for all views at once.
-torch::Tensor random_perspective(int64_t n, double distortion, const torch::TensorOptions& options) {
-  const auto corners = torch::tensor({-1.f, -1.f, 1.f, -1.f, 1.f, 1.f, -1.f, 1.f}, options).view({1, 4, 2});
-  const auto moved = corners + (torch::rand({n, 4, 2}, options) * 2 - 1) * distortion;  // +-distortion/2 of 2 units
-  // For each corner (x, y) -> (u, v): two rows of the 8x8 system in h00..h21.
-  auto a = torch::zeros({n, 8, 8}, options);
-  auto b = torch::zeros({n, 8}, options);
-  for (int64_t i = 0; i < 4; ++i) {
-    const auto x = corners.select(1, i).select(1, 0).expand({n});
-    const auto y = corners.select(1, i).select(1, 1).expand({n});
-    const auto u = moved.select(1, i).select(1, 0);
-    const auto v = moved.select(1, i).select(1, 1);
-    auto row_u = a.select(1, 2 * i);
-    auto row_v = a.select(1, 2 * i + 1);
-    row_u.select(1, 0).copy_(x);
-    row_u.select(1, 1).copy_(y);
-    row_u.select(1, 2).fill_(1);
-    row_u.select(1, 6).copy_(-x * u);
-    row_u.select(1, 7).copy_(-y * u);
-    row_v.select(1, 3).copy_(x);
-    row_v.select(1, 4).copy_(y);
-    row_v.select(1, 5).fill_(1);
-    row_v.select(1, 6).copy_(-x * v);
-    row_v.select(1, 7).copy_(-y * v);
-    b.select(1, 2 * i).copy_(u);
-    b.select(1, 2 * i + 1).copy_(v);
-  }
-  const auto h = torch::linalg_solve(a, b);
-  return torch::cat({h, torch::ones({n, 1}, options)}, 1).view({n, 3, 3});
+// Per-view factors [n] in [1 - amount, 1 + amount] from a column of draws.
+torch::Tensor factor(const torch::Tensor& draws, int64_t column, double amount) {
+  return 1 + symmetric(draws, column) * amount;
 }
 
 }  // namespace
 
-torch::Tensor random_geometry(int64_t n, const AugmentSet& augments, const torch::TensorOptions& options) {
-  auto maps = identity3(n, options);
-  if (augments.flip) {
-    auto flip = identity3(n, options);
-    flip.select(1, 0).select(1, 0).fill_(-1);
-    maps = torch::bmm(mix_with_identity(flip, chosen(n, 0.5, options)), maps);
-  }
-  if (augments.affine) {
-    maps = torch::bmm(mix_with_identity(random_affine(n, options), chosen(n, kProbability, options)), maps);
-  }
-  if (augments.perspective) {
-    maps = torch::bmm(mix_with_identity(random_perspective(n, 0.7, options), chosen(n, kProbability, options)), maps);
-  }
+torch::TensorOptions parameter_options(const torch::Tensor& like) {
+  return like.options().dtype(at::promote_types(like.scalar_type(), torch::kFloat));
+}
+
+bool has_geometry(const AugmentSet& augments) { return augments.flip || augments.affine || augments.perspective; }
+
+torch::Tensor random_view_maps(int64_t n, const AugmentSet& augments, const torch::TensorOptions& options) {
+  // The image goes through flip, affine, perspective in turn, so a view point
+  // is mapped back through perspective first: maps = F * A * P.
+  auto maps = identities(n, options);
+  if (augments.flip) maps = flip_maps(n, options);
+  if (augments.affine) maps = torch::bmm(maps, affine_maps(n, options));
+  if (augments.perspective) maps = torch::bmm(maps, perspective_maps(n, 0.7, options));
   return maps;
 }
 
-torch::Tensor sample_views(const torch::Tensor& source, const torch::Tensor& geometry, const torch::Tensor& placement,
-                           int64_t resolution) {
+torch::Tensor sample_views(const torch::Tensor& source, const torch::Tensor& maps, int64_t resolution) {
   namespace F = torch::nn::functional;
-  const int64_t n = geometry.size(0);
-  const auto options = geometry.options();
-  // Pixel centres of the view in normalised coordinates (align_corners = false).
-  const auto steps = (torch::arange(resolution, options) * 2 + 1) / resolution - 1;
-  const auto grid_y = steps.view({resolution, 1}).expand({resolution, resolution});
-  const auto grid_x = steps.view({1, resolution}).expand({resolution, resolution});
-  const auto points = torch::stack({grid_x, grid_y, torch::ones_like(grid_x)}, -1).view({1, -1, 3});
-  // view point -> augmented point (homogeneous) -> source coordinates
-  auto warped = torch::matmul(points, geometry.transpose(1, 2));
-  warped = warped / warped.narrow(2, 2, 1);
-  const auto in_source = torch::matmul(warped, placement.transpose(1, 2));  // [n, R*R, 2]
-  const auto grid = in_source.view({n, resolution, resolution, 2});
-  const auto input = source.size(0) == n ? source : source.expand({n, source.size(1), source.size(2), source.size(3)});
-  return F::grid_sample(input, grid,
+  const int64_t n = maps.size(0);
+  // Pixel centres of a view in normalised coordinates (align_corners false).
+  const auto centres = (torch::arange(resolution, maps.options()) * 2 + 1) / resolution - 1;
+  const auto xs = centres.view({1, -1}).expand({resolution, resolution});
+  const auto ys = centres.view({-1, 1}).expand({resolution, resolution});
+  const auto points = torch::stack({xs, ys, torch::ones_like(xs)}, -1).view({-1, 3});
+  const auto mapped = torch::matmul(points, maps.transpose(1, 2));  // [n, R*R, 3]
+  // Past the horizon of a strong perspective w turns negative; a tiny positive
+  // w sends those points far out on their own side, where the border padding
+  // repeats the edge.
+  const auto grid = mapped.narrow(2, 0, 2) / mapped.narrow(2, 2, 1).clamp_min(1e-6);
+  return F::grid_sample(source.expand({n, -1, -1, -1}),
+                        grid.view({n, resolution, resolution, 2}).to(source.scalar_type()),
                         F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
 }
 
 torch::Tensor colour_jitter(const torch::Tensor& views) {
   const int64_t n = views.size(0);
-  const auto options = views.options();
-  const auto applied = chosen(n, kProbability, options).view({n, 1, 1, 1});
-  const auto factor = [&](double amount) { return uniform(n, 1 - amount, 1 + amount, options).view({n, 1, 1, 1}); };
-  const auto grey_weights = torch::tensor({0.299f, 0.587f, 0.114f}, options).view({1, 3, 1, 1});
+  const auto options = parameter_options(views);
+  const auto draws = torch::rand({n, 5}, options);
+  const auto applied = (draws.select(1, 0) < kProbability).view({n, 1, 1, 1});
+  const auto brightness = factor(draws, 1, 0.1);
+  const auto contrast = factor(draws, 2, 0.1);
+  const auto saturation = factor(draws, 3, 0.1).view({n, 1, 1});
+  const auto hue_angle = symmetric(draws, 4) * (0.1 * 2 * kPi);
 
-  auto x = views * factor(0.1);                                         // brightness
-  const auto mean_grey = (x * grey_weights).sum(1, true).mean({2, 3}, true);
-  x = (x - mean_grey) * factor(0.1) + mean_grey;                        // contrast
-  const auto grey = (x * grey_weights).sum(1, true);
-  x = grey + (x - grey) * factor(0.1);                                  // saturation
-  // Hue: rotate the chroma plane of YIQ by up to 0.1 of a half turn.
-  const auto to_yiq = torch::tensor({0.299f, 0.587f, 0.114f, 0.596f, -0.274f, -0.322f, 0.211f, -0.523f, 0.312f},
-                                    options).view({3, 3});
-  const auto angle = uniform(n, -0.1 * M_PI, 0.1 * M_PI, options);
-  auto rotation = identity3(n, options);
-  rotation.select(1, 1).select(1, 1).copy_(angle.cos());
-  rotation.select(1, 1).select(1, 2).copy_(-angle.sin());
-  rotation.select(1, 2).select(1, 1).copy_(angle.sin());
-  rotation.select(1, 2).select(1, 2).copy_(angle.cos());
-  const auto hue_map = torch::matmul(torch::matmul(torch::inverse(to_yiq), rotation), to_yiq);  // [n, 3, 3]
-  x = torch::einsum("nij,njhw->nihw", {hue_map, x});
-  return (views * (1 - applied) + x.clamp(0, 1) * applied);
+  // Saturation and hue are linear in RGB: one 3x3 matrix per view.
+  const auto luma = torch::tensor({0.299, 0.587, 0.114}, options);
+  const auto desaturate = torch::ones({3, 1}, options) * luma.view({1, 3});  // every channel := luma
+  const auto saturate = torch::eye(3, options) * saturation + desaturate * (1 - saturation);
+  // Hue: rotation of the chroma plane of YIQ.
+  const auto to_yiq =
+      torch::tensor({0.299, 0.587, 0.114, 0.596, -0.274, -0.322, 0.211, -0.523, 0.312}, options).view({3, 3});
+  const auto zero = torch::zeros({n}, options), one = torch::ones({n}, options);
+  const auto c = hue_angle.cos(), s = hue_angle.sin();
+  const auto rotate = matrices({one, zero, zero, zero, c, -s, zero, s, c});
+  const auto colour = torch::matmul(torch::matmul(torch::linalg_inv(to_yiq), rotate), torch::matmul(to_yiq, saturate));
+
+  // Brightness b, then contrast k around the mean grey g of the brightened
+  // view, then the colour matrix M: M (k (b v - b g) + b g) = k b M v + (1 - k) b g,
+  // since M keeps greys grey: one batched multiply-add over the pixels
+  // instead of a pass per step.
+  const auto type = views.scalar_type();
+  const auto pixels = views.flatten(2);  // [n, C, H*W]
+  const auto mean_grey = torch::mv(pixels.mean(2), luma.to(type));  // [n], of the view before brightness
+  const auto gain = (brightness * contrast).view({n, 1, 1}) * colour;
+  const auto offset = ((1 - contrast) * brightness).to(type) * mean_grey;
+  const auto jittered = torch::baddbmm(offset.view({n, 1, 1}), gain.to(type), pixels).view_as(views);
+  return torch::where(applied, jittered.clamp(0, 1), views);
 }
 
 torch::Tensor random_erasing(const torch::Tensor& views) {
-  const int64_t n = views.size(0), h = views.size(2), w = views.size(3);
-  const auto options = views.options();
-  const auto applied = chosen(n, kProbability, options).view({n, 1, 1});
-  const auto area = uniform(n, 0.1, 0.4, options) * (h * w);
-  const auto aspect = (uniform(n, std::log(0.3), std::log(3.3), options)).exp();
-  const auto eh = (area * aspect).sqrt().clamp_max(h);
-  const auto ew = (area / aspect).sqrt().clamp_max(w);
-  const auto top = torch::rand({n}, options) * (h - eh);
-  const auto left = torch::rand({n}, options) * (w - ew);
-  const auto ys = torch::arange(h, options).view({1, h, 1});
-  const auto xs = torch::arange(w, options).view({1, 1, w});
-  const auto inside = (ys >= top.view({n, 1, 1})) * (ys < (top + eh).view({n, 1, 1})) *
-                      (xs >= left.view({n, 1, 1})) * (xs < (left + ew).view({n, 1, 1}));
-  const auto keep = 1 - inside.to(options.dtype()) * applied;  // [n, h, w]
-  return views * keep.unsqueeze(1);
+  const int64_t n = views.size(0), height = views.size(2), width = views.size(3);
+  const auto options = parameter_options(views);
+  const auto draws = torch::rand({n, 5}, options);
+  const auto applied = draws.select(1, 0) < kProbability;
+  const auto area = (0.1 + 0.3 * draws.select(1, 1)) * static_cast<double>(height * width);
+  const auto aspect = (std::log(0.3) + (std::log(3.3) - std::log(0.3)) * draws.select(1, 2)).exp();  // log-uniform
+  const auto rect_height = (area * aspect).sqrt().clamp_max(static_cast<double>(height));
+  const auto rect_width = (area / aspect).sqrt().clamp_max(static_cast<double>(width));
+  const auto top = draws.select(1, 3) * (height - rect_height);
+  const auto left = draws.select(1, 4) * (width - rect_width);
+  // A pixel is erased when its centre lies in the rectangle.
+  const auto rows = (torch::arange(height, options) + 0.5).view({1, -1, 1});
+  const auto cols = (torch::arange(width, options) + 0.5).view({1, 1, -1});
+  const auto in_rows = (rows >= top.view({n, 1, 1})) & (rows < (top + rect_height).view({n, 1, 1}));
+  const auto in_cols = (cols >= left.view({n, 1, 1})) & (cols < (left + rect_width).view({n, 1, 1}));
+  const auto erased = in_rows & in_cols & applied.view({n, 1, 1});  // [n, H, W]
+  return views.masked_fill(erased.unsqueeze(1), 0);
 }
 
 torch::Tensor add_noise(const torch::Tensor& views, double max_factor) {
   const auto factors = torch::rand({views.size(0), 1, 1, 1}, views.options()) * max_factor;
-  return views + factors * torch::randn_like(views);
+  const auto noise = torch::randn_like(views);
+  return views + factors * noise;
 }
 
 }  // namespace vqclip

@@ -8,19 +8,20 @@ using torch::autograd::tensor_list;
 
 struct ClampWithGrad : torch::autograd::Function<ClampWithGrad> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, double lo, double hi) {
-    ctx->saved_data["lo"] = lo;
-    ctx->saved_data["hi"] = hi;
-    ctx->save_for_backward({x});
+    // Only where x lies outside matters to the backward pass.
+    ctx->save_for_backward({x < lo, x > hi});
     return x.clamp(lo, hi);
   }
 
   static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
-    const auto x = ctx->get_saved_variables()[0];
+    const auto saved = ctx->get_saved_variables();
+    const auto& below = saved[0];
+    const auto& above = saved[1];
     const auto& grad = grad_outputs[0];
-    const auto outside = x - x.clamp(ctx->saved_data["lo"].toDouble(), ctx->saved_data["hi"].toDouble());
-    // Pass the gradient unless a descent step along it would move x further out.
-    const auto keep = (grad * outside >= 0).to(grad.scalar_type());
-    return {grad * keep, torch::Tensor(), torch::Tensor()};
+    // A descent step moves x by -lr * grad: below lo a positive gradient, or
+    // above hi a negative one, would push x further out, so it is dropped.
+    const auto outward = (below & (grad > 0)) | (above & (grad < 0));
+    return {grad.masked_fill(outward, 0), torch::Tensor(), torch::Tensor()};
   }
 };
 
