@@ -16,7 +16,7 @@
 namespace vqclip {
 
 struct ClipSpec {
-  std::filesystem::path text_encoder;   // absolute paths
+  std::filesystem::path text_encoder;   // bundle dir / file name, as every path here
   std::filesystem::path image_encoder;
   int input_resolution = 0;
   int context_length = 0;
@@ -71,11 +71,22 @@ struct Bundle {
 // Throws BundleError (exit 3) on any failure, one line naming file and cause.
 Bundle load_bundle(const std::filesystem::path& bundle_dir, const LoadOptions& options);
 
-// --models DIR, else $VQCLIP_MODELS, else the installed data directory, else the
-// bundled tiny bundle relative to the executable (build tree or install tree).
+// --models DIR, else $VQCLIP_MODELS, else the tiny-shapes bundle of the install
+// (<exe dir>/../share/vqclip/models), else that of the source tree (a build
+// tree). Throws BundleError listing where it looked if none has vqclip.json.
 std::filesystem::path resolve_bundle_dir(const std::optional<std::filesystem::path>& cli_value);
 
 // Lowercase hex sha256 of a file; throws BundleError if unreadable.
 std::string sha256_file(const std::filesystem::path& path);
+
+// Checks the sha256 of every file in manifest.file_hashes; throws BundleError
+// naming the first file that differs (expected and found, first 12 hex digits).
+void verify_bundle_files(const Manifest& manifest);
+
+// Runs each loaded module once on tiny inputs and checks the output shapes
+// against the manifest (text [2, L] -> [2, D]; image [1, 3, R, R] -> [1, D];
+// decoder: 2x3 codes -> [1, 3, 2f, 3f]; encoder [1, 3, 2f, 2f] -> [1, C, 2, 2]).
+// Throws BundleError naming the module file, the input and expected vs found.
+void probe_bundle(Bundle& bundle);
 
 }  // namespace vqclip

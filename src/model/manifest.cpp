@@ -1,5 +1,10 @@
 // vqclip.json: parsing and validation against the bundle contract (DESIGN section 3).
+#include <cctype>
+#include <cmath>
 #include <fstream>
+#include <map>
+#include <utility>
+#include <vector>
 
 #include "vqclip/bundle.hpp"
 #include "vqclip/errors.hpp"
@@ -7,7 +12,8 @@
 namespace vqclip {
 namespace {
 
-constexpr int kSupportedVersion = 1;
+constexpr int64_t kSupportedVersion = 1;
+constexpr int64_t kLargestSize = int64_t{1} << 30;  // keeps every int field well inside int
 
 // Reads fields of one JSON object, naming the manifest and the dotted field
 // path in every error.
@@ -35,27 +41,32 @@ class FieldReader {
 
   std::string text(const std::string& key) const {
     const auto& value = get(key);
-    if (!value.is_string() || value.get<std::string>().empty()) fail(key, "expected a non-empty string, found " + value.dump());
+    if (!value.is_string() || value.get<std::string>().empty()) {
+      fail(key, "expected a non-empty string, found " + value.dump());
+    }
     return value.get<std::string>();
   }
 
-  int positive_int(const std::string& key) const {
+  // An integer in [minimum, kLargestSize]; `expected` describes the range for the message.
+  int64_t integer(const std::string& key, int64_t minimum, const std::string& expected) const {
     const auto& value = get(key);
-    if (!value.is_number_integer() || value.get<int64_t>() <= 0 || value.get<int64_t>() > (1 << 30)) {
-      fail(key, "expected a positive integer, found " + value.dump());
-    }
-    return value.get<int>();
-  }
-
-  int64_t integer(const std::string& key) const {
-    const auto& value = get(key);
-    if (!value.is_number_integer()) fail(key, "expected an integer, found " + value.dump());
+    // Unsigned first: a value above INT64_MAX would wrap as int64_t.
+    const bool in_range = value.is_number_integer() &&
+                          (!value.is_number_unsigned() || value.get<uint64_t>() <= uint64_t(kLargestSize)) &&
+                          value.get<int64_t>() >= minimum && value.get<int64_t>() <= kLargestSize;
+    if (!in_range) fail(key, "expected " + expected + ", found " + value.dump());
     return value.get<int64_t>();
   }
 
-  double number(const std::string& key) const {
+  int positive_int(const std::string& key) const {
+    return static_cast<int>(integer(key, 1, "a positive integer"));
+  }
+
+  double positive_number(const std::string& key) const {
     const auto& value = get(key);
-    if (!value.is_number()) fail(key, "expected a number, found " + value.dump());
+    if (!value.is_number() || !(value.get<double>() > 0) || !std::isfinite(value.get<double>())) {
+      fail(key, "expected a positive number, found " + value.dump());
+    }
     return value.get<double>();
   }
 
@@ -65,20 +76,32 @@ class FieldReader {
     return value.get<bool>();
   }
 
-  std::array<float, 3> three_floats(const std::string& key) const {
+  std::array<float, 3> three_floats(const std::string& key, bool positive) const {
     const auto& value = get(key);
-    if (!value.is_array() || value.size() != 3) fail(key, "expected 3 numbers, found " + value.dump());
+    const std::string expected = positive ? "3 positive numbers" : "3 numbers";
+    if (!value.is_array() || value.size() != 3) fail(key, "expected " + expected + ", found " + value.dump());
     std::array<float, 3> result{};
     for (size_t i = 0; i < 3; ++i) {
-      if (!value[i].is_number()) fail(key, "expected 3 numbers, found " + value.dump());
+      const bool ok = value[i].is_number() && std::isfinite(value[i].get<double>()) &&
+                      (!positive || value[i].get<double>() > 0);
+      if (!ok) fail(key, "expected " + expected + ", found " + value.dump());
       result[i] = value[i].get<float>();
     }
     return result;
   }
 
-  // A file named by the manifest, which must exist in the bundle directory.
+  // A file named by the manifest: a relative name that stays inside the bundle
+  // directory (a manifest must not reach elsewhere) and exists there.
   std::filesystem::path file(const std::string& key, const std::filesystem::path& dir) const {
-    const std::string name = text(key);
+    return checked_file(key, text(key), dir);
+  }
+
+  std::filesystem::path checked_file(const std::string& key, const std::string& name,
+                                     const std::filesystem::path& dir) const {
+    const auto relative = std::filesystem::path(name).lexically_normal();
+    if (relative.is_absolute() || relative.empty() || *relative.begin() == "..") {
+      fail(key, "expected a file name inside the bundle directory, found \"" + name + "\"");
+    }
     const auto path = dir / name;
     if (!std::filesystem::is_regular_file(path)) fail(key, "file " + path.string() + " does not exist");
     return path;
@@ -91,15 +114,21 @@ class FieldReader {
 };
 
 nlohmann::json parse_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) {
-    throw BundleError(path.string() + ": missing (a model bundle is a directory with vqclip.json; see --models)");
+  if (!std::filesystem::is_regular_file(path)) {
+    throw BundleError(path.string() + ": missing (a model bundle is a directory holding vqclip.json; "
+                                      "give one with --models DIR or $VQCLIP_MODELS)");
   }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw BundleError(path.string() + ": cannot be read");
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::parse_error& e) {
-    // e.what() names the byte position; keep it on one line.
-    throw BundleError(path.string() + ": not valid JSON (" + std::string(e.what()) + ")");
+    // what() is "[json.exception.parse_error.101] parse error at line L, column C: ..."
+    std::string detail = e.what();
+    if (const auto tag_end = detail.find("] "); detail.rfind("[json.", 0) == 0 && tag_end != std::string::npos) {
+      detail.erase(0, tag_end + 2);
+    }
+    throw BundleError(path.string() + ": not valid JSON: " + detail);
   }
 }
 
@@ -110,12 +139,44 @@ TokenizerSpec read_tokenizer(const FieldReader& t, const std::filesystem::path& 
     t.fail("type", "unknown tokenizer type \"" + spec.type + "\" (expected clip_bpe or sentencepiece)");
   }
   spec.file = t.file("file", dir);
-  spec.bos_id = t.integer("bos_id");
-  spec.eos_id = t.integer("eos_id");
-  spec.pad_id = t.integer("pad_id");
+  spec.bos_id = t.integer("bos_id", 0, "a non-negative integer");
+  spec.eos_id = t.integer("eos_id", 0, "a non-negative integer");
+  spec.pad_id = t.integer("pad_id", 0, "a non-negative integer");
   spec.lowercase = t.boolean("lowercase");
   spec.context_length = context_length;
   return spec;
+}
+
+bool is_sha256_hex(const std::string& text) {
+  return text.size() == 64 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+std::string lowercase(std::string text) {
+  for (auto& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return text;
+}
+
+// "files": {name: sha256}. Every file another field names must be listed, so
+// that a passed integrity check covers everything that gets loaded.
+void read_file_hashes(const FieldReader& top, Manifest& m,
+                      const std::vector<std::pair<std::string, std::filesystem::path>>& used_files) {
+  const auto& files = top.get("files");
+  if (!files.is_object()) top.fail("files", "expected an object {\"file name\": \"sha256\"}, found " + files.dump());
+  std::map<std::string, std::string> listed;  // normalised name -> name as written
+  for (const auto& [name, hash] : files.items()) {
+    const std::string field = "files." + name;
+    const std::string digest = hash.is_string() ? lowercase(hash.get<std::string>()) : "";
+    if (!is_sha256_hex(digest)) top.fail(field, "expected 64 hex digits (sha256), found " + hash.dump());
+    top.checked_file(field, name, m.dir);
+    m.file_hashes[name] = digest;
+    listed[std::filesystem::path(name).lexically_normal().generic_string()] = name;
+  }
+  for (const auto& [field, path] : used_files) {
+    const auto name = path.lexically_relative(m.dir).lexically_normal().generic_string();
+    if (listed.count(name) == 0) {
+      top.fail("files", "no sha256 for " + name + " (named by " + field + "); every file the bundle uses must be listed");
+    }
+  }
 }
 
 }  // namespace
@@ -128,21 +189,25 @@ Manifest read_manifest(const std::filesystem::path& bundle_dir) {
   if (!m.raw.is_object()) throw BundleError(path.string() + ": expected a JSON object at the top level");
   const FieldReader top(m.raw, path.string(), "");
 
-  if (top.text("format") != "vqclip-bundle") {
-    top.fail("format", "expected \"vqclip-bundle\", found " + m.raw.at("format").dump());
+  if (const auto format = top.text("format"); format != "vqclip-bundle") {
+    top.fail("format", "expected \"vqclip-bundle\", found \"" + format + "\"");
   }
-  const auto version = top.integer("version");
-  if (version > kSupportedVersion) {
-    top.fail("version", "bundle version " + std::to_string(version) + " is newer than this vqclip supports (" +
+  const auto& version = top.get("version");
+  if (!version.is_number_integer()) top.fail("version", "expected the integer 1, found " + version.dump());
+  if (version.is_number_unsigned() ? version.get<uint64_t>() > uint64_t(kSupportedVersion)
+                                   : version.get<int64_t>() > kSupportedVersion) {
+    top.fail("version", "bundle version " + version.dump() + " is newer than this vqclip supports (" +
                             std::to_string(kSupportedVersion) + "); update vqclip");
   }
-  if (version < 1) top.fail("version", "expected 1, found " + std::to_string(version));
+  if (version.get<int64_t>() < 1) top.fail("version", "expected 1, found " + version.dump());
   m.name = top.text("name");
 
   const auto& size = top.get("default_size");
-  if (!size.is_array() || size.size() != 2 || !size[0].is_number_integer() || !size[1].is_number_integer() ||
-      size[0].get<int>() <= 0 || size[1].get<int>() <= 0) {
-    top.fail("default_size", "expected [W, H] positive integers, found " + size.dump());
+  const auto positive_size = [](const nlohmann::json& v) {
+    return v.is_number_integer() && v.get<int64_t>() > 0 && v.get<int64_t>() <= kLargestSize;
+  };
+  if (!size.is_array() || size.size() != 2 || !positive_size(size[0]) || !positive_size(size[1])) {
+    top.fail("default_size", "expected [width, height] as positive integers, found " + size.dump());
   }
   m.default_width = size[0].get<int>();
   m.default_height = size[1].get<int>();
@@ -151,14 +216,11 @@ Manifest read_manifest(const std::filesystem::path& bundle_dir) {
   m.clip.text_encoder = clip.file("text_encoder", bundle_dir);
   m.clip.image_encoder = clip.file("image_encoder", bundle_dir);
   m.clip.input_resolution = clip.positive_int("input_resolution");
-  m.clip.context_length = clip.positive_int("context_length");
+  m.clip.context_length = static_cast<int>(clip.integer("context_length", 2, "an integer >= 2 (bos and eos)"));
   m.clip.embed_dim = clip.positive_int("embed_dim");
-  m.clip.mean = clip.three_floats("mean");
-  m.clip.std = clip.three_floats("std");
-  for (const float s : m.clip.std) {
-    if (!(s > 0)) clip.fail("std", "every value must be positive");
-  }
-  m.clip.logit_scale = clip.number("logit_scale");
+  m.clip.mean = clip.three_floats("mean", /*positive=*/false);
+  m.clip.std = clip.three_floats("std", /*positive=*/true);
+  m.clip.logit_scale = clip.positive_number("logit_scale");
   m.clip.tokenizer = read_tokenizer(clip.child("tokenizer"), bundle_dir, m.clip.context_length);
 
   const auto vqgan = top.child("vqgan");
@@ -168,19 +230,13 @@ Manifest read_manifest(const std::filesystem::path& bundle_dir) {
   m.vqgan.embed_dim = vqgan.positive_int("embed_dim");
   m.vqgan.n_embed = vqgan.positive_int("n_embed");
 
-  if (top.has("files")) {
-    const auto& files = top.get("files");
-    if (!files.is_object()) top.fail("files", "expected an object {file: sha256}");
-    for (const auto& [name, hash] : files.items()) {
-      if (!hash.is_string() || hash.get<std::string>().size() != 64) {
-        top.fail("files." + name, "expected a 64-character sha256 hex string, found " + hash.dump());
-      }
-      if (!std::filesystem::is_regular_file(bundle_dir / name)) {
-        top.fail("files." + name, "file " + (bundle_dir / name).string() + " does not exist");
-      }
-      m.file_hashes[name] = hash.get<std::string>();
-    }
-  }
+  std::vector<std::pair<std::string, std::filesystem::path>> used_files{
+      {"clip.text_encoder", m.clip.text_encoder},
+      {"clip.image_encoder", m.clip.image_encoder},
+      {"clip.tokenizer.file", m.clip.tokenizer.file},
+      {"vqgan.decoder", m.vqgan.decoder}};
+  if (m.vqgan.encoder) used_files.emplace_back("vqgan.encoder", *m.vqgan.encoder);
+  read_file_hashes(top, m, used_files);
   return m;
 }
 

@@ -1,4 +1,5 @@
 // SHA-256 (FIPS 180-4), for the bundle's integrity check without OpenSSL.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -105,6 +106,7 @@ std::string sha256_file(const std::filesystem::path& path) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     hash.update(reinterpret_cast<const uint8_t*>(buffer.data()), static_cast<size_t>(in.gcount()));
   }
+  if (in.bad()) throw BundleError(path.string() + ": read error during the integrity check");
   return hash.hex();
 }
 

@@ -1,152 +1,173 @@
-// Bundle loading: outputs equal the Python eager reference; every broken
-// bundle is a BundleError (exit 3) naming the file and the problem.
-#include <fstream>
-
-#include <nlohmann/json.hpp>
-
-#include "cli_runner.hpp"
-#include "vqclip/bundle.hpp"
-#include "vqclip/errors.hpp"
+// Loading: modules frozen in eval mode, the codebook taken from the decoder,
+// hashes checked unless disabled, shapes probed; every broken module file is a
+// BundleError (exit 3) naming the file. Also where the bundle is looked for.
+#include "broken_bundle.hpp"
 
 namespace vqclip {
 namespace {
 
-std::filesystem::path reference_bundle() { return test::test_bundles() / "vit-vqgan"; }
+using test::BrokenBundleCase;
+using test::edit_manifest;
 
-std::map<std::string, torch::Tensor> expected_outputs() {
-  std::map<std::string, torch::Tensor> tensors;
-  for (const auto& buffer : torch::jit::load((reference_bundle() / "expected.pt").string()).named_buffers()) {
-    tensors[buffer.name] = buffer.value;
-  }
-  return tensors;
-}
-
-double max_difference(const torch::Tensor& a, const torch::Tensor& b) {
-  EXPECT_EQ(a.sizes(), b.sizes());
-  return (a - b).abs().max().item<double>();
-}
-
-TEST(BundleOutputs, MatchThePythonEagerReference) {
-  auto bundle = load_bundle(reference_bundle(), LoadOptions{});
-  auto expected = expected_outputs();
-  torch::NoGradGuard no_grad;
-  EXPECT_LE(max_difference(bundle.text_encoder.forward({expected["tokens"]}).toTensor(), expected["text_embedding"]),
-            1e-4);
-  EXPECT_LE(max_difference(bundle.image_encoder.forward({expected["images"]}).toTensor(), expected["image_embedding"]),
-            1e-4);
-  for (const char* grid : {"4x4", "5x7", "8x8"}) {
-    const auto decoded = bundle.decoder.forward({expected[std::string("z_") + grid]}).toTensor();
-    EXPECT_LE(max_difference(decoded, expected[std::string("decoded_") + grid]), 1e-4) << grid;
-  }
+TEST(BundleLoading, ModulesAreFrozenInEvalModeAndTheCodebookIsTheDecoders) {
+  const auto bundle = load_bundle(test::vit_bundle(), LoadOptions{});
   ASSERT_TRUE(bundle.encoder.has_value());
-  EXPECT_LE(max_difference(bundle.encoder->forward({expected["encoder_input"]}).toTensor(), expected["encoder_z"]),
-            1e-4);
-}
-
-TEST(BundleLoading, ModulesAreFrozenAndTheCodebookIsRead) {
-  const auto bundle = load_bundle(reference_bundle(), LoadOptions{});
-  for (const auto& module : {bundle.text_encoder, bundle.image_encoder, bundle.decoder}) {
-    for (const auto& parameter : module.parameters()) EXPECT_FALSE(parameter.requires_grad());
+  for (const auto& module : {bundle.text_encoder, bundle.image_encoder, bundle.decoder, *bundle.encoder}) {
+    EXPECT_FALSE(module.is_training());
+    size_t parameters = 0;
+    for (const auto& parameter : module.parameters()) {
+      EXPECT_FALSE(parameter.requires_grad());
+      ++parameters;
+    }
+    EXPECT_GT(parameters, 0u);
   }
-  EXPECT_EQ(bundle.codebook.sizes().vec(), (std::vector<int64_t>{64, 16}));
-  EXPECT_EQ(bundle.manifest.name, "test-vit-vqgan");
+  const auto& m = bundle.manifest;
+  EXPECT_EQ(bundle.codebook.sizes().vec(), (std::vector<int64_t>{m.vqgan.n_embed, m.vqgan.embed_dim}));
+  EXPECT_EQ(bundle.codebook.scalar_type(), torch::kFloat);
+  EXPECT_TRUE(torch::equal(bundle.codebook, bundle.decoder.attr("codebook").toTensor()));
+  ASSERT_NE(bundle.tokenizer, nullptr);
+  EXPECT_EQ(bundle.tokenizer->tokenize("a red circle").ids.size(), static_cast<size_t>(m.clip.context_length));
 }
 
-// A copy of the reference bundle with one thing broken.
-struct BrokenCase {
-  std::string name;
-  std::function<void(const std::filesystem::path&)> breaks;
-  std::string expected_words;
-};
+TEST(BundleLoading, EncoderOnlyWhenAskedAndPresent) {
+  LoadOptions options;
+  options.load_encoder = false;
+  EXPECT_FALSE(load_bundle(test::vit_bundle(), options).encoder.has_value());
 
-nlohmann::json read_json(const std::filesystem::path& path) { return nlohmann::json::parse(std::ifstream(path)); }
-void write_json(const std::filesystem::path& path, const nlohmann::json& j) { std::ofstream(path) << j.dump(2); }
-void edit_manifest(const std::filesystem::path& dir, const std::function<void(nlohmann::json&)>& edit) {
-  auto j = read_json(dir / "vqclip.json");
-  edit(j);
-  write_json(dir / "vqclip.json", j);
+  const auto dir = test::copy_bundle(test::vit_bundle(), "loader-no-encoder");
+  edit_manifest(dir, [](auto& j) {
+    j["vqgan"].erase("encoder");
+    j["files"].erase("vqgan_encoder.pt");
+  });
+  EXPECT_FALSE(load_bundle(dir, LoadOptions{}).encoder.has_value());
 }
 
-std::vector<BrokenCase> broken_cases() {
+TEST(BundleLoading, HashMismatchNamesBothDigestsAndNoVerifySkipsIt) {
+  const auto dir = test::copy_bundle(test::vit_bundle(), "loader-wrong-digest");
+  const auto actual = sha256_file(dir / "clip_text.pt");
+  edit_manifest(dir, [](auto& j) { j["files"]["clip_text.pt"] = std::string(64, '0'); });
+  try {
+    load_bundle(dir, LoadOptions{});
+    FAIL() << "loaded despite a wrong digest";
+  } catch (const BundleError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find((dir / "clip_text.pt").string() + ": sha256 mismatch"), std::string::npos) << message;
+    EXPECT_NE(message.find("expects 000000000000..."), std::string::npos) << message;
+    EXPECT_NE(message.find("the file has " + actual.substr(0, 12) + "..."), std::string::npos) << message;
+  }
+  LoadOptions no_verify;
+  no_verify.verify_hashes = false;
+  EXPECT_EQ(load_bundle(dir, no_verify).manifest.name, "test-vit-vqgan");
+}
+
+std::vector<BrokenBundleCase> loader_cases() {
+  using P = nlohmann::json::json_pointer;
+  const auto set = [](const std::filesystem::path& dir, const std::string& field, const nlohmann::json& value) {
+    edit_manifest(dir, [&](auto& j) { j[P(field)] = value; });
+  };
   return {
-      {"missing-manifest", [](auto& d) { std::filesystem::remove(d / "vqclip.json"); }, "vqclip.json: missing"},
-      {"bad-json", [](auto& d) { std::ofstream(d / "vqclip.json") << "{\"format\": "; }, "not valid JSON"},
-      {"missing-field", [](auto& d) { edit_manifest(d, [](auto& j) { j["clip"].erase("embed_dim"); }); },
-       "clip.embed_dim: missing required field"},
-      {"wrong-type", [](auto& d) { edit_manifest(d, [](auto& j) { j["clip"]["embed_dim"] = "abc"; }); },
-       "clip.embed_dim: expected a positive integer, found \"abc\""},
-      {"future-version", [](auto& d) { edit_manifest(d, [](auto& j) { j["version"] = 2; }); },
-       "bundle version 2 is newer"},
-      {"unknown-tokenizer", [](auto& d) { edit_manifest(d, [](auto& j) { j["clip"]["tokenizer"]["type"] = "wordpiece"; }); },
-       "unknown tokenizer type \"wordpiece\""},
-      {"missing-file", [](auto& d) { std::filesystem::remove(d / "clip_image.pt"); }, "clip_image.pt does not exist"},
-      {"hash-mismatch", [](auto& d) { std::ofstream(d / "clip_text.pt", std::ios::app) << "x"; }, "sha256 mismatch"},
+      {"hash-mismatch", [](auto& d) { std::ofstream(d / "clip_text.pt", std::ios::app) << "x"; },
+       "{dir}/clip_text.pt: sha256 mismatch (vqclip.json files.clip_text.pt expects "},
       {"truncated-module",
-       [](auto& d) {
-         std::filesystem::resize_file(d / "vqgan_decoder.pt", 1000);
-         edit_manifest(d, [](auto& j) { j.erase("files"); });
-       },
-       "vqgan_decoder.pt: not a loadable TorchScript module"},
-      {"wrong-embed-dim", [](auto& d) { edit_manifest(d, [](auto& j) { j["clip"]["embed_dim"] = 48; j.erase("files"); }); },
-       "text encoder gave shape [2, 32], expected [2, 48]"},
-      {"wrong-factor",
-       [](auto& d) { edit_manifest(d, [](auto& j) { j["vqgan"]["downsample_factor"] = 8; j.erase("files"); }); },
-       "decoder gave shape"},
+       [](auto& d) { std::filesystem::resize_file(d / "vqgan_decoder.pt", std::filesystem::file_size(d / "vqgan_decoder.pt") / 2); },
+       "{dir}/vqgan_decoder.pt: not a loadable TorchScript module (", false},
+      {"not-a-module", [](auto& d) { std::ofstream(d / "clip_image.pt") << "not a zip archive\n"; },
+       "{dir}/clip_image.pt: not a loadable TorchScript module (", false},
+      {"corrupt-tokenizer", [](auto& d) { std::ofstream(d / "bpe_test_vocab.txt.gz") << "\x1f\x8b garbage"; },
+       "{dir}/bpe_test_vocab.txt.gz: ", false},
+      {"wrong-embed-dim", [set](auto& d) { set(d, "/clip/embed_dim", 48); },
+       "{dir}/clip_text.pt: text encoder on input [2, 16] gave shape [2, 32], expected [2, 48] (clip.embed_dim"},
+      {"wrong-resolution", [set](auto& d) { set(d, "/clip/input_resolution", 48); },
+       "{dir}/clip_image.pt: image encoder on input [1, 3, 48, 48] failed ("},
+      {"wrong-downsample-factor", [set](auto& d) { set(d, "/vqgan/downsample_factor", 8); },
+       "{dir}/vqgan_decoder.pt: decoder on input [1, 16, 2, 3] gave shape [1, 3, 8, 12], expected [1, 3, 16, 24]"},
+      {"wrong-codebook-size", [set](auto& d) { set(d, "/vqgan/n_embed", 32); },
+       "{dir}/vqgan_decoder.pt: buffer codebook has shape [64, 16], expected [vqgan.n_embed, vqgan.embed_dim] = "
+       "[32, 16]"},
+      {"decoder-without-codebook", [set](auto& d) { set(d, "/vqgan/decoder", "vqgan_encoder.pt"); },
+       "{dir}/vqgan_encoder.pt: no buffer named codebook"},
+      {"encoder-is-a-decoder", [set](auto& d) { set(d, "/vqgan/encoder", "vqgan_decoder.pt"); },
+       "{dir}/vqgan_decoder.pt: encoder on input [1, 3, 8, 8] failed ("},
   };
 }
 
-class BrokenBundles : public ::testing::TestWithParam<BrokenCase> {};
+class BrokenBundles : public ::testing::TestWithParam<BrokenBundleCase> {};
 
-TEST_P(BrokenBundles, BundleErrorNamingTheProblemAndExit3) {
-  const auto& c = GetParam();
-  const auto dir = test::scratch_dir("broken-" + c.name);
-  std::filesystem::copy(reference_bundle(), dir, std::filesystem::copy_options::recursive);
-  c.breaks(dir);
-  try {
-    load_bundle(dir, LoadOptions{});
-    FAIL() << c.name << " loaded";
-  } catch (const BundleError& e) {
-    EXPECT_NE(std::string(e.what()).find(c.expected_words), std::string::npos) << e.what();
+TEST_P(BrokenBundles, BundleErrorNamingTheFileAndExit3) { test::expect_rejected(GetParam()); }
+
+INSTANTIATE_TEST_SUITE_P(Cases, BrokenBundles, ::testing::ValuesIn(loader_cases()), test::case_name);
+
+// Restores $VQCLIP_MODELS as the test found it.
+class ModelsVariable {
+ public:
+  ModelsVariable() {
+    if (const char* value = std::getenv("VQCLIP_MODELS")) saved_ = value;
   }
-  const auto result = test::run_cli({"-p", "x", "--steps", "1", "--models", dir.string(), "-o", (dir / "o.png").string()});
-  EXPECT_EQ(result.exit_code, 3) << result.err;
-  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
-  EXPECT_NE(result.err.find(c.expected_words), std::string::npos) << result.err;
-}
+  ~ModelsVariable() {
+    if (saved_) {
+      setenv("VQCLIP_MODELS", saved_->c_str(), 1);
+    } else {
+      unsetenv("VQCLIP_MODELS");
+    }
+  }
 
-INSTANTIATE_TEST_SUITE_P(Cases, BrokenBundles, ::testing::ValuesIn(broken_cases()),
-                         [](const auto& info) {
-                           std::string name = info.param.name;
-                           std::replace(name.begin(), name.end(), '-', '_');
-                           return name;
-                         });
+ private:
+  std::optional<std::string> saved_;
+};
 
-TEST(InfoCommand, ReportsAnIntegrityMismatchInsteadOfFailing) {
-  const auto dir = test::scratch_dir("info-mismatch");
-  std::filesystem::copy(reference_bundle(), dir, std::filesystem::copy_options::recursive);
-  std::ofstream(dir / "clip_text.pt", std::ios::app) << "x";
-  const auto result = test::run_cli({"info", "--json", "--models", dir.string()});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(nlohmann::json::parse(result.out).at("integrity"), "MISMATCH: clip_text.pt");
-}
-
-TEST(InfoCommand, JsonHasManifestParametersAndIntegrity) {
-  const auto result = test::run_cli({"info", "--json", "--models", reference_bundle().string()});
-  ASSERT_EQ(result.exit_code, 0) << result.err;
-  const auto info = nlohmann::json::parse(result.out);
-  EXPECT_EQ(info.at("manifest").at("name"), "test-vit-vqgan");
-  EXPECT_EQ(info.at("integrity"), "ok");
-  EXPECT_GT(info.at("parameters").at("decoder").get<int64_t>(), 0);
-  EXPECT_GT(info.at("file_sizes").at("clip_text.pt").get<int64_t>(), 0);
-}
-
-TEST(BundleResolution, ExplicitThenEnvironment) {
-  EXPECT_EQ(resolve_bundle_dir(std::filesystem::path("/some/dir")), std::filesystem::path("/some/dir"));
+TEST(BundleResolution, OptionBeatsEnvironment) {
+  ModelsVariable restore;
   setenv("VQCLIP_MODELS", "/from/env", 1);
+  EXPECT_EQ(resolve_bundle_dir(std::filesystem::path("/some/dir")), std::filesystem::path("/some/dir"));
   EXPECT_EQ(resolve_bundle_dir(std::nullopt), std::filesystem::path("/from/env"));
+}
+
+// An install tree in a scratch directory: PREFIX/bin/vqclip finds
+// PREFIX/share/vqclip/models/tiny-shapes through /proc/self/exe.
+TEST(BundleResolution, InstalledBundleNextToTheExecutable) {
+  ModelsVariable restore;
   unsetenv("VQCLIP_MODELS");
-  // Without either, the tiny bundle of the source tree (this is a build tree).
-  EXPECT_EQ(resolve_bundle_dir(std::nullopt).filename(), "tiny-shapes");
+  const auto prefix = test::scratch_dir("resolution-install");
+  std::filesystem::create_directories(prefix / "bin");
+  std::filesystem::copy_file(test::exe(), prefix / "bin" / "vqclip");
+  const auto installed = prefix / "share" / "vqclip" / "models" / "tiny-shapes";
+  std::filesystem::create_directories(installed.parent_path());
+  std::filesystem::copy(test::vit_bundle(), installed, std::filesystem::copy_options::recursive);
+
+  const auto directory_reported = [&](const std::vector<std::string>& args, const std::vector<std::string>& env) {
+    test::CliResult result;
+    const auto saved_exe = test::exe();
+    setenv("VQCLIP_EXE", (prefix / "bin" / "vqclip").c_str(), 1);
+    result = test::run_cli(args, env);
+    setenv("VQCLIP_EXE", saved_exe.c_str(), 1);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return result.exit_code == 0 ? nlohmann::json::parse(result.out).at("directory").get<std::string>() : "";
+  };
+  EXPECT_EQ(directory_reported({"info", "--json"}, {}), installed.lexically_normal().string());
+  const auto elsewhere = test::vit_bundle().string();
+  EXPECT_EQ(directory_reported({"info", "--json"}, {"VQCLIP_MODELS=" + elsewhere}), elsewhere);
+  EXPECT_EQ(directory_reported({"info", "--json", "--models", elsewhere}, {"VQCLIP_MODELS=/nowhere"}), elsewhere);
+}
+
+// Neither option, variable nor install: the source tree's bundle if it has
+// one, else an error listing every place looked at.
+TEST(BundleResolution, SourceTreeLastThenAnErrorListingThePlaces) {
+  ModelsVariable restore;
+  unsetenv("VQCLIP_MODELS");
+  const auto source_bundle = test::source_dir() / "models" / "tiny-shapes";
+  if (std::filesystem::is_regular_file(source_bundle / "vqclip.json")) {
+    EXPECT_EQ(resolve_bundle_dir(std::nullopt), source_bundle.lexically_normal());
+    return;
+  }
+  try {
+    resolve_bundle_dir(std::nullopt);
+    FAIL() << "resolved a bundle that does not exist";
+  } catch (const BundleError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("--models, $VQCLIP_MODELS"), std::string::npos) << message;
+    EXPECT_NE(message.find(source_bundle.lexically_normal().string()), std::string::npos) << message;
+    EXPECT_NE(message.find("share/vqclip/models/tiny-shapes"), std::string::npos) << message;
+  }
 }
 
 }  // namespace

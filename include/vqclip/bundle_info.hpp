@@ -1,0 +1,47 @@
+#pragma once
+// What `vqclip info` reports about a bundle: the manifest, the files with
+// their sizes, parameter counts per module and the integrity check.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "vqclip/bundle.hpp"
+
+namespace vqclip {
+
+struct BundleFileInfo {
+  std::string name;    // as listed in vqclip.json "files"
+  uintmax_t bytes = 0;
+  std::string sha256;  // from vqclip.json
+};
+
+struct ModuleInfo {
+  std::string role;    // text_encoder, image_encoder, decoder, encoder
+  std::string file;    // file name inside the bundle
+  int64_t parameters = 0;
+};
+
+struct BundleInfo {
+  Manifest manifest;
+  std::string device;
+  std::vector<BundleFileInfo> files;
+  std::vector<ModuleInfo> modules;
+  bool verified = false;  // sha256 of every file checked (a mismatch throws instead)
+};
+
+// Loads the bundle the way every command does (the encoder included, so its
+// parameters are counted); throws BundleError for anything load_bundle rejects.
+BundleInfo describe_bundle(const std::filesystem::path& bundle_dir, const LoadOptions& options);
+
+// {"directory", "name", "device", "manifest" (vqclip.json as written),
+//  "files": {name: {"bytes", "sha256"}}, "total_bytes",
+//  "parameters": {role: count, ..., "total"}, "integrity": "ok" | "not checked"}
+nlohmann::json bundle_info_json(const BundleInfo& info);
+
+// Aligned, human-readable lines for a terminal.
+std::string bundle_info_text(const BundleInfo& info);
+
+}  // namespace vqclip
