@@ -11,8 +11,18 @@
 
 namespace vqclip {
 
-// Unit-norm CLIP embeddings of image files, [N, D], preprocessed as CLIP does,
-// encoded in batches. Throws InputError naming an unreadable file.
+// Images go through the image encoder this many at a time.
+inline constexpr size_t kImageBatch = 32;
+
+// The CLIP input [1, 3, R, R] of an image file, preprocessed with the bundle's
+// resolution, mean and std. Throws InputError naming an unreadable file.
+torch::Tensor preprocess_image_file(const Bundle& bundle, const std::filesystem::path& path);
+
+// Unit-norm embeddings [N, D] (CPU, float32) of CLIP inputs [N, 3, R, R].
+torch::Tensor embed_clip_inputs(Bundle& bundle, const torch::Tensor& inputs);
+
+// Unit-norm CLIP embeddings of image files, [N, D], encoded in batches of
+// kImageBatch. Throws InputError naming an unreadable file.
 torch::Tensor embed_image_files(Bundle& bundle, const std::vector<std::filesystem::path>& paths);
 
 // Unit-norm text embeddings [N, D].
@@ -46,6 +56,7 @@ inline constexpr const char* kSearchIndexName = ".vqclip-index.json";
 
 // Ranks the images under `dir` against `query`; embeddings are cached in
 // dir/.vqclip-index.json keyed by path, size, mtime and the bundle's hashes.
+// Unreadable images are skipped with a warning.
 SearchResult search_images(Bundle& bundle, const std::filesystem::path& dir, const std::string& query, bool recursive,
                            size_t top_k);
 

@@ -1,7 +1,6 @@
 // `vqclip classify IMAGE... --labels "cat|dog"`: zero-shot label probabilities.
 #include <cstdio>
 #include <iostream>
-#include <sstream>
 
 #include "cli/command.hpp"
 #include "vqclip/clip_tools.hpp"
@@ -24,10 +23,14 @@ class ClassifyCommand : public Command {
 
   int run(const GlobalOptions& global) override {
     std::vector<std::string> labels;
-    std::stringstream stream(labels_);
-    for (std::string label; std::getline(stream, label, '|');) {
-      if (label.find_first_not_of(' ') == std::string::npos) throw UsageError("--labels: empty label in '" + labels_ + "'");
-      labels.push_back(label);
+    for (size_t start = 0;;) {
+      const size_t bar = labels_.find('|', start);
+      labels.push_back(labels_.substr(start, bar == std::string::npos ? std::string::npos : bar - start));
+      if (labels.back().find_first_not_of(' ') == std::string::npos) {
+        throw UsageError("--labels '" + labels_ + "': empty label (expected labels separated by '|')");
+      }
+      if (bar == std::string::npos) break;
+      start = bar + 1;
     }
     if (template_.find("{}") == std::string::npos) throw UsageError("--template '" + template_ + "': needs {} for the label");
     std::vector<std::string> captions;

@@ -1,31 +1,49 @@
 #include "vqclip/clip_tools.hpp"
+#include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
 #include "vqclip/targets.hpp"
+#include "model/error_text.hpp"
 
 namespace vqclip {
 namespace {
-constexpr size_t kBatch = 32;
+
+torch::Tensor normalise_rows(const torch::Tensor& embeddings) {
+  return torch::nn::functional::normalize(embeddings, torch::nn::functional::NormalizeFuncOptions().dim(1));
+}
+
+}  // namespace
+
+torch::Tensor preprocess_image_file(const Bundle& bundle, const std::filesystem::path& path) {
+  const auto& clip = bundle.manifest.clip;
+  return clip_preprocess(read_image(path), clip.input_resolution, clip.mean, clip.std);
+}
+
+torch::Tensor embed_clip_inputs(Bundle& bundle, const torch::Tensor& inputs) {
+  torch::NoGradGuard no_grad;
+  try {
+    const auto embeddings = bundle.image_encoder.forward({inputs.to(bundle.device)}).toTensor();
+    return normalise_rows(embeddings.to(torch::kCPU, torch::kFloat));
+  } catch (const c10::Error& e) {
+    throw BundleError(bundle.manifest.clip.image_encoder.string() + ": forward(" + shape_text(inputs.sizes()) +
+                      ") failed: " + torch_error_line(e));
+  }
 }
 
 torch::Tensor embed_image_files(Bundle& bundle, const std::vector<std::filesystem::path>& paths) {
-  torch::NoGradGuard no_grad;
-  const auto& clip = bundle.manifest.clip;
   std::vector<torch::Tensor> batches;
-  for (size_t start = 0; start < paths.size(); start += kBatch) {
+  for (size_t start = 0; start < paths.size(); start += kImageBatch) {
     std::vector<torch::Tensor> inputs;
-    for (size_t i = start; i < std::min(paths.size(), start + kBatch); ++i) {
-      inputs.push_back(clip_preprocess(read_image(paths[i]), clip.input_resolution, clip.mean, clip.std));
+    for (size_t i = start; i < std::min(paths.size(), start + kImageBatch); ++i) {
+      inputs.push_back(preprocess_image_file(bundle, paths[i]));
     }
-    const auto embeddings = bundle.image_encoder.forward({torch::cat(inputs).to(bundle.device)}).toTensor();
-    batches.push_back(embeddings.to(torch::kCPU, torch::kFloat));
+    batches.push_back(embed_clip_inputs(bundle, torch::cat(inputs)));
   }
-  if (batches.empty()) return torch::empty({0, clip.embed_dim});
-  return torch::nn::functional::normalize(torch::cat(batches), torch::nn::functional::NormalizeFuncOptions().dim(1));
+  if (batches.empty()) return torch::empty({0, bundle.manifest.clip.embed_dim});
+  return torch::cat(batches);
 }
 
 torch::Tensor embed_texts_normalised(Bundle& bundle, const std::vector<std::string>& texts) {
-  const auto embeddings = embed_texts(bundle, texts).to(torch::kCPU);
-  return torch::nn::functional::normalize(embeddings, torch::nn::functional::NormalizeFuncOptions().dim(1));
+  return normalise_rows(embed_texts(bundle, texts).to(torch::kCPU));
 }
 
 std::vector<std::vector<LabelProbability>> classify(const torch::Tensor& image_embeddings,

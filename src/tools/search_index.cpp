@@ -2,15 +2,22 @@
 // only embeds new or changed files.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
+#include <optional>
 #include <set>
 
+#include "tools/float_codec.hpp"
 #include "vqclip/atomic_file.hpp"
 #include "vqclip/clip_tools.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip {
 namespace {
+
+constexpr const char* kIndexFormat = "vqclip-search-index";
+constexpr int kIndexVersion = 1;
 
 const std::set<std::string> kImageExtensions{".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pnm", ".ppm", ".pgm"};
 
@@ -49,14 +56,92 @@ std::vector<FileKey> list_images(const std::filesystem::path& dir, bool recursiv
   return files;
 }
 
+// The "files" object of the index, or an empty one when the index is missing,
+// damaged or made by another bundle (then everything is embedded again).
 nlohmann::json read_index(const std::filesystem::path& path, const std::string& fingerprint) {
   std::ifstream in(path);
   if (!in) return nlohmann::json::object();
   auto index = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (index.is_discarded() || index.value("bundle", "") != fingerprint || !index.contains("files")) {
-    return nlohmann::json::object();  // stale or damaged: rebuilt from scratch
+  const bool usable = index.is_object() && index.value("format", "") == kIndexFormat &&
+                      index.value("version", 0) == kIndexVersion && index.value("bundle", "") == fingerprint &&
+                      index.contains("files") && index["files"].is_object();
+  if (!usable) {
+    spdlog::info("{}: not usable with this bundle; embedding every image again", path.string());
+    return nlohmann::json::object();
   }
   return index["files"];
+}
+
+// The cached embedding of `file`, if the entry matches its size and mtime.
+std::optional<std::vector<float>> cached_embedding(const nlohmann::json& files, const FileKey& file, int64_t dim) {
+  const auto it = files.find(file.path);
+  if (it == files.end() || !it->is_object()) return std::nullopt;
+  if (it->value("size", uint64_t{0}) != file.size || it->value("mtime_ns", int64_t{0}) != file.mtime_ns) {
+    return std::nullopt;
+  }
+  auto embedding = floats_from_base64(it->value("embedding", ""));
+  if (!embedding || static_cast<int64_t>(embedding->size()) != dim) return std::nullopt;
+  return embedding;
+}
+
+class IndexBuilder {
+ public:
+  void add(const FileKey& file, const float* embedding, int64_t dim) {
+    files_[file.path] = {{"size", file.size},
+                         {"mtime_ns", file.mtime_ns},
+                         {"embedding", floats_to_base64(embedding, static_cast<size_t>(dim))}};
+    paths_.push_back(file.path);
+    embeddings_.insert(embeddings_.end(), embedding, embedding + dim);
+  }
+
+  void save(const std::filesystem::path& path, const std::string& fingerprint) const {
+    const nlohmann::json index{{"format", kIndexFormat}, {"version", kIndexVersion}, {"bundle", fingerprint},
+                               {"files", files_}};
+    write_file_atomically(path, index.dump());
+  }
+
+  size_t size() const { return paths_.size(); }
+  const std::vector<std::string>& paths() const { return paths_; }
+  torch::Tensor embeddings(int64_t dim) const {
+    return torch::tensor(embeddings_).view({static_cast<int64_t>(paths_.size()), dim});
+  }
+
+ private:
+  nlohmann::json files_ = nlohmann::json::object();
+  std::vector<std::string> paths_;
+  std::vector<float> embeddings_;
+};
+
+// Embeds `files` in batches into `index`; unreadable ones are counted as skipped.
+void embed_new_files(Bundle& bundle, const std::filesystem::path& dir, const std::vector<FileKey>& files,
+                     IndexBuilder& index, SearchResult& result) {
+  const int64_t dim = bundle.manifest.clip.embed_dim;
+  size_t next_report = files.size() / 10;
+  for (size_t start = 0; start < files.size(); start += kImageBatch) {
+    std::vector<const FileKey*> readable;
+    std::vector<torch::Tensor> inputs;
+    for (size_t i = start; i < std::min(files.size(), start + kImageBatch); ++i) {
+      try {
+        inputs.push_back(preprocess_image_file(bundle, dir / files[i].path));
+        readable.push_back(&files[i]);
+      } catch (const InputError& e) {
+        spdlog::warn("skipped: {}", e.what());
+        ++result.skipped;
+      }
+    }
+    if (!inputs.empty()) {
+      const auto embeddings = embed_clip_inputs(bundle, torch::cat(inputs)).contiguous();
+      for (size_t k = 0; k < readable.size(); ++k) {
+        index.add(*readable[k], embeddings[static_cast<int64_t>(k)].data_ptr<float>(), dim);
+      }
+      result.embedded += readable.size();
+    }
+    const size_t done = std::min(files.size(), start + kImageBatch);
+    if (done >= next_report && done < files.size()) {
+      spdlog::info("indexing {}: {}/{} images", dir.string(), done, files.size());
+      next_report = done + files.size() / 10;
+    }
+  }
 }
 
 }  // namespace
@@ -64,48 +149,30 @@ nlohmann::json read_index(const std::filesystem::path& path, const std::string& 
 SearchResult search_images(Bundle& bundle, const std::filesystem::path& dir, const std::string& query, bool recursive,
                            size_t top_k) {
   if (!std::filesystem::is_directory(dir)) throw InputError(dir.string() + ": not a directory");
+  const int64_t dim = bundle.manifest.clip.embed_dim;
   const auto fingerprint = bundle_fingerprint(bundle);
   const auto index_path = dir / kSearchIndexName;
   const auto cached = read_index(index_path, fingerprint);
 
   SearchResult result;
-  nlohmann::json files = nlohmann::json::object();
+  IndexBuilder index;
   std::vector<FileKey> to_embed;
   for (const auto& file : list_images(dir, recursive)) {
-    const auto it = cached.find(file.path);
-    if (it != cached.end() && it->value("size", uint64_t{0}) == file.size && it->value("mtime_ns", int64_t{0}) == file.mtime_ns) {
-      files[file.path] = *it;
+    if (const auto embedding = cached_embedding(cached, file, dim)) {
+      index.add(file, embedding->data(), dim);
       ++result.cached;
     } else {
       to_embed.push_back(file);
     }
   }
-  size_t done = 0;
-  for (const auto& file : to_embed) {
-    try {
-      const auto embedding = embed_image_files(bundle, {dir / file.path})[0];
-      files[file.path] = {{"size", file.size},
-                          {"mtime_ns", file.mtime_ns},
-                          {"embedding", std::vector<float>(embedding.data_ptr<float>(),
-                                                           embedding.data_ptr<float>() + embedding.numel())}};
-      ++result.embedded;
-    } catch (const InputError& e) {
-      spdlog::warn("skipped: {}", e.what());
-      ++result.skipped;
-    }
-    if (++done % std::max<size_t>(1, to_embed.size() / 10) == 0) {
-      spdlog::info("indexing {}/{}", done, to_embed.size());
-    }
-  }
-  if (result.embedded > 0 || files.size() != cached.size()) {
-    write_file_atomically(index_path, nlohmann::json{{"bundle", fingerprint}, {"files", files}}.dump());
-  }
+  embed_new_files(bundle, dir, to_embed, index, result);
+  // Entries of deleted files are dropped by rewriting the index without them.
+  if (result.embedded > 0 || index.size() != cached.size()) index.save(index_path, fingerprint);
 
-  const auto text = embed_texts_normalised(bundle, {query})[0];
-  for (const auto& [path, entry] : files.items()) {
-    const auto values = entry.at("embedding").get<std::vector<float>>();
-    const auto embedding = torch::tensor(values);
-    result.hits.push_back({path, torch::dot(embedding, text).item<double>()});
+  if (index.size() == 0) return result;
+  const auto scores = index.embeddings(dim).matmul(embed_texts_normalised(bundle, {query})[0]);
+  for (size_t i = 0; i < index.size(); ++i) {
+    result.hits.push_back({index.paths()[i], scores[static_cast<int64_t>(i)].item<double>()});
   }
   std::stable_sort(result.hits.begin(), result.hits.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
   if (top_k > 0 && result.hits.size() > top_k) result.hits.resize(top_k);

@@ -71,6 +71,11 @@ TEST(ClassifyCommand, ProbabilitiesSumToOneBestFirst) {
                                   tools_bundle().string()});
   EXPECT_EQ(bad.exit_code, 4);
   EXPECT_NE(bad.err.find("notes.txt"), std::string::npos) << bad.err;
+
+  const auto empty_label = test::run_cli({"classify", (dir / "a.png").string(), "--labels", "cat|dog|", "--models",
+                                          tools_bundle().string()});
+  EXPECT_EQ(empty_label.exit_code, 2);
+  EXPECT_NE(empty_label.err.find("--labels"), std::string::npos) << empty_label.err;
 }
 
 TEST(Search, IndexMakesTheSecondSearchEmbedNothingAndFollowsChanges) {
