@@ -3,6 +3,8 @@
 // (set by tests/CMakeLists.txt through the ctest environment).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -22,10 +24,11 @@ inline std::filesystem::path source_dir() { return env_path("VQCLIP_SOURCE_DIR",
 inline std::filesystem::path shared_dir() { return env_path("VQCLIP_SHARED_DIR", VQCLIP_TEST_DEFAULT_SHARED_DIR); }
 inline std::filesystem::path test_bundles() { return env_path("VQCLIP_TEST_BUNDLES", VQCLIP_TEST_DEFAULT_BUNDLES); }
 
-// A fresh, empty scratch directory for one test.
+// A fresh, empty scratch directory for one test. The process id keeps tests
+// that ctest runs in parallel (one process each) out of each other's files.
 inline std::filesystem::path scratch_dir(const std::string& name) {
   const auto root = env_path("VQCLIP_TEST_TMP", VQCLIP_TEST_DEFAULT_TMP);
-  auto dir = root / name;
+  auto dir = root / (name + "." + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
