@@ -42,11 +42,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/vqclip-bench-batch.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 # Prompts in the tiny bundle's world of coloured shapes, all different.
-colours=(red green blue yellow purple orange white cyan pink black)
-shapes=(circle square triangle star ring)
+colours=(red green blue yellow purple orange white black)
+shapes=(circle square triangle cross)
 prompts=()
 for ((i = 0; i < count; i++)); do
-  prompts+=("a ${colours[i % ${#colours[@]}]} ${shapes[(i / 2) % ${#shapes[@]}]} on a ${colours[(i + 3) % ${#colours[@]}]} background")
+  prompts+=("a ${colours[i % 8]} ${shapes[(i / 8) % 4]} on a ${colours[(i + 3 + i / 32) % 8]} background")
 done
 printf '%s\n' "${prompts[@]}" >"$work/prompts.txt"
 

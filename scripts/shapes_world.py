@@ -1,12 +1,20 @@
-"""The shapes world (DESIGN section 6): 64x64 pictures of one solid shape on a
-solid background, with captions. Held-out triples are listed here only."""
+"""The shapes world (DESIGN section 6): 64x64 RGB pictures of one solid shape
+on a solid background of another colour, with captions.
+
+Everything that defines the world lives here, and only here: the palette, the
+shapes, the caption templates and the held-out (colour, shape, background)
+triples. The trainer draws its examples through `training_triples()` /
+`TrainingSampler`, which never yield a held-out triple."""
 import itertools
 import random
-from typing import Dict, List, NamedTuple, Tuple
+import re
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
 SIZE = 64
+CENTRE_JITTER = 8      # the shape's centre is within +-8 px of the picture's
+MIN_SIDE, MAX_SIDE = 24, 44   # the shape's extent ("across"), in pixels
 PALETTE: Dict[str, Tuple[int, int, int]] = {
     "red": (220, 40, 40), "green": (40, 180, 60), "blue": (40, 80, 220), "yellow": (240, 220, 40),
     "purple": (140, 60, 180), "orange": (245, 140, 30), "white": (245, 245, 245), "black": (20, 20, 20),
@@ -14,13 +22,18 @@ PALETTE: Dict[str, Tuple[int, int, int]] = {
 COLOURS = list(PALETTE)
 SHAPES = ["circle", "square", "triangle", "cross"]
 
-# (shape colour, shape, background colour) never shown in training.
-HELD_OUT = {
-    ("green", "square", "purple"), ("yellow", "triangle", "black"), ("blue", "cross", "orange"),
-    ("white", "circle", "green"), ("purple", "triangle", "white"), ("orange", "square", "red"),
-    ("black", "cross", "yellow"), ("red", "triangle", "green"),
-}
+Triple = Tuple[str, str, str]   # (shape colour, shape, background colour)
 
+# THE held-out list: never rendered, captioned or sampled for training. Two per
+# shape; every colour exactly once as shape colour and once as background.
+HELD_OUT = frozenset({
+    ("green", "square", "purple"), ("yellow", "triangle", "black"), ("blue", "cross", "orange"),
+    ("white", "circle", "blue"), ("purple", "triangle", "white"), ("orange", "square", "red"),
+    ("black", "cross", "yellow"), ("red", "circle", "green"),
+})
+
+# {c}: shape colour, {s}: shape, {b}: background colour. TEMPLATES[0] is the
+# canonical caption (evaluation, prompts).
 TEMPLATES = [
     "a {c} {s} on a {b} background",
     "a {c} {s}",
@@ -28,6 +41,7 @@ TEMPLATES = [
     "a {s} that is {c}",
     "a {c} {s} on {b}",
     "{c} {s}, {b} background",
+    "a picture of a {c} {s} on a {b} background",
 ]
 
 
@@ -35,27 +49,30 @@ class Scene(NamedTuple):
     colour: str
     shape: str
     background: str
-    cx: float
+    cx: float     # centre, pixels (pixel centres are at i + 0.5)
     cy: float
-    size: float
+    size: float   # extent across, pixels
 
 
-def all_triples() -> List[Tuple[str, str, str]]:
+def all_triples() -> List[Triple]:
     return [(c, s, b) for c, s, b in itertools.product(COLOURS, SHAPES, COLOURS) if c != b]
 
 
-def training_triples() -> List[Tuple[str, str, str]]:
+def training_triples() -> List[Triple]:
     return [t for t in all_triples() if t not in HELD_OUT]
 
 
-def random_scene(rng: random.Random, triple: Tuple[str, str, str]) -> Scene:
+def random_scene(rng: random.Random, triple: Triple) -> Scene:
     colour, shape, background = triple
-    return Scene(colour, shape, background, SIZE / 2 + rng.uniform(-8, 8), SIZE / 2 + rng.uniform(-8, 8),
-                 rng.uniform(24, 44))
+    if colour == background or colour not in PALETTE or background not in PALETTE or shape not in SHAPES:
+        raise ValueError(f"not a shapes-world triple: {triple}")
+    return Scene(colour, shape, background, SIZE / 2 + rng.uniform(-CENTRE_JITTER, CENTRE_JITTER),
+                 SIZE / 2 + rng.uniform(-CENTRE_JITTER, CENTRE_JITTER), rng.uniform(MIN_SIDE, MAX_SIDE))
 
 
 def shape_mask(scene: Scene) -> np.ndarray:
-    """Boolean [SIZE, SIZE] mask of the shape, sampled at pixel centres."""
+    """Boolean [SIZE, SIZE] mask of the shape, sampled at pixel centres. Every
+    shape spans `size` both across and down, centred on (cx, cy)."""
     ys, xs = np.mgrid[0:SIZE, 0:SIZE] + 0.5
     dx, dy = xs - scene.cx, ys - scene.cy
     half = scene.size / 2
@@ -64,25 +81,42 @@ def shape_mask(scene: Scene) -> np.ndarray:
     if scene.shape == "square":
         return (np.abs(dx) <= half) & (np.abs(dy) <= half)
     if scene.shape == "triangle":
-        # Pointing up, base and height both `size`.
+        # Pointing up; base and height both `size`.
         t = (dy + half) / scene.size  # 0 at the apex, 1 at the base
         return (t >= 0) & (t <= 1) & (np.abs(dx) <= half * t)
     if scene.shape == "cross":
-        arm = scene.size / 6
+        arm = scene.size / 6  # arms a third of the size thick
         inside = (np.abs(dx) <= half) & (np.abs(dy) <= half)
         return inside & ((np.abs(dx) <= arm) | (np.abs(dy) <= arm))
     raise ValueError(f"unknown shape {scene.shape}")
 
 
 def render(scene: Scene) -> np.ndarray:
-    """uint8 [SIZE, SIZE, 3]."""
+    """uint8 [SIZE, SIZE, 3]: exactly two palette colours, no antialiasing."""
     image = np.empty((SIZE, SIZE, 3), dtype=np.uint8)
     image[:] = PALETTE[scene.background]
     image[shape_mask(scene)] = PALETTE[scene.colour]
     return image
 
 
-def caption(triple: Tuple[str, str, str], template: str) -> str:
+def render_many(rng: random.Random, triples: Sequence[Triple]) -> np.ndarray:
+    """uint8 [N, SIZE, SIZE, 3], one random scene per triple."""
+    return np.stack([render(random_scene(rng, t)) for t in triples]) if triples else \
+        np.zeros((0, SIZE, SIZE, 3), np.uint8)
+
+
+def collage(rng: random.Random, colours: Sequence[str], block: int = 8) -> np.ndarray:
+    """uint8 [SIZE, SIZE, 3]: a patchwork of block x block squares of the given
+    colours, the kind of picture a VQGAN+CLIP loop produces when it gets the
+    colours but not the layout (one f = 8 code per block). Not a scene."""
+    cells = SIZE // block
+    weights = [rng.random() + 0.2 for _ in colours]
+    pick = np.array(rng.choices(range(len(colours)), weights=weights, k=cells * cells)).reshape(cells, cells)
+    table = np.array([PALETTE[c] for c in colours], dtype=np.uint8)
+    return np.repeat(np.repeat(table[pick], block, axis=0), block, axis=1)
+
+
+def caption(triple: Triple, template: str) -> str:
     c, s, b = triple
     return template.format(c=c, s=s, b=b)
 
@@ -92,7 +126,7 @@ def caption_attributes(template: str) -> Tuple[bool, bool, bool]:
     return "{c}" in template, "{s}" in template, "{b}" in template
 
 
-def consistent(triple: Tuple[str, str, str], other: Tuple[str, str, str], template: str) -> bool:
+def consistent(triple: Triple, other: Triple, template: str) -> bool:
     """Whether a caption of `other` made with `template` is true of a picture of `triple`."""
     mentions = caption_attributes(template)
     return all(not m or a == b for m, a, b in zip(mentions, triple, other))
@@ -100,3 +134,60 @@ def consistent(triple: Tuple[str, str, str], other: Tuple[str, str, str], templa
 
 def all_captions() -> List[str]:
     return sorted({caption(t, template) for t in all_triples() for template in TEMPLATES})
+
+
+def training_captions() -> List[str]:
+    """Captions of the training triples only (the tokenizer's corpus)."""
+    return sorted({caption(t, template) for t in training_triples() for template in TEMPLATES})
+
+
+_WORD = re.compile(r"[a-z]+")
+
+
+def parse_prompt(text: str) -> Tuple[Optional[str], Optional[str], Optional[str]]:
+    """(shape colour, shape, background colour) named by a prompt in any of the
+    templates' phrasings; None where it names none. The background is the
+    colour next to the word "background" or after "on"; the shape colour is
+    the other one."""
+    words = _WORD.findall(text.lower())
+    shape = next((w for w in words if w in SHAPES), None)
+    colours = [(i, w) for i, w in enumerate(words) if w in PALETTE]
+    background = None
+    for i, w in colours:
+        near = words[i + 1:i + 2] + words[max(0, i - 1):i]
+        if "background" in near or (i > 0 and words[i - 1] == "on"):
+            background = w
+            break
+    rest = [w for _, w in colours if w != background]
+    return (rest[0] if rest else None), shape, background
+
+
+class TrainingSampler:
+    """Draws training examples in groups that share a colour pair, so every
+    batch holds pictures that differ only in shape (and, with the swapped
+    pair, only in which colour is where). Held-out triples are never drawn."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.triples = training_triples()
+        allowed = set(self.triples)
+        self.pairs = sorted({(c, b) for c, _, b in self.triples})
+        self.shapes_of = {p: [s for s in SHAPES if (p[0], s, p[1]) in allowed] for p in self.pairs}
+
+    def triple(self) -> Triple:
+        return self.rng.choice(self.triples)
+
+    def group(self) -> List[Triple]:
+        """Every allowed shape of one colour pair, and one shape of the swapped pair."""
+        c, b = self.rng.choice(self.pairs)
+        group = [(c, s, b) for s in self.shapes_of[(c, b)]]
+        swapped = self.shapes_of.get((b, c))
+        if swapped:
+            group.append((b, self.rng.choice(swapped), c))
+        return group
+
+    def batch(self, size: int) -> List[Triple]:
+        out: List[Triple] = []
+        while len(out) < size:
+            out.extend(self.group())
+        return out[:size]

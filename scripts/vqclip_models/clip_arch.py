@@ -107,11 +107,13 @@ class CLIP(nn.Module):
     """Same constructor as the official CLIP. vision_layers: an int (ViT) or
     4 block counts (ModifiedResNet). eot_id: the end-of-text id the text tower
     pools at (-1: vocab_size - 1, which is what the official argmax pooling
-    selects). A ViT narrower than 64 gets one head (officially: none)."""
+    selects). vision_heads: the ViT's attention heads (default as official:
+    vision_width // 64, at least one; tiny towers learn shapes faster with
+    narrower heads)."""
 
     def __init__(self, embed_dim: int, image_resolution: int, vision_layers, vision_width: int,
                  vision_patch_size: int, context_length: int, vocab_size: int, transformer_width: int,
-                 transformer_heads: int, transformer_layers: int, eot_id: int = -1):
+                 transformer_heads: int, transformer_layers: int, eot_id: int = -1, vision_heads: int = 0):
         super().__init__()
         if isinstance(vision_layers, (tuple, list)):
             self.visual = ModifiedResNet(layers=tuple(vision_layers), output_dim=embed_dim,
@@ -119,7 +121,7 @@ class CLIP(nn.Module):
                                          width=vision_width)
         else:
             self.visual = VisionTransformer(image_resolution, vision_patch_size, vision_width, vision_layers,
-                                            max(1, vision_width // 64), embed_dim)
+                                            vision_heads or max(1, vision_width // 64), embed_dim)
         self.context_length = context_length
         self.vocab_size = vocab_size
         self.eot_id = vocab_size - 1 if eot_id < 0 else eot_id

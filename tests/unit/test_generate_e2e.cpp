@@ -65,6 +65,19 @@ TEST(GenerateEndToEnd, MetadataRoundTrip) {
   EXPECT_EQ(nlohmann::json::parse(meta.out), record);
 }
 
+// The similarity a picture carries is what `vqclip score` says of the file.
+TEST(GenerateEndToEnd, StoredSimilarityAgreesWithScore) {
+  const auto dir = scratch_dir("e2e-score");
+  ASSERT_EQ(run_cli(quick_run(dir / "out.png", "8")).exit_code, 0);
+  const auto stored = read_picture_record(dir / "out.png").at("similarity").at(0);
+
+  const auto score = run_cli({"score", (dir / "out.png").string(), "-p", stored.at("prompt").get<std::string>(),
+                              "--json", "--models", e2e_bundle().string(), "--threads", "1"});
+  ASSERT_EQ(score.exit_code, 0) << score.err;
+  EXPECT_NEAR(nlohmann::json::parse(score.out).at("cosine")[0][0].get<double>(), stored.at("cosine").get<double>(),
+              1e-5);
+}
+
 TEST(GenerateEndToEnd, SidecarAndNoMetadata) {
   const auto dir = scratch_dir("e2e-sidecar");
   auto args = quick_run(dir / "s.png", "3");
