@@ -76,6 +76,9 @@ Bundle load_bundle(const std::filesystem::path& bundle_dir, const LoadOptions& o
 // tree). Throws BundleError listing where it looked if none has vqclip.json.
 std::filesystem::path resolve_bundle_dir(const std::optional<std::filesystem::path>& cli_value);
 
+// Number of parameter values of a loaded module.
+int64_t parameter_count(const torch::jit::Module& module);
+
 // Lowercase hex sha256 of a file; throws BundleError if unreadable.
 std::string sha256_file(const std::filesystem::path& path);
 

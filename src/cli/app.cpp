@@ -31,7 +31,7 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
       ->group(group)->type_name("DIR");
   app.add_option("--device", g.device, "auto, cpu, cuda or cuda:N")->group(group);
   app.add_flag("--no-verify", g.no_verify, "Skip the sha256 check of the bundle files")->group(group);
-  app.add_option("--threads", g.threads, "CPU threads for libtorch; 0 = number of cores")
+  app.add_option("--threads", g.threads, "CPU threads for libtorch; 0 = auto (the cores; 1 for small models)")
       ->group(group)->check(CLI::Range(0, 4096));
   app.add_flag("-v,--verbose", g.verbosity, "More log detail (-vv for trace)")->group(group);
   app.add_flag("-q,--quiet", g.quiet, "Errors only")->group(group);
@@ -92,6 +92,7 @@ int run(int argc, char** argv) {
   }
 
   setup_logging(global.verbosity, global.quiet);
+  tune_memory_allocator();
   const int threads = configure_threads(global.threads);
   spdlog::debug("{}; {} intra-op thread(s)", version_line(), threads);
 

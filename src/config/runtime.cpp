@@ -1,5 +1,9 @@
 #include "vqclip/runtime.hpp"
 
+#include <malloc.h>
+
+#include <algorithm>
+#include <limits>
 #include <thread>
 
 #include "vqclip/errors.hpp"
@@ -11,6 +15,18 @@ int configure_threads(int requested) {
   if (threads <= 0) threads = 1;
   torch::set_num_threads(threads);
   return threads;
+}
+
+void tune_memory_allocator() {
+  // 32 MiB is glibc's largest mmap threshold; larger blocks are mapped anyway.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+}
+
+int auto_threads_for_model(int64_t parameters) {
+  constexpr int64_t kSmallModel = 10'000'000;
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  return parameters < kSmallModel ? 1 : cores;
 }
 
 torch::Device resolve_device(const std::string& name) {

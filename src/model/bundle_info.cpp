@@ -4,13 +4,14 @@
 #include <spdlog/fmt/fmt.h>
 
 namespace vqclip {
-namespace {
 
 int64_t parameter_count(const torch::jit::Module& module) {
   int64_t count = 0;
   for (const auto& parameter : module.parameters()) count += parameter.numel();
   return count;
 }
+
+namespace {
 
 std::string name_in_bundle(const std::filesystem::path& path, const std::filesystem::path& dir) {
   return path.lexically_relative(dir).generic_string();

@@ -52,13 +52,19 @@ int main(int argc, char** argv) {
   app.add_option("--precision", precision);
   CLI11_PARSE(app, argc, argv);
 
-  const int used_threads = vqclip::configure_threads(threads);
+  vqclip::tune_memory_allocator();
+  int used_threads = vqclip::configure_threads(threads);
   torch::manual_seed(0);
   const auto load_start = Clock::now();
   vqclip::LoadOptions options;
   options.verify_hashes = false;
   auto bundle = vqclip::load_bundle(models, options);
   const double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
+  if (threads <= 0) {  // as vqclip picks them
+    const int64_t parameters =
+        vqclip::parameter_count(bundle.image_encoder) + vqclip::parameter_count(bundle.decoder);
+    used_threads = vqclip::configure_threads(vqclip::auto_threads_for_model(parameters));
+  }
   if (width == 0) width = bundle.manifest.default_width;
   if (height == 0) height = bundle.manifest.default_height;
   const int f = bundle.manifest.vqgan.downsample_factor;
