@@ -1,22 +1,24 @@
 #!/usr/bin/env python3
 """Writes tests/data/clip_bpe_golden.jsonl: texts and the ids OpenAI's reference CLIP tokenizer gives them.
 
-Run once by hand, never by the build or CI: the reference needs `ftfy` and `regex`. The first line is
-a header (versions, and the texts left out); then one JSON object a line: {"text": ..., "ids": [...]},
-ids being SimpleTokenizer.encode(text), the text alone (no start/end tokens, no padding).
+Run once by hand, never by the build or CI: the reference needs `ftfy` and `regex`. The first line
+is a header (versions, the count of texts and of mojibake repairs); then one JSON object a line:
+{"text": ..., "ids": [...]}, ids being SimpleTokenizer.encode(text), the text alone (no start/end tokens, no padding).
 
     /usr/bin/python3 scripts/make_clip_bpe_golden.py --reference DIR \
         --vocab ../shared/data/clip/bpe_simple_vocab_16e6.txt.gz
 
 DIR holds `clip/simple_tokenizer.py` of openai/CLIP and the `ftfy` package (ftfy/ of rspeer/python-ftfy
 at tag v6.3.1, which Debian 12 does not package) side by side, neither of them kept in this repository.
-`regex` is Debian's python3-regex (2022.10.31, which reports itself as 2.5.123); the data is the same
-with regex 2026.5.9.
+ftfy imports Debian's python3-wcwidth. `regex` is Debian's python3-regex (2022.10.31, which reports
+itself as 2.5.123); the data is the same with regex 2026.5.9.
 
 The texts below are chosen to reach every step of the reference's cleaning and splitting: ftfy's
 repairs, HTML unescaping, Unicode whitespace, case mapping, the pre-tokenizer's classes, special tokens
-and long prompts. Texts that ftfy repairs as mojibake ("cafÃ©" -> "café") are left out and listed in the
-header: the C++ cleaning does not reproduce ftfy's mojibake heuristic.
+and long prompts, and ftfy's mojibake repair ("cafÃ©" -> "café"): UTF-8 mis-decoded in each codec ftfy
+tries, twice over, mixed with good text, with lost no-break spaces, C1 controls, CESU-8, and odd-looking
+text that ftfy leaves alone. The header counts the texts whose cleaning depends on the mojibake repair
+(ftfy.fix_text gives another result with fix_encoding=False).
 """
 import argparse
 import json
@@ -129,6 +131,87 @@ TEXTS = [
     "The Mona Lisa doesn\u00c3\u00a2\u00e2\u201a\u00ac\u00e2\u201e\u00a2t have eyebrows.",
     "na\u00efve na\u00c3\u00afve",
     "\u00c3\u00bc \u00c3\u00b6 \u00c3\u00a4 \u00c3\u0178",
+    # mojibake: UTF-8 read as windows-1252 or latin-1
+    "M\u00c3\u00bcnchen Gr\u00c3\u00bc\u00c3\u0178e",
+    "\u00c3\x89LAN and \u00c3\u2030cole",
+    "\u00c3\x9cn\u00c3\u00afc\u00c3\u00b6d\u00c3\u00a9 fa\u00c3\u00a7ade",
+    "A\u00c3\u00b1o Nuevo en S\u00c3\u00a3o Paulo",
+    "p\u00c3\u00a1gina http://example.com/\u00c3\u00a1",
+    "emoji \u00f0\u0178\u02dc\u20ac here",
+    "\u00f0\x9f\x98\x80 latin-1 emoji",
+    "\u00e6\u2014\u00a5\u00e6\u0153\u00ac\u00e8\u00aa\u017e\u00e3\u0192\u2020\u00e3\u201a\u00ad\u00e3\u201a\u00b9\u00e3\u0192\u02c6",
+    "\u00ed\u2022\u0153\u00ea\u00b5\u00ad\u00ec\u2013\u00b4",
+    "\u00c3\u00af\u00c2\u00bb\u00c2\u00bfbom",
+    "\u00c2\u00af\\_(\u00e3\u0192\u201e)_/\u00c2\u00af",
+    "price: 5\u00e2\u201a\u00ac, \u00c2\u00a3100 and \u00c2\u00a92020",
+    "\u00e2\u02dc\u0192 snowman \u00e2\u0153\u201c check \u00e2\u20ac\u00a2 bullet",
+    # mojibake: UTF-8 read in the other codecs ftfy tries
+    "\u0420\u045f\u0421\u0402\u0420\u0451\u0420\u0406\u0420\u00b5\u0421\u201a, \u0420\u0458\u0420\u0451\u0421\u0402",
+    "\u039e\u2022\u039e\u00bb\u039e\u00bb\u039e\u00b7\u039e\u00bd\u039e\u0389\u039e\u038a\u039e\u00ac",
+    "\u0139\u013d\u0102\u0142\u0139\u201a\u00c4\u2021 g\u00c4\u2122\u0139\u203al\u00c4\u2026 ja\u0139\u015f\u0139\u201e",
+    "\u00c4\u00b0stanbul \u00c4\u0178\u00c3\u00bc\u00c5\u0178\u00c4\u00b1\u00c3\u00b6\u00c3\u00a7",
+    "\u00c4\u201e\u00c5\u00beuolas \u00c4\u2014jo",
+    "\u0139\x81\u0102\u0142d\u0139\u015f",
+    "caf\u221a\u00a9 \u201a\u00c4\u00ee \u201a\u00c4\u00faMacRoman\u201a\u00c4\u00f9",
+    "\u252c\u255c caf\u251c\u2310",
+    # mojibake: mis-decoded twice or more
+    "Dvo\u00c3\u2026\u00e2\u201e\u00a2\u00c3\u0192\u00c2\u00a1k na\u00c3\u0192\u00c2\u00afve",
+    "\u00c3\u0192\u00c2\u00a9t\u00c3\u0192\u00c2\u00a9",
+    "\u00c3\u00a2\u00e2\u201a\u00ac\u00c5\u201chi\u00c3\u00a2\u00e2\u201a\u00ac\u00c2",
+    "\u0413\u045e\u0412\u0402\u0412\u045aquoted\u0413\u045e\u0412\u0402\u0412\u045c",
+    "\u00c3\u00b0\u00c5\u00b8\u00cb\u0153\u00e2\u201a\u00ac twice",
+    # mojibake: curly quotes and dashes
+    "\u00e2\u20ac\u0153like this\u00e2\u20ac\ufffd",
+    "\u00e2\u20ac\u0153 lossy \u00e2\u20ac? ends",
+    "\u00e2\u20ac\u017eDeutsch\u00e2\u20ac\u0153",
+    "don\u2019t mix \u00e2\u20ac\u2122 these",
+    "\u0432\u0402\u045aquoted\u0432\u0402\u045c",
+    "\u00e2\u20ac\u201d dash \u00e2\u20ac\u201c",
+    # mojibake: mixed good and bad text, and other repairs alongside
+    "S\u00c3\u00a3o Paulo \u00e2\u20ac\u201d \u00e2\u20ac\u0153Brasil\u00e2\u20ac\x9d and S\u00e3o",
+    "na\u00c3\u00afve caf\u00c3\u00a9\nline two \u00e2\u20ac\u201c ok\nline three caf\u00e9",
+    "Jos\u00e9 says caf\u00c3\u00a9",
+    "AT&amp;T caf\u00c3\u00a9",
+    "<p>caf\u00c3\u00a9</p> &amp;",
+    "\uff23\uff21\uff26\u00c3\u00a9 \ufb01\u00c3\u00a9",
+    "cafe\u0301 caf\u00c3\u00a9",
+    "\u00c3\u00a9\u2019s",
+    "\u00e0\u00a4\u00a8\u00e0\u00a4\u00ae\u00e0\u00a4\u00b8\u00e0\u00a5\u00e0\u00a4\u00a4\u00e0\u00a5\u2021",
+    "\u00d7\u00a9\u00d7\u0153\u00d7\u2022\u00d7",
+    "\u00d8\u00a7\u00d9\u201e\u00d8\u00b9\u00d8\u00b1\u00d8\u00a8\u00d9\u0160\u00d8\u00a9",
+    "\u00c3\u00b0 \u00c5\u00b8\u00cb\u0153\u00e2\u201a\u00ac",
+    # mojibake: a no-break space turned into a space
+    "\u00c3 la carte",
+    "voil\u00c3  tout",
+    "\u00c3 s vezes",
+    "\u00c3 quele",
+    "l'\u00c3\u00a9t\u00c3\u00a9 est l\u00c3 ",
+    "\u00c2 price",
+    "\u00c3 \u00c3 \u00c3",
+    "x \u00c3 y",
+    "I \u00e2\u00a4 NY",
+    # mojibake: C1 controls
+    "caf\u00e9 \x80 5 \x85",
+    "caf\u00e9 \x80 5 \x81",
+    "\u00e2\x80\x99s",
+    "\x93quoted\x94 with \x81 undefined",
+    # mojibake: CESU-8 and Java's U+0000
+    "\u00ed\u00a0\u00bd\u00ed\u00b8\x80 cesu",
+    "nul \u00c0\x80 java",
+    "\u00c3\u00a9\u00c0\nnext",
+    "\u00ed\u00a0\u00bd\u00ed\u00b8\n",
+    "\u00ed\u00a0\u00bd x",
+    # mojibake: odd-looking text ftfy leaves alone
+    "\u00c3?",
+    "caf\u00c3? cr\u00c3?me",
+    "\u00c2\u00c2 \u00c2\u00c2",
+    "\u00c3\u017dle",
+    "\u00c4\u0178",
+    "I \u00e2\u00a4\u00ef\u00b8 NY",
+    "\u00af\\_(\u30c4)_/\u00af",
+    "\u00c3",
+    "Fa\u00e7ade na\u00efve r\u00e9sum\u00e9 \u00c0 bient\u00f4t",
+    "\u00bd \u00d7 \u00b2 \u00b0C \u00a7 \u00b6 \u00a9 \u00ae",
     # long prompts and repetition
     "cat " * 100,
     " ".join("word%d" % i for i in range(60)),
@@ -270,7 +353,7 @@ TEXTS = [
 
 
 def mojibake_repaired(ftfy, text):
-    """True where ftfy's fix_encoding (mojibake repair, not reproduced in C++) changes the text."""
+    """True where ftfy's fix_encoding (its mojibake repair) changes the result."""
     return ftfy.fix_text(text) != ftfy.fix_text(text, fix_encoding=False)
 
 
@@ -287,17 +370,17 @@ def main():
     from clip.simple_tokenizer import SimpleTokenizer
 
     tokenizer = SimpleTokenizer(bpe_path=args.vocab)
-    kept = [text for text in TEXTS if not mojibake_repaired(ftfy, text)]
-    excluded = [text for text in TEXTS if mojibake_repaired(ftfy, text)]
+    assert len(set(TEXTS)) == len(TEXTS), "a text is listed twice"
+    mojibake = sum(mojibake_repaired(ftfy, text) for text in TEXTS)
     header = {"generator": "scripts/make_clip_bpe_golden.py", "reference": "openai/CLIP clip/simple_tokenizer.py",
               "python": sys.version.split()[0], "ftfy": ftfy.__version__, "regex": regex.__version__,
-              "texts": len(kept), "excluded_mojibake": excluded}
+              "texts": len(TEXTS), "mojibake_repaired": mojibake}
     with open(args.out, "w", encoding="utf-8", newline="\n") as out:
         out.write(json.dumps(header, ensure_ascii=True) + "\n")
-        for text in kept:
+        for text in TEXTS:
             out.write(json.dumps({"text": text, "ids": tokenizer.encode(text)}, ensure_ascii=True) + "\n")
-    print(f"{len(kept)} texts -> {os.path.normpath(args.out)} (ftfy {ftfy.__version__}); "
-          f"{len(excluded)} left out because ftfy repairs them as mojibake")
+    print(f"{len(TEXTS)} texts -> {os.path.normpath(args.out)} (ftfy {ftfy.__version__}); "
+          f"{mojibake} of them repaired as mojibake")
 
 
 if __name__ == "__main__":

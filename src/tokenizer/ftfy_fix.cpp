@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "tokenizer/ftfy_mojibake.hpp"
 #include "tokenizer/html_tables.hpp"
 #include "tokenizer/html_unescape.hpp"
 #include "tokenizer/utf8.hpp"
@@ -132,7 +133,7 @@ std::string fix_segment(std::string text, bool unescape_html) {
   while (true) {
     const std::string before = text;
     if (unescape_html) text = ftfy_html_unescape(text);
-    Text fixed = utf8_decode(text);
+    Text fixed = ftfy_fix_encoding(utf8_decode(text));
     for (const auto fix : {fix_c1_controls, fix_latin_ligatures, fix_character_width, uncurl_quotes, fix_line_breaks,
                            remove_terminal_escapes, remove_control_chars}) {
       fixed = fix(fixed);
