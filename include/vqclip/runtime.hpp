@@ -18,8 +18,9 @@ void tune_memory_allocator();
 
 // The intra-op thread count for a model of `parameters` (image encoder plus
 // decoder) when --threads was left at 0: the cores, except for small models,
-// whose ops are too short to split (tiny bundle on 2 cores: 0.13 s/step with 1
-// thread, 0.21 s with 2).
+// whose ops are too short to gain from splitting (tiny bundle on 2 cores:
+// 0.100 s/step with 1 thread or 2), so one thread leaves the other cores free
+// for parallel jobs.
 int auto_threads_for_model(int64_t parameters);
 
 // "auto" -> cuda if available else cpu; "cpu"; "cuda"; "cuda:N".
