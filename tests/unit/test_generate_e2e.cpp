@@ -3,6 +3,7 @@
 #include <csignal>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <torch/cuda.h>
 
 #include "cli_runner.hpp"
 #include "vqclip/image_io.hpp"
@@ -149,6 +150,32 @@ TEST(GenerateEndToEnd, FramesAndNoisePromptAndStory) {
   EXPECT_TRUE(std::filesystem::exists(dir / "frames" / "frame_000002.png"));
   EXPECT_TRUE(std::filesystem::exists(dir / "frames" / "frame_000004.png"));
   EXPECT_FALSE(std::filesystem::exists(dir / "frames" / "frame_000003.png"));
+}
+
+TEST(GenerateEndToEnd, CudaWhereAbsentIsAUsageErrorBeforeAnyStep) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "CUDA is present here: RunsOnCudaInEachPrecision covers it";
+  const auto dir = scratch_dir("e2e-no-cuda");
+  auto args = quick_run(dir / "out.png", "1");
+  args.insert(args.end(), {"--device", "cuda"});
+  const auto result = run_cli(args);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("--device cuda"), std::string::npos) << result.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.png"));
+}
+
+TEST(GenerateEndToEnd, RunsOnCudaInEachPrecision) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device on this machine";
+  const auto dir = scratch_dir("e2e-cuda");
+  for (const char* precision : {"fp32", "fp16", "bf16"}) {
+    const auto output = dir / (std::string(precision) + ".png");
+    auto args = quick_run(output, "5");
+    args.insert(args.end(), {"--device", "cuda", "--precision", precision});
+    const auto result = run_cli(args);
+    ASSERT_EQ(result.exit_code, 0) << precision << ": " << result.err;
+    const auto record = read_picture_record(output);
+    EXPECT_EQ(record.at("steps_done").get<int>(), 4) << precision;
+    EXPECT_EQ(record.at("config").at("precision"), precision);
+  }
 }
 
 }  // namespace
