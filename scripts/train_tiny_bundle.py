@@ -17,7 +17,9 @@ bundle writer as real checkpoints:
   /usr/bin/python3 scripts/train_tiny_bundle.py --out models/tiny-shapes
 
 Seeded: rerunning with the same arguments (and thread count) reproduces the
-bundle. The held-out triples of shapes_world.HELD_OUT are never drawn."""
+bundle's weights bit for bit (the TorchScript files also hold source text and
+paths, so their bytes can differ). The held-out triples of
+shapes_world.HELD_OUT are never drawn."""
 import argparse
 import json
 import math
