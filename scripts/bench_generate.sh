@@ -3,19 +3,19 @@
 # bundle and (if given or present) a full-size random bundle, e.g. one made by
 #   /usr/bin/python3 scripts/export_bundle.py --clip-random ViT-B/32 \
 #       --vqgan-random vqgan_imagenet_f16_16384 --out /tmp/fullsize-bundle
-# Usage: scripts/bench_generate.sh [FULLSIZE_BUNDLE_DIR]
+# Usage: scripts/bench_generate.sh [FULLSIZE_BUNDLE_DIR [vqclip_bench options, e.g. --device cuda --precision fp16]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bench=build/bin/vqclip_bench
 [[ -x $bench ]] || { echo "build first: scripts/build.sh" >&2; exit 1; }
 
 echo "== tiny bundle, 64x64, cutn 32"
-$bench --models models/tiny-shapes --cutn 32 --steps 20
+$bench --models models/tiny-shapes --cutn 32 --steps 20 "${@:2}"
 
 fullsize=${1:-/tmp/fullsize-bundle}
 if [[ -f $fullsize/vqclip.json ]]; then
   echo "== full-size bundle, 256x256, cutn 32"
-  $bench --models "$fullsize" --width 256 --height 256 --cutn 32 --steps 3
+  $bench --models "$fullsize" --width 256 --height 256 --cutn 32 --steps 3 "${@:2}"
 else
   echo "== full-size bundle: $fullsize/vqclip.json not found, skipped (see the comment at the top)"
 fi

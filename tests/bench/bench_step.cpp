@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <torch/cuda.h>
 
 #include "vqclip/bundle.hpp"
 #include "vqclip/generator.hpp"
@@ -31,16 +32,16 @@ double modules_alone_seconds(vqclip::Bundle& bundle, const torch::Tensor& z_q, i
   bundle.decoder.forward({z}).toTensor().sum().backward();
   auto views = torch::rand({cutn, 3, r, r}, z_q.options()).requires_grad_(true);
   bundle.image_encoder.forward({views}).toTensor().sum().backward();
+  if (z_q.is_cuda()) torch::cuda::synchronize();  // CUDA work is asynchronous
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"vqclip step benchmark"};
   std::string models;
   int width = 0, height = 0, cutn = 32, steps = 5, threads = 0;
   std::string cut_method = "pooled", augments = "affine,perspective,jitter,erasing,noise", precision = "fp32";
+  std::string device = "cpu";
   app.add_option("--models", models, "bundle directory")->required();
   app.add_option("--width", width, "picture width (default: bundle's)");
   app.add_option("--height", height, "picture height (default: bundle's)");
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
   app.add_option("--cut-method", cut_method);
   app.add_option("--augment", augments);
   app.add_option("--precision", precision);
+  app.add_option("--device", device, "cpu, cuda or cuda:N");
   CLI11_PARSE(app, argc, argv);
 
   vqclip::tune_memory_allocator();
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
   const auto load_start = Clock::now();
   vqclip::LoadOptions options;
   options.verify_hashes = false;
+  options.device = vqclip::resolve_device(device);
   auto bundle = vqclip::load_bundle(models, options);
   const double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
   if (threads <= 0) {  // as vqclip picks them
@@ -97,8 +100,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < steps; ++i) modules += modules_alone_seconds(bundle, z, cutn);
   modules /= steps;
 
-  std::printf("bundle %s | %dx%d | cutn %d | %s | %d thread(s) | load %.2f s\n", bundle.manifest.name.c_str(), width,
-              height, cutn, precision.c_str(), used_threads, load_seconds);
+  std::printf("bundle %s | %dx%d | cutn %d | %s | %s | %d thread(s) | load %.2f s\n", bundle.manifest.name.c_str(),
+              width, height, cutn, bundle.device.str().c_str(), precision.c_str(), used_threads, load_seconds);
   std::printf("step          %8.4f s  (%.2f steps/s)\n", step_seconds, 1.0 / step_seconds);
   std::printf("  decode      %8.4f s\n", total.decode / steps);
   std::printf("  cutouts     %8.4f s\n", total.cutouts / steps);
@@ -108,4 +111,15 @@ int main(int argc, char** argv) {
   std::printf("modules alone %8.4f s  (step / modules = %.3f)\n", modules, step_seconds / modules);
   std::printf("peak RSS      %8.3f GiB\n", peak_rss_gib());
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vqclip_bench: error: %s\n", e.what());
+    return 1;
+  }
 }
