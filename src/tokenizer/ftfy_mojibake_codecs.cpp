@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "tokenizer/utf8.hpp"
+
 namespace vqclip::mojibake {
 namespace {
 
@@ -13,43 +15,40 @@ bool in_range(std::string_view bytes, size_t i, unsigned char low, unsigned char
 
 bool is_byte(std::string_view bytes, size_t i, unsigned char value) { return in_range(bytes, i, value, value); }
 
-// The well-formed UTF-8 sequence at bytes[i] (RFC 3629, as Python checks it):
-// its length, or 0 if malformed.
-size_t next_code_point(std::string_view bytes, size_t i, char32_t& out) {
-  const auto lead = static_cast<unsigned char>(bytes[i]);
-  size_t length = 0;
-  unsigned char second_low = 0x80;
-  unsigned char second_high = 0xBF;
-  if (lead < 0x80) {
-    out = lead;
-    return 1;
-  } else if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    out = lead & 0x1F;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    out = lead & 0x0F;
-    if (lead == 0xE0) second_low = 0xA0;   // overlong
-    if (lead == 0xED) second_high = 0x9F;  // surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    out = lead & 0x07;
-    if (lead == 0xF0) second_low = 0x90;   // overlong
-    if (lead == 0xF4) second_high = 0x8F;  // beyond U+10FFFF
-  } else {
-    return 0;
-  }
-  if (!in_range(bytes, i + 1, second_low, second_high)) return 0;
-  for (size_t k = 1; k < length; ++k) {
-    if (!in_range(bytes, i + k, 0x80, 0xBF)) return 0;
-    out = (out << 6) | (static_cast<unsigned char>(bytes[i + k]) & 0x3F);
-  }
-  return length;
-}
-
 // ftfy finds its variant forms with Python regexes whose `$` also matches
 // before a final "\n", so the last byte of such a form may be that newline.
 bool is_final_newline(std::string_view bytes, size_t i) { return i + 1 == bytes.size() && bytes[i] == '\n'; }
+
+// Strict UTF-8; with `variants`, also ftfy's CESU-8 pairs and Java's C0 80.
+std::optional<std::u32string> decode(std::string_view bytes, bool variants) {
+  std::u32string out;
+  out.reserve(bytes.size());
+  for (size_t i = 0; i < bytes.size();) {
+    if (variants && is_byte(bytes, i, 0xC0)) {  // Java's two-byte U+0000
+      if (!is_byte(bytes, i + 1, 0x80) && !is_final_newline(bytes, i + 1)) return std::nullopt;
+      out += U'\0';
+      i += 2;
+      continue;
+    }
+    if (variants && is_byte(bytes, i, 0xED) && in_range(bytes, i + 1, 0xA0, 0xBF)) {
+      // A surrogate: only a CESU-8 pair decodes.
+      const bool pair = in_range(bytes, i + 1, 0xA0, 0xAF) && in_range(bytes, i + 2, 0x80, 0xBF) &&
+                        is_byte(bytes, i + 3, 0xED) && in_range(bytes, i + 4, 0xB0, 0xBF) &&
+                        (in_range(bytes, i + 5, 0x80, 0xBF) || is_final_newline(bytes, i + 5));
+      if (!pair) return std::nullopt;
+      const auto byte = [&](size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(bytes[i + k])); };
+      out += 0x10000 + ((byte(1) & 0x0F) << 16) + ((byte(2) & 0x3F) << 10) + ((byte(4) & 0x0F) << 6) + (byte(5) & 0x3F);
+      i += 6;
+      continue;
+    }
+    char32_t c = 0;
+    const size_t length = utf8_next_strict(bytes, i, c);
+    if (length == 0) return std::nullopt;
+    out += c;
+    i += length;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -70,46 +69,10 @@ std::optional<std::string> encode(std::u32string_view text, const Codec& codec) 
   return out;
 }
 
-std::optional<std::u32string> decode_utf8(std::string_view bytes) {
-  std::u32string out;
-  out.reserve(bytes.size());
-  for (size_t i = 0; i < bytes.size();) {
-    char32_t c = 0;
-    const size_t length = next_code_point(bytes, i, c);
-    if (length == 0) return std::nullopt;
-    out += c;
-    i += length;
-  }
-  return out;
-}
+std::optional<std::u32string> decode_utf8(std::string_view bytes) { return decode(bytes, /*variants=*/false); }
 
 std::optional<std::u32string> decode_utf8_variants(std::string_view bytes) {
-  std::u32string out;
-  out.reserve(bytes.size());
-  for (size_t i = 0; i < bytes.size();) {
-    if (is_byte(bytes, i, 0xC0)) {  // Java's two-byte U+0000
-      if (!is_byte(bytes, i + 1, 0x80) && !is_final_newline(bytes, i + 1)) return std::nullopt;
-      out += U'\0';
-      i += 2;
-      continue;
-    }
-    if (is_byte(bytes, i, 0xED) && in_range(bytes, i + 1, 0xA0, 0xBF)) {  // a surrogate: only a CESU-8 pair decodes
-      const bool pair = in_range(bytes, i + 1, 0xA0, 0xAF) && in_range(bytes, i + 2, 0x80, 0xBF) &&
-                        is_byte(bytes, i + 3, 0xED) && in_range(bytes, i + 4, 0xB0, 0xBF) &&
-                        (in_range(bytes, i + 5, 0x80, 0xBF) || is_final_newline(bytes, i + 5));
-      if (!pair) return std::nullopt;
-      const auto byte = [&](size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(bytes[i + k])); };
-      out += 0x10000 + ((byte(1) & 0x0F) << 16) + ((byte(2) & 0x3F) << 10) + ((byte(4) & 0x0F) << 6) + (byte(5) & 0x3F);
-      i += 6;
-      continue;
-    }
-    char32_t c = 0;
-    const size_t length = next_code_point(bytes, i, c);
-    if (length == 0) return std::nullopt;
-    out += c;
-    i += length;
-  }
-  return out;
+  return decode(bytes, /*variants=*/true);
 }
 
 }  // namespace vqclip::mojibake

@@ -4,6 +4,7 @@
 
 #include "tokenizer/clip_bpe.hpp"
 #include "tokenizer/sentencepiece_tokenizer.hpp"
+#include "tokenizer/utf8.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/tokenizer.hpp"
 
@@ -50,36 +51,12 @@ std::unique_ptr<Tokenizer> make_tokenizer(const TokenizerSpec& spec) {
 }
 
 void require_valid_utf8(std::string_view text, std::string_view what) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    size_t length = 0;
-    uint32_t code = 0;
-    if (lead < 0x80) {
-      length = 1;
-      code = lead;
-    } else if (lead >= 0xC2 && lead <= 0xDF) {
-      length = 2;
-      code = lead & 0x1F;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-      length = 3;
-      code = lead & 0x0F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-      length = 4;
-      code = lead & 0x07;
-    }
-    bool valid = length > 0 && i + length <= text.size();
-    for (size_t k = 1; valid && k < length; ++k) {
-      const auto byte = static_cast<unsigned char>(text[i + k]);
-      valid = (byte & 0xC0) == 0x80;
-      code = (code << 6) | (byte & 0x3F);
-    }
-    // Overlong forms, surrogates and code points past U+10FFFF are invalid too.
-    static const uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    valid = valid && code >= kMinimum[length] && code <= 0x10FFFF && !(code >= 0xD800 && code <= 0xDFFF);
-    if (!valid) {
+  for (size_t i = 0; i < text.size();) {
+    char32_t code_point = 0;
+    const size_t length = utf8_next_strict(text, i, code_point);
+    if (length == 0) {
       char byte_hex[8];
-      std::snprintf(byte_hex, sizeof byte_hex, "0x%02X", lead);
+      std::snprintf(byte_hex, sizeof byte_hex, "0x%02X", static_cast<unsigned char>(text[i]));
       throw InputError(std::string(what) + " is not valid UTF-8: byte " + byte_hex + " at byte offset " +
                        std::to_string(i));
     }
