@@ -5,28 +5,15 @@ import subprocess
 import sys
 import tempfile
 import unittest
-import zlib
 
 import numpy as np
 
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts")
 sys.path.insert(0, SCRIPTS)
 import check_colours  # noqa: E402
+from eval_generation import write_png  # noqa: E402
 from shapes_world import (COLOURS, HELD_OUT, PALETTE, SHAPES, TEMPLATES, all_triples, caption, consistent,  # noqa: E402
                           random_scene, render, shape_mask, training_triples)
-
-
-def write_png(path, image):
-    """Minimal RGB PNG writer (filter 0 rows)."""
-    h, w, _ = image.shape
-    raw = b"".join(b"\x00" + image[y].tobytes() for y in range(h))
-
-    def chunk(kind, body):
-        return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
-
-    header = w.to_bytes(4, "big") + h.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
-    with open(path, "wb") as f:
-        f.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
 class ShapesWorld(unittest.TestCase):
