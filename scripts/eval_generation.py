@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """Generation quality of a shapes-world bundle: renders prompts with vqclip's
 settings (defaults unless given after --), checks each picture's foreground
-and background colours (check_colours.py), and optionally makes a contact sheet.
+and background colours (check_colours.py) and shape (check_shape.py), and
+optionally makes a contact sheet.
 
-  eval_generation.py --vqclip build/bin/vqclip --count 40 --out /tmp/gen-eval [--sheet sheet.png] [-- --steps 200]"""
+  eval_generation.py --vqclip build/bin/vqclip --count 40 --out /tmp/gen-eval [--sheet sheet.png] [-- --steps 200]
+
+--jobs N renders with N vqclip processes at once (shards of one batch: the
+pictures are the same as with one process)."""
 import argparse
 import json
 import os
@@ -16,6 +20,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_colours  # noqa: E402
+import check_shape  # noqa: E402
 from shapes_world import HELD_OUT, TEMPLATES, all_triples, caption  # noqa: E402
 
 
@@ -64,6 +69,7 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", default="/tmp/vqclip-generation-eval")
+    parser.add_argument("--jobs", type=int, default=1, help="vqclip processes rendering at once")
     parser.add_argument("--sheet", help="write a contact sheet of the first 16 pictures here")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
@@ -74,21 +80,27 @@ def main() -> int:
     command = [args.vqclip, "--prompts-file", prompt_file, "--out-dir", args.out, "--seed", str(args.seed),
                "--overwrite", "-q"] + (["--models", args.models] if args.models else []) + extra
     start = time.time()
-    subprocess.run(command, check=True)
+    shards = [subprocess.Popen(command + ["--shard", f"{k}/{args.jobs}"]) for k in range(args.jobs)]
+    if any(shard.wait() != 0 for shard in shards):
+        print("eval_generation.py: error: vqclip failed (see above)", file=sys.stderr)
+        return 1
     seconds = time.time() - start
     names = sorted(n for n in os.listdir(args.out) if n.endswith(".png") and n[:4].isdigit())
-    fg = bg = held_fg = held_bg = 0
+    fg = bg = shape = held_fg = held_bg = held_shape = 0
     rows = []
     for (triple, text), name in zip(cases, names):
         ok_fg, ok_bg, found_fg, found_bg = check_colours.check(os.path.join(args.out, name), triple[0], triple[2])
-        fg, bg = fg + ok_fg, bg + ok_bg
+        ok_shape, found_shape, iou = check_shape.check(os.path.join(args.out, name), triple[0], triple[1])
+        fg, bg, shape = fg + ok_fg, bg + ok_bg, shape + ok_shape
         if triple in HELD_OUT:
-            held_fg, held_bg = held_fg + ok_fg, held_bg + ok_bg
+            held_fg, held_bg, held_shape = held_fg + ok_fg, held_bg + ok_bg, held_shape + ok_shape
         rows.append({"prompt": text, "file": name, "foreground": found_fg, "background": found_bg,
-                     "pass": bool(ok_fg and ok_bg), "held_out": triple in HELD_OUT})
+                     "shape": found_shape, "shape_iou": round(iou, 3), "pass": bool(ok_fg and ok_bg),
+                     "shape_pass": bool(ok_shape), "held_out": triple in HELD_OUT})
     n, held = len(rows), len(HELD_OUT)
-    summary = {"count": n, "foreground": fg / n, "background": bg / n, "held_out_count": held,
+    summary = {"count": n, "foreground": fg / n, "background": bg / n, "shape": shape / n, "held_out_count": held,
                "held_out_foreground": held_fg / held, "held_out_background": held_bg / held,
+               "held_out_shape": held_shape / held,
                "seconds": round(seconds, 1), "options": extra}
     with open(os.path.join(args.out, "generation_eval.json"), "w") as f:
         json.dump({"summary": summary, "pictures": rows}, f, indent=2)

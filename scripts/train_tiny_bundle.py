@@ -12,7 +12,10 @@ bundle writer as real checkpoints:
      (a caption is a positive for every picture it is true of), on views made
      the way the generation loop makes them (pooled/crop resizing, affine,
      perspective, colour jitter, erasing, blur, noise), partly from VQGAN
-     reconstructions, with VQGAN-style patchwork collages as extra negatives.
+     reconstructions, with VQGAN-style patchwork collages as extra negatives;
+     from 30% of the steps on, pictures that the generation loop makes with
+     the CLIP in training join each batch, labelled by what they really show
+     (loop_pictures.py), so the loop's shortcuts become hard negatives.
 
   /usr/bin/python3 scripts/train_tiny_bundle.py --out models/tiny-shapes
 
@@ -43,6 +46,7 @@ from vqclip_models.bundle import CLIP_MEAN, CLIP_STD, write_bundle  # noqa: E402
 from vqclip_models.clip_arch import CLIP  # noqa: E402
 from vqclip_models.vqgan_arch import VQModel  # noqa: E402
 import zero_shot_eval  # noqa: E402
+from loop_pictures import LoopPictures, label, truth_rows  # noqa: E402
 
 # ---- sizes -------------------------------------------------------------------------------------
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
@@ -399,10 +403,12 @@ def make_clip(vocab: int) -> CLIP:
 
 
 def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionTokens, vocab: int, vqgan: VQModel,
-               recon_share: float, collages: int, shape_aux: int, eval_every: int) -> CLIP:
+               recon_share: float, collages: int, shape_aux: int, loop: Dict[str, float], eval_every: int) -> CLIP:
     """Contrastive training, plus an auxiliary shape classifier on the image
     embeddings (of the batch and of shape_aux off-palette renders); the
-    classifier is dropped after training, the bundle is a plain CLIP."""
+    classifier is dropped after training, the bundle is a plain CLIP. From
+    loop["start"] x steps on, loop["size"] pictures of the generation loop run
+    against the CLIP in training join each batch (loop_pictures.py)."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -419,6 +425,11 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
     pool_triples = [sampler.triple() for _ in range(512)] if recon_share > 0 else []
     recon_pool = reconstruct(vqgan, to_tensor(render_many(rng, pool_triples))) if pool_triples else None
     noise_pool = random_code_pictures(vqgan, 256, gen) if collages else None
+    pool = LoopPictures(vqgan, sampler, rng, gen, size=int(loop["size"]), lifetime=int(loop["lifetime"]),
+                        lr=loop["lr"], views=int(loop["views"]), resolution=resolution,
+                        make_views=loop_views) if loop["size"] else None
+    loop_from = int(loop["start"] * steps)
+    loop_stats = [0, 0, 0]   # pictures made, showing a scene, showing the scene they were pulled towards
     start = time.time()
     n_recon = int(round(batch * recon_share))
     for step in range(steps):
@@ -440,6 +451,15 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
             patch = to_tensor(np.stack([collage(rng, [c, b]) for c, _, b in pairs]))
             noise = noise_pool[torch.randint(0, len(noise_pool), (collages - collages // 2,), generator=gen)]
             images = torch.cat([pictures, patch, noise])
+        truth = torch.cat([caption_truth(chosen, templates), torch.zeros(len(images) - batch, batch)])
+        if pool and step >= loop_from:
+            made, pulled_towards = pool.step(model, tokens)
+            keep, shown = label(made)
+            images = torch.cat([images, made[keep]])
+            truth = torch.cat([truth, truth_rows(shown, chosen, templates, caption_truth)])
+            loop_stats[0] += len(made)
+            loop_stats[1] += sum(t is not None for t in shown)
+            loop_stats[2] += sum(t == pulled_towards[i] for i, t in zip(keep, shown))
         shapes = torch.tensor([SHAPE_INDEX[s] for _, s, _ in chosen])
         if shape_aux:
             off_palette, off_shapes = off_palette_renders(rng, sampler, shape_aux)
@@ -450,8 +470,6 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
         image = F.normalize(embedded[:n_scored], dim=-1)
         text = F.normalize(model.encode_text(tokens([caption(t, tpl) for t, tpl in zip(chosen, templates)])), dim=-1)
         logits = model.logit_scale.exp().clamp(max=100) * image @ text.t()     # [images (+ negatives), texts]
-        truth = caption_truth(chosen, templates)
-        truth = torch.cat([truth, torch.zeros(n_scored - batch, batch)])
         loss = (soft_cross_entropy(logits[:batch], truth[:batch], 1) + soft_cross_entropy(logits, truth, 0)) / 2
         labelled = torch.cat([embedded[:batch], embedded[n_scored:]])
         loss = loss + F.cross_entropy(shape_head(labelled), shapes)
@@ -461,8 +479,11 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
         with torch.no_grad():
             model.logit_scale.clamp_(0, math.log(100))
         if (step + 1) % 50 == 0 or step + 1 == steps:
-            log(f"clip {step + 1}/{steps} loss {loss.item():.4f} scale {model.logit_scale.exp().item():.1f} "
-                f"({time.time() - start:.0f} s)")
+            made, scenes, faithful = loop_stats
+            loop_note = f", loop pictures {scenes}/{made} scenes, {faithful} of their prompt" if made else ""
+            log(f"clip {step + 1}/{steps} loss {loss.item():.4f} scale {model.logit_scale.exp().item():.1f}"
+                f"{loop_note} ({time.time() - start:.0f} s)")
+            loop_stats = [0, 0, 0]
         if eval_every and ((step + 1) % eval_every == 0 or step + 1 == steps):
             model.eval()
             log(f"  zero-shot {json.dumps(quick_eval(model, tokens))}")
@@ -502,6 +523,12 @@ def main() -> int:
     parser.add_argument("--collages", type=int, default=16, help="negative-only collage pictures per CLIP batch")
     parser.add_argument("--shape-aux", type=int, default=48, help="off-palette renders per CLIP batch for the "
                         "auxiliary shape loss")
+    parser.add_argument("--loop-pictures", type=int, default=24, help="generation-loop pictures per CLIP batch "
+                        "(0: none)")
+    parser.add_argument("--loop-lifetime", type=int, default=150, help="loop steps before a latent restarts")
+    parser.add_argument("--loop-lr", type=float, default=0.1)
+    parser.add_argument("--loop-views", type=int, default=4, help="views per latent in a loop step")
+    parser.add_argument("--loop-start", type=float, default=0.3, help="share of CLIP steps before the loop joins")
     parser.add_argument("--eval-every", type=int, default=0, help="print zero-shot accuracy every N CLIP steps")
     parser.add_argument("--save-vqgan", help="(development) also save the VQGAN state dict here")
     parser.add_argument("--load-vqgan", help="(development) skip VQGAN training: load this state dict")
@@ -537,7 +564,9 @@ def main() -> int:
         if args.only_vqgan:
             return 0
         clip = clock.run("clip", train_clip, args.clip_steps, args.clip_batch, args.seed + 2, args.clip_lr, tokens,
-                         vocab, vqgan, args.recon_share, args.collages, args.shape_aux, args.eval_every)
+                         vocab, vqgan, args.recon_share, args.collages, args.shape_aux,
+                         dict(size=args.loop_pictures, lifetime=args.loop_lifetime, lr=args.loop_lr,
+                              views=args.loop_views, start=args.loop_start), args.eval_every)
         tokenizer = {"type": "sentencepiece", "bos_id": BOS, "eos_id": EOS, "pad_id": PAD, "lowercase": True}
         clock.run("export", write_bundle, args.out, name="tiny-shapes", clip_model=clip, vqgan_model=vqgan,
                   tokenizer=tokenizer, tokenizer_file=spm_model, default_size=(64, 64))

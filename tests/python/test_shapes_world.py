@@ -1,4 +1,4 @@
-"""The shapes world renderer, its captions and held-out split, and the colour checker."""
+"""The shapes world renderer, its captions and held-out split, and the colour and shape checkers."""
 import os
 import random
 import subprocess
@@ -11,6 +11,7 @@ import numpy as np
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts")
 sys.path.insert(0, SCRIPTS)
 import check_colours  # noqa: E402
+import check_shape  # noqa: E402
 from eval_generation import write_png  # noqa: E402
 from shapes_world import (COLOURS, HELD_OUT, PALETTE, SHAPES, TEMPLATES, all_triples, caption, consistent,  # noqa: E402
                           random_scene, render, shape_mask, training_triples)
@@ -62,6 +63,39 @@ class ColourChecker(unittest.TestCase):
                                  capture_output=True, text=True)
             self.assertEqual(bad.returncode, 1)
             self.assertIn("FAIL", bad.stdout)
+
+
+class ShapeChecker(unittest.TestCase):
+    def test_finds_the_shape_of_renders_anywhere_in_the_world(self):
+        rng = random.Random(6)
+        triples = [rng.choice(all_triples()) for _ in range(120)]
+        images = np.stack([render(random_scene(rng, t)) for t in triples])
+        found = check_shape.find_shapes(images, [t[0] for t in triples])
+        self.assertEqual([shape for shape, _ in found], [t[1] for t in triples])
+        self.assertGreater(min(iou for _, iou in found), check_shape.MIN_IOU + 0.1)
+
+    def test_a_blob_is_no_shape_and_the_command_says_so(self):
+        ys, xs = np.mgrid[0:64, 0:64]
+        blob = np.full((64, 64, 3), PALETTE["blue"], dtype=np.uint8)
+        # Three disjoint stripes: the kind of picture a fooled CLIP accepts.
+        blob[((ys // 6) % 3 == 0) & (xs > 10) & (xs < 54)] = PALETTE["red"]
+        shape, iou = check_shape.find_shape(blob, "red")
+        self.assertLess(iou, check_shape.MIN_IOU, shape)
+        with tempfile.TemporaryDirectory() as d:
+            good, bad = os.path.join(d, "good.png"), os.path.join(d, "bad.png")
+            write_png(good, render(random_scene(random.Random(2), ("red", "triangle", "blue"))))
+            write_png(bad, blob)
+            script = os.path.join(SCRIPTS, "check_shape.py")
+            run = subprocess.run([sys.executable, script, good, "--prompt", "a red triangle on a blue background"],
+                                 capture_output=True, text=True)
+            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            run = subprocess.run([sys.executable, script, good, bad, "--prompt", "a red triangle on blue"],
+                                 capture_output=True, text=True)
+            self.assertEqual(run.returncode, 1)
+            self.assertIn("FAIL", run.stdout)
+            run = subprocess.run([sys.executable, script, good, "--prompt", "a picture"], capture_output=True, text=True)
+            self.assertEqual(run.returncode, 2)
+            self.assertIn("--prompt", run.stderr)
 
 
 if __name__ == "__main__":
