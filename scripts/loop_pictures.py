@@ -66,6 +66,10 @@ class LoopPictures:
         self.distances = torch.zeros(size)
         for i in range(size):
             self._restart(i)
+        # Staggered ages. Adam's bias correction reads the age, so the first step
+        # of a latent that starts at a higher age is 0.5-1.2x what a fresh Adam's
+        # would be (only until its first restart; kept: the shipped bundle was
+        # trained this way).
         self.age = torch.tensor([i * lifetime // size for i in range(size)])
 
     def _restart(self, i: int) -> None:
