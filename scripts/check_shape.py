@@ -6,15 +6,19 @@ it is compared with every circle, square, triangle and cross of the world's
 geometry (shapes_world.shape_mask) on a grid of centres and sizes wider than
 the world's own, and the shape of the best intersection-over-union wins.
 A picture shows a shape when that shape wins with an IoU of at least
-MIN_IOU: a blob or a scatter of stripes matches no template that well.
+MIN_IOU: stripes or an irregular blob match no template that well (a round
+blob does pass as a circle).
 
   check_shape.py IMAGE... --prompt "a red circle on a blue background"
 
-Prints, per picture, the best shape, its IoU and the verdict."""
+Prints, per picture, the best shape, its IoU and the verdict. Exit status: 0
+when every picture shows the prompted shape, 1 when not, 2 on bad usage or an
+unreadable picture."""
 import argparse
 import functools
 import os
 import sys
+import zlib
 from typing import List, Sequence, Tuple
 
 import numpy as np
@@ -76,7 +80,11 @@ def main() -> int:
         return 2
     passed = 0
     for path in args.images:
-        ok, found, iou = check(path, colour, shape)
+        try:
+            ok, found, iou = check(path, colour, shape)
+        except (OSError, ValueError, zlib.error) as error:
+            print(f"check_shape.py: error: {path}: {error}", file=sys.stderr)
+            return 2
         passed += ok
         print(f"{path}\t{'pass' if ok else 'FAIL'}\tfound {found} (IoU {iou:.2f})")
     return 0 if passed == len(args.images) else 1

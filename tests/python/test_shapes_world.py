@@ -96,6 +96,13 @@ class ShapeChecker(unittest.TestCase):
             run = subprocess.run([sys.executable, script, good, "--prompt", "a picture"], capture_output=True, text=True)
             self.assertEqual(run.returncode, 2)
             self.assertIn("--prompt", run.stderr)
+            broken = os.path.join(d, "broken.png")
+            with open(broken, "wb") as f:
+                f.write(b"not a picture")
+            run = subprocess.run([sys.executable, script, broken, "--prompt", "a red triangle"], capture_output=True,
+                                 text=True)
+            self.assertEqual(run.returncode, 2)
+            self.assertIn("broken.png", run.stderr)
 
 
 if __name__ == "__main__":
