@@ -57,6 +57,18 @@ def contact_sheet(paths, out: str, columns: int = 4, scale: int = 2, gap: int = 
     write_png(out, sheet)
 
 
+def legend(rows, columns: int = 4) -> str:
+    """Markdown table naming each picture of a contact sheet and its verdicts."""
+    lines = ["| row, column | prompt | colours found | colours | best shape in the prompt's colour (IoU) | shape |",
+             "|---|---|---|---|---|---|"]
+    for i, r in enumerate(rows):
+        held = " (held out)" if r["held_out"] else ""
+        lines.append(f'| {i // columns + 1}, {i % columns + 1} | {r["prompt"]}{held} | '
+                     f'{r["foreground"] or "none"} on {r["background"]} | {"pass" if r["pass"] else "fail"} | '
+                     f'{r["shape"]} ({r["shape_iou"]:.2f}) | {"pass" if r["shape_pass"] else "fail"} |')
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     argv = sys.argv[1:]
     extra = []
@@ -71,6 +83,7 @@ def main() -> int:
     parser.add_argument("--out", default="/tmp/vqclip-generation-eval")
     parser.add_argument("--jobs", type=int, default=1, help="vqclip processes rendering at once")
     parser.add_argument("--sheet", help="write a contact sheet of the first 16 pictures here")
+    parser.add_argument("--legend", help="write a Markdown table of the sheet's pictures and verdicts here")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     cases = prompts(args.count, args.seed)
@@ -106,6 +119,9 @@ def main() -> int:
         json.dump({"summary": summary, "pictures": rows}, f, indent=2)
     if args.sheet:
         contact_sheet([os.path.join(args.out, r["file"]) for r in rows[:16]], args.sheet)
+    if args.legend:
+        with open(args.legend, "w") as f:
+            f.write(legend(rows[:16]))
     print(json.dumps(summary, indent=2))
     return 0
 

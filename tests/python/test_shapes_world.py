@@ -12,7 +12,7 @@ SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
 sys.path.insert(0, SCRIPTS)
 import check_colours  # noqa: E402
 import check_shape  # noqa: E402
-from eval_generation import write_png  # noqa: E402
+from eval_generation import legend, write_png  # noqa: E402
 from shapes_world import (COLOURS, HELD_OUT, PALETTE, SHAPES, TEMPLATES, all_triples, caption, consistent,  # noqa: E402
                           random_scene, render, shape_mask, training_triples)
 
@@ -103,6 +103,20 @@ class ShapeChecker(unittest.TestCase):
                                  text=True)
             self.assertEqual(run.returncode, 2)
             self.assertIn("broken.png", run.stderr)
+
+
+class GenerationLegend(unittest.TestCase):
+    def test_one_line_per_picture_in_sheet_order(self):
+        rows = [{"prompt": "a red circle on a green background", "held_out": True, "foreground": "red",
+                 "background": "green", "pass": True, "shape": "circle", "shape_iou": 0.771, "shape_pass": True},
+                {"prompt": "a white square on a red background", "held_out": False, "foreground": None,
+                 "background": "red", "pass": False, "shape": "cross", "shape_iou": 0.02, "shape_pass": False}]
+        lines = legend(rows, columns=1).splitlines()
+        self.assertEqual(len(lines), 4)
+        self.assertEqual(lines[2], "| 1, 1 | a red circle on a green background (held out) | red on green | pass | "
+                                   "circle (0.77) | pass |")
+        self.assertEqual(lines[3], "| 2, 1 | a white square on a red background | none on red | fail | "
+                                   "cross (0.02) | fail |")
 
 
 if __name__ == "__main__":
