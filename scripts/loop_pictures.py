@@ -82,11 +82,8 @@ class LoopPictures:
         self.targets[i] = caption(self.target_triples[i], self.rng.choice(TEMPLATES))
 
     def _decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Straight-through quantisation to the nearest codes, then the decoder: [N, 3, SIZE, SIZE] in [0, 1]."""
-        flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
-        nearest = self.codes[torch.cdist(flat, self.codes).argmin(1)].view(z.shape[0], self.grid, self.grid, -1)
-        nearest = nearest.permute(0, 3, 1, 2)
-        z_q = z + (nearest - z).detach()
+        """The VQGAN's straight-through quantiser, then its decoder: [N, 3, SIZE, SIZE] in [0, 1]."""
+        z_q, _, _ = self.vqgan.quantize(z)
         return ((self.vqgan.decode(z_q) + 1) / 2).clamp(0, 1)
 
     def step(self, clip, tokens) -> Tuple[torch.Tensor, List[Triple]]:
