@@ -64,9 +64,14 @@ def find_shape(image: np.ndarray, colour: str) -> Tuple[str, float]:
     return find_shapes(image[None], [colour])[0]
 
 
-def check(path: str, colour: str, shape: str) -> Tuple[bool, str, float]:
-    found, iou = find_shape(check_colours.read_png(path), colour)
+def shows(image: np.ndarray, colour: str, shape: str) -> Tuple[bool, str, float]:
+    """(whether the picture shows `shape` in `colour`, the best shape, its IoU)."""
+    found, iou = find_shape(image, colour)
     return found == shape and iou >= MIN_IOU, found, iou
+
+
+def check(path: str, colour: str, shape: str) -> Tuple[bool, str, float]:
+    return shows(check_colours.read_png(path), colour, shape)
 
 
 def main() -> int:

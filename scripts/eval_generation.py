@@ -102,8 +102,10 @@ def main() -> int:
     fg = bg = shape = held_fg = held_bg = held_shape = 0
     rows = []
     for (triple, text), name in zip(cases, names):
-        ok_fg, ok_bg, found_fg, found_bg = check_colours.check(os.path.join(args.out, name), triple[0], triple[2])
-        ok_shape, found_shape, iou = check_shape.check(os.path.join(args.out, name), triple[0], triple[1])
+        image = check_colours.read_png(os.path.join(args.out, name))
+        found_fg, found_bg = check_colours.classify(image)
+        ok_fg, ok_bg = found_fg == triple[0], found_bg == triple[2]
+        ok_shape, found_shape, iou = check_shape.shows(image, triple[0], triple[1])
         fg, bg, shape = fg + ok_fg, bg + ok_bg, shape + ok_shape
         if triple in HELD_OUT:
             held_fg, held_bg, held_shape = held_fg + ok_fg, held_bg + ok_bg, held_shape + ok_shape
