@@ -5,7 +5,7 @@
 #include <exception>
 #include <string>
 
-#include "vqclip/cli.hpp"
+#include "cli/cli.hpp"
 #include "vqclip/errors.hpp"
 
 namespace {

@@ -1,13 +1,13 @@
 #pragma once
-// Model bundle: manifest (vqclip.json, DESIGN section 3) and the loaded modules.
-#include <torch/script.h>
-
+// A model bundle on disk: vqclip.json and the files it names
+// (docs/architecture.md, "The bundle contract"). Reading the manifest loads
+// no model; models.hpp loads the parts a command needs.
 #include <array>
 #include <filesystem>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -50,46 +50,22 @@ struct Manifest {
 // Throws BundleError naming the file, the field, and expected vs found.
 Manifest read_manifest(const std::filesystem::path& bundle_dir);
 
-struct LoadOptions {
-  torch::Device device = torch::kCPU;
-  bool verify_hashes = true;  // sha256 of every file listed in "files"
-  bool probe = true;          // run each module once on tiny inputs, check shapes
-  bool load_encoder = true;   // the VQGAN encoder is only needed for init images
-};
-
-struct Bundle {
-  Manifest manifest;
-  torch::Device device = torch::kCPU;
-  torch::jit::Module text_encoder;   // eval mode, frozen, on device
-  torch::jit::Module image_encoder;
-  torch::jit::Module decoder;
-  std::optional<torch::jit::Module> encoder;
-  torch::Tensor codebook;            // [n_embed, C] float32 on device
-  std::unique_ptr<Tokenizer> tokenizer;
-};
-
-// Throws BundleError (exit 3) on any failure, one line naming file and cause.
-Bundle load_bundle(const std::filesystem::path& bundle_dir, const LoadOptions& options);
-
-// --models DIR, else $VQCLIP_MODELS, else the tiny-shapes bundle of the install
-// (<exe dir>/../share/vqclip/models), else that of the source tree (a build
-// tree). Throws BundleError listing where it looked if none has vqclip.json.
-std::filesystem::path resolve_bundle_dir(const std::optional<std::filesystem::path>& cli_value);
-
-// Number of parameter values of a loaded module.
-int64_t parameter_count(const torch::jit::Module& module);
+// `given` when set (an explicit --models), else $VQCLIP_MODELS, else the
+// tiny-shapes bundle of the install (found relative to the vqclip library or
+// executable), else that of the source tree the library was built from.
+// Throws BundleError listing where it looked if none has vqclip.json.
+std::filesystem::path resolve_bundle_dir(const std::optional<std::filesystem::path>& given);
 
 // Lowercase hex sha256 of a file; throws BundleError if unreadable.
 std::string sha256_file(const std::filesystem::path& path);
 
-// Checks the sha256 of every file in manifest.file_hashes; throws BundleError
-// naming the first file that differs (expected and found, first 12 hex digits).
-void verify_bundle_files(const Manifest& manifest);
+// Checks the sha256 that vqclip.json "files" gives for each of `files` (paths
+// inside the bundle; a file the manifest lists no hash for is not checked).
+// Throws BundleError naming the first file that differs (expected and found,
+// first 12 hex digits).
+void verify_bundle_files(const Manifest& manifest, const std::vector<std::filesystem::path>& files);
 
-// Runs each loaded module once on tiny inputs and checks the output shapes
-// against the manifest (text [2, L] -> [2, D]; image [1, 3, R, R] -> [1, D];
-// decoder: 2x3 codes -> [1, 3, 2f, 3f]; encoder [1, 3, 2f, 2f] -> [1, C, 2, 2]).
-// Throws BundleError naming the module file, the input and expected vs found.
-void probe_bundle(Bundle& bundle);
+// Every file vqclip.json "files" lists.
+void verify_bundle_files(const Manifest& manifest);
 
 }  // namespace vqclip

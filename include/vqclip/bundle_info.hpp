@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "vqclip/bundle.hpp"
+#include "vqclip/models.hpp"
 
 namespace vqclip {
 
@@ -32,8 +32,9 @@ struct BundleInfo {
   bool verified = false;  // sha256 of every file checked (a mismatch throws instead)
 };
 
-// Loads the bundle the way every command does (the encoder included, so its
-// parameters are counted); throws BundleError for anything load_bundle rejects.
+// Loads every part of the bundle (the encoder included, so its parameters are
+// counted) and, with options.verify_hashes, checks every file vqclip.json
+// lists; throws BundleError for anything load_models rejects.
 BundleInfo describe_bundle(const std::filesystem::path& bundle_dir, const LoadOptions& options);
 
 // {"directory", "name", "device", "manifest" (vqclip.json as written),

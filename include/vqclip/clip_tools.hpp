@@ -1,32 +1,33 @@
 #pragma once
 // CLIP's direct uses with a bundle's encoders: scoring images against texts,
-// zero-shot classification, and text search over a folder of images.
+// zero-shot classification, and text search over a folder of images. They
+// need only the CLIP part of a bundle (ModelParts::clip_only()).
 #include <torch/torch.h>
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "vqclip/bundle.hpp"
+#include "vqclip/models.hpp"
 
 namespace vqclip {
 
 // Images go through the image encoder this many at a time.
 inline constexpr size_t kImageBatch = 32;
 
-// The CLIP input [1, 3, R, R] of an image file, preprocessed with the bundle's
+// The CLIP input [1, 3, R, R] of an image file, preprocessed with the CLIP's
 // resolution, mean and std. Throws InputError naming an unreadable file.
-torch::Tensor preprocess_image_file(const Bundle& bundle, const std::filesystem::path& path);
+torch::Tensor preprocess_image_file(const ClipModel& clip, const std::filesystem::path& path);
 
 // Unit-norm embeddings [N, D] (CPU, float32) of CLIP inputs [N, 3, R, R].
-torch::Tensor embed_clip_inputs(Bundle& bundle, const torch::Tensor& inputs);
+torch::Tensor embed_clip_inputs(ClipModel& clip, const torch::Tensor& inputs);
 
 // Unit-norm CLIP embeddings of image files, [N, D], encoded in batches of
 // kImageBatch. Throws InputError naming an unreadable file.
-torch::Tensor embed_image_files(Bundle& bundle, const std::vector<std::filesystem::path>& paths);
+torch::Tensor embed_image_files(ClipModel& clip, const std::vector<std::filesystem::path>& paths);
 
 // Unit-norm text embeddings [N, D].
-torch::Tensor embed_texts_normalised(Bundle& bundle, const std::vector<std::string>& texts);
+torch::Tensor embed_texts_normalised(ClipModel& clip, const std::vector<std::string>& texts);
 
 struct LabelProbability {
   std::string label;
@@ -57,7 +58,7 @@ inline constexpr const char* kSearchIndexName = ".vqclip-index.json";
 // Ranks the images under `dir` against `query`; embeddings are cached in
 // dir/.vqclip-index.json keyed by path, size, mtime and the bundle's hashes.
 // Unreadable images are skipped with a warning.
-SearchResult search_images(Bundle& bundle, const std::filesystem::path& dir, const std::string& query, bool recursive,
+SearchResult search_images(Models& models, const std::filesystem::path& dir, const std::string& query, bool recursive,
                            size_t top_k);
 
 }  // namespace vqclip

@@ -1,8 +1,11 @@
 #pragma once
 // Error taxonomy: every failure the user can cause maps to one documented
 // exit code. Throw these; src/main.cpp turns them into one stderr line.
+#include <functional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace vqclip {
 
@@ -29,6 +32,28 @@ class Error : public std::runtime_error {
 struct UsageError : Error {
   explicit UsageError(const std::string& m) : Error(ExitCode::kUsage, m) {}
 };
+
+// A parameter of the library's parameter groups is out of range, malformed or
+// combined with one it excludes. The message names parameters by their field
+// names ("steps", "init_image"); an entry point that calls them otherwise (the
+// command line's flags) re-spells them with describe(). The problem text may
+// mention other fields as {field} when they are listed in `mentions`.
+class ParameterError : public UsageError {
+ public:
+  using FieldNamer = std::function<std::string(std::string_view field)>;
+
+  ParameterError(std::string field, std::string problem, std::vector<std::string> mentions = {});
+
+  const std::string& field() const noexcept { return field_; }
+  // "<name of field> <problem>", each {mention} spelled by `name_of`.
+  std::string describe(const FieldNamer& name_of) const;
+
+ private:
+  std::string field_;
+  std::string problem_;
+  std::vector<std::string> mentions_;
+};
+
 struct BundleError : Error {
   explicit BundleError(const std::string& m) : Error(ExitCode::kBundle, m) {}
 };

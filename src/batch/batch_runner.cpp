@@ -1,4 +1,4 @@
-#include "vqclip/batch_runner.hpp"
+#include "batch/batch_runner.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,35 +6,48 @@
 #include <iostream>
 #include <set>
 
-#include "cli/command.hpp"
+#include "cli/interrupt.hpp"
+#include "cli/option_names.hpp"
+#include "cli/progress.hpp"
+#include "cli/render_to_files.hpp"
 #include "vqclip/atomic_file.hpp"
 #include "vqclip/errors.hpp"
-#include "vqclip/interrupt.hpp"
 #include "vqclip/picture_output.hpp"
-#include "vqclip/progress.hpp"
-#include "vqclip/render_job.hpp"
+#include "vqclip/record.hpp"
 
 namespace vqclip {
 namespace {
 
 struct PlannedJob {
   const Job* job;
-  uint64_t seed;
-  std::filesystem::path output;
-  nlohmann::json key;  // what must match for an existing picture to count as this job
+  GenerationParams generation;  // the job's, with its seed
+  OutputParams output;          // the job's, with its file and frames folder
+  nlohmann::json key;           // what must match for an existing picture to count as this job
 };
 
-nlohmann::json job_key(const Job& job, uint64_t seed) {
-  auto config = to_json(job.config);
-  config.erase("output");
-  return {{"index", job.index}, {"prompt", job.prompt}, {"overrides", job.overrides}, {"seed", seed}, {"config", config}};
+nlohmann::json job_key(const Job& job, const GenerationParams& generation) {
+  return {{"index", job.index},
+          {"prompt", job.prompt},
+          {"overrides", job.overrides},
+          {"seed", *generation.seed},
+          {"generation", to_json(generation)}};
 }
 
-bool already_rendered(const PlannedJob& planned, const std::string& metadata) {
-  if (!std::filesystem::exists(planned.output)) return false;
-  if (metadata == "none") return true;  // nothing to compare: the file itself is the record
+PlannedJob plan_job(const Job& job, const BatchOptions& options, uint64_t base_seed) {
+  PlannedJob planned{&job, job.generation, job.output, nullptr};
+  planned.generation.seed = job_seed(base_seed, job);
+  planned.output.path = options.out_dir / job_file_name(options.name_template, job, *planned.generation.seed);
+  // Each job's frames in a folder of their own, named after its picture.
+  if (!planned.output.frames_dir.empty()) planned.output.frames_dir /= planned.output.path.stem();
+  planned.key = job_key(job, planned.generation);
+  return planned;
+}
+
+bool already_rendered(const PlannedJob& planned) {
+  if (!std::filesystem::exists(planned.output.path)) return false;
+  if (planned.output.metadata == MetadataMode::kNone) return true;  // nothing to compare: the file is the record
   try {
-    const auto record = read_picture_record(planned.output);
+    const auto record = read_picture_record(planned.output.path);
     return record_is_complete(record) && record.value("job", nlohmann::json()) == planned.key;
   } catch (const InputError&) {
     return false;
@@ -42,23 +55,34 @@ bool already_rendered(const PlannedJob& planned, const std::string& metadata) {
 }
 
 nlohmann::json manifest_line(const PlannedJob& planned, const std::string& status) {
-  return {{"index", planned.job->index}, {"line", planned.job->line}, {"prompt", planned.job->prompt},
-          {"seed", planned.seed}, {"file", planned.output.filename().string()}, {"status", status}};
+  return {{"index", planned.job->index}, {"line", planned.job->line},
+          {"prompt", planned.job->prompt}, {"seed", *planned.generation.seed},
+          {"file", planned.output.path.filename().string()}, {"status", status}};
 }
 
 }  // namespace
 
-int run_batch(const BatchOptions& options, const RunConfig& base, const cli::GlobalOptions& global) {
+int run_batch(const BatchOptions& options, const cli::CommonOptions& common, const GenerationParams& base_generation,
+              const OutputParams& base_output) {
   const std::string source = options.prompts_file == "-" ? "<stdin>" : options.prompts_file;
-  const auto jobs = parse_prompt_file(read_prompt_file(options.prompts_file), source, base);
+  const auto jobs = parse_prompt_file(read_prompt_file(options.prompts_file), source, base_generation, base_output);
   const Shard shard = resolve_shard(options.shard, options.shard_count);
-  const uint64_t base_seed = base.seed.value_or(0);
+  const uint64_t base_seed = base_generation.seed.value_or(0);
+  const auto context = resolve(common.context);
+  const auto manifest = read_manifest(context.bundle_dir);
 
   std::vector<PlannedJob> plan;
+  bool need_encoder = false;
   for (const auto& job : jobs) {
     if (!shard.owns(job.index)) continue;
-    const uint64_t seed = job_seed(base_seed, job);
-    plan.push_back({&job, seed, options.out_dir / job_file_name(options.name_template, job, seed), job_key(job, seed)});
+    plan.push_back(plan_job(job, options, base_seed));
+    // Sizes and seeds that only the bundle decides are checked now, not after hours of other jobs.
+    try {
+      resolve(plan.back().generation, manifest);
+    } catch (const ParameterError& e) {
+      throw UsageError(source + ":" + std::to_string(job.line) + ": " + cli::cli_message(e));
+    }
+    need_encoder = need_encoder || job.generation.starts_from_picture();
   }
   if (options.check_only) {
     std::cout << source << ": " << jobs.size() << " job(s) OK; shard " << shard.index << "/" << shard.count << " has "
@@ -66,55 +90,55 @@ int run_batch(const BatchOptions& options, const RunConfig& base, const cli::Glo
     return 0;
   }
 
-  check_writable(options.out_dir / "manifest.jsonl");
   const auto manifest_path = options.out_dir / "manifest.jsonl";
+  check_writable(manifest_path);
+  // The folders the jobs' frame folders go into (each job's own is made when it renders).
+  std::set<std::filesystem::path> frame_parents;
+  for (const auto& planned : plan) {
+    if (!planned.output.frames_dir.empty()) frame_parents.insert(planned.output.frames_dir.parent_path());
+  }
+  for (const auto& dir : frame_parents) check_writable(dir / frame_file_name(0));
   std::set<std::pair<int, std::string>> logged_done;
   for (const auto& line : read_manifest_lines(manifest_path)) {
     if (line.value("status", "") == "done") logged_done.insert({line.value("index", -1), line.value("file", "")});
   }
 
-  bool need_encoder = false;
-  for (const auto& planned : plan) {
-    need_encoder = need_encoder || !planned.job->config.init_image.empty() || !planned.job->config.init_noise.empty();
-  }
-  auto bundle = cli::load_bundle_for(global, need_encoder);
-  InterruptGuard interrupt_guard;
+  auto models = load_models(context, ModelParts::for_render(need_encoder));
+  cli::InterruptGuard interrupt_guard;
 
   int done = 0, skipped = 0, failed = 0;
   bool interrupted = false;
   const auto start = std::chrono::steady_clock::now();
-  for (size_t i = 0; i < plan.size() && !interrupted; ++i) {
+  for (size_t i = 0; i < plan.size(); ++i) {
     const auto& planned = plan[i];
     const std::string position = "[" + std::to_string(i + 1) + "/" + std::to_string(plan.size()) + "]";
-    if (interrupt_requested()) {
+    if (cli::interrupt_requested()) {
       interrupted = true;
       break;
     }
-    if (!options.overwrite && already_rendered(planned, planned.job->config.metadata)) {
+    if (!options.overwrite && already_rendered(planned)) {
       ++skipped;
       // A kill between the picture and its manifest line leaves the line to write now.
-      if (!logged_done.count({planned.job->index, planned.output.filename().string()})) {
+      if (!logged_done.count({planned.job->index, planned.output.path.filename().string()})) {
         append_manifest_line(manifest_path, manifest_line(planned, "done"));
       }
-      spdlog::debug("{} line {}: {} exists, skipped", position, planned.job->line, planned.output.string());
+      spdlog::debug("{} line {}: {} exists, skipped", position, planned.job->line, planned.output.path.string());
       continue;
     }
-    RunConfig config = planned.job->config;
-    config.output = planned.output;
-    RenderContext context;
-    context.seed = planned.seed;
-    context.threads = torch::get_num_threads();
-    context.progress_label = position + " step";
-    context.extra_record = {{"job", planned.key}};
+    cli::RenderJob render_job;
+    render_job.progress_label = position + " step";
+    render_job.job = planned.job->index;
+    render_job.extra_record = {{"job", planned.key}};
     try {
-      const auto outcome = render_job(bundle, config, context);
-      if (outcome.interrupted) {
+      RenderOutput output(planned.output);
+      const auto result = cli::render_to_files(models, planned.generation, output, common.display, render_job);
+      if (result.status == RenderStatus::kStopped) {
         interrupted = true;
         break;
       }
       auto line = manifest_line(planned, "done");
-      line["final_loss"] = outcome.final_loss;
-      line["seconds"] = outcome.seconds;
+      line["final_loss"] = result.final_loss;
+      line["seconds"] = result.seconds;
       append_manifest_line(manifest_path, line);
       ++done;
     } catch (const Error& e) {
@@ -129,7 +153,7 @@ int run_batch(const BatchOptions& options, const RunConfig& base, const cli::Glo
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const size_t finished = i + 1;
     spdlog::info("{} jobs done | ETA {}", position,
-                 format_duration(elapsed / finished * static_cast<double>(plan.size() - finished)));
+                 cli::format_duration(elapsed / finished * static_cast<double>(plan.size() - finished)));
   }
 
   spdlog::info("batch: {} rendered, {} already done, {} failed, {} job(s) in shard {}/{}{}", done, skipped, failed,

@@ -1,6 +1,6 @@
 #include <regex>
 
-#include "vqclip/batch.hpp"
+#include "batch/batch.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip {

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "vqclip/batch.hpp"
+#include "batch/batch.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip {

@@ -1,12 +1,13 @@
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "batch/batch.hpp"
+#include "cli/context_options.hpp"
 #include "cli/generate_options.hpp"
-#include "vqclip/batch.hpp"
+#include "cli/option_names.hpp"
 #include "vqclip/errors.hpp"
-#include "vqclip/prompt.hpp"
-#include "vqclip/render_ops.hpp"
 
 namespace vqclip {
 namespace {
@@ -17,27 +18,37 @@ std::string trim(const std::string& s) {
   return s.substr(begin, s.find_last_not_of(" \t\r") - begin + 1);
 }
 
-// Options a line may not override: the file gives the prompt, the batch the file name.
-void reject_per_job_option(const CLI::App& app, const char* name, const std::string& why) {
-  if (app.get_option(name)->count() > 0) throw UsageError(std::string(name) + " " + why);
+// Options a line may not set, and why.
+void reject_given(const std::vector<const CLI::Option*>& options, const std::string& why) {
+  const auto given = cli::first_option_given(options);
+  if (!given.empty()) throw UsageError(given + " " + why);
 }
 
-// The job's config; `seed_override` is set when the line gives its own --seed.
-RunConfig apply_overrides(const RunConfig& base, const std::string& overrides, std::optional<uint64_t>& seed_override) {
-  RunConfig config = base;
-  if (overrides.empty()) return config;
+// The line's options applied to copies of the batch's groups.
+void apply_overrides(const std::string& overrides, Job& job) {
+  if (overrides.empty()) return;
   CLI::App app{"per-job overrides", "job"};
   app.allow_extras(false);
-  cli::add_generate_options(app, config);
+  cli::add_generation_options(app, job.generation);
+  cli::add_output_options(app, job.output);
+  ContextParams unused_context;
+  cli::DisplayOptions unused_display;
+  const auto context = cli::add_context_options(app, unused_context);
+  cli::add_display_options(app, unused_display);
   try {
     app.parse(overrides, false);
   } catch (const CLI::ParseError& e) {
     throw UsageError(e.what());
   }
-  reject_per_job_option(app, "--prompt", "cannot be overridden: the line is the prompt");
-  reject_per_job_option(app, "--output", "cannot be overridden: names come from --name");
-  if (app.get_option("--seed")->count() > 0) seed_override = config.seed;
-  return config;
+  reject_given({app.get_option(cli::flag_of("prompts"))}, "cannot be set on a line: the line is the prompt");
+  reject_given({app.get_option(cli::flag_of("output"))}, "cannot be set on a line: names come from --name");
+  reject_given(context, "cannot be set on a line: the whole batch runs in one context (set it before --prompts-file)");
+  for (const char* name : {"--progress", "--log-every", "--verbose", "--quiet"}) {
+    if (app.get_option(name)->count() > 0) {
+      throw UsageError(std::string(name) + " cannot be set on a line: it applies to the whole batch");
+    }
+  }
+  if (app.get_option("--seed")->count() > 0) job.seed_override = job.generation.seed;
 }
 
 }  // namespace
@@ -54,7 +65,8 @@ std::string read_prompt_file(const std::string& path) {
   return buffer.str();
 }
 
-std::vector<Job> parse_prompt_file(const std::string& text, const std::string& source, const RunConfig& base) {
+std::vector<Job> parse_prompt_file(const std::string& text, const std::string& source,
+                                   const GenerationParams& base_generation, const OutputParams& base_output) {
   std::vector<Job> jobs;
   std::istringstream lines(text);
   std::string raw;
@@ -69,14 +81,19 @@ std::vector<Job> parse_prompt_file(const std::string& text, const std::string& s
     const auto separator = line.find(" -- ");
     job.prompt = trim(line.substr(0, separator));
     job.overrides = separator == std::string::npos ? "" : trim(line.substr(separator + 4));
+    job.generation = base_generation;
+    job.output = base_output;
+    const std::string where = source + ":" + std::to_string(line_number) + ": ";
     try {
-      parse_prompt(job.prompt);
-      job.config = apply_overrides(base, job.overrides, job.seed_override);
-      parse_augments(job.config.augments);
+      apply_overrides(job.overrides, job);
+      job.generation.prompts = {job.prompt};
+      validate(job.generation);
+      validate(job.output);
+    } catch (const ParameterError& e) {
+      throw UsageError(where + cli::cli_message(e));
     } catch (const Error& e) {
-      throw InputError(source + ":" + std::to_string(line_number) + ": " + e.what());
+      throw Error(e.code(), where + e.what());
     }
-    job.config.prompts = {job.prompt};
     jobs.push_back(std::move(job));
   }
   if (jobs.empty()) throw InputError(source + ": no prompts (only empty or # comment lines)");

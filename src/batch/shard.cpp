@@ -1,7 +1,7 @@
 #include <cstdlib>
 #include <regex>
 
-#include "vqclip/batch.hpp"
+#include "batch/batch.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip {

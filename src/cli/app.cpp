@@ -2,14 +2,16 @@
 
 #include <functional>
 
+#include "batch/batch_runner.hpp"
 #include "cli/batch_options.hpp"
+#include "cli/cli.hpp"
 #include "cli/command.hpp"
+#include "cli/generate_command.hpp"
 #include "cli/generate_options.hpp"
-#include "vqclip/batch_runner.hpp"
-#include "vqclip/cli.hpp"
+#include "cli/logging.hpp"
+#include "cli/option_names.hpp"
 #include "vqclip/errors.hpp"
-#include "vqclip/generate.hpp"
-#include "vqclip/logging.hpp"
+#include "vqclip/runtime.hpp"
 #include "vqclip/version.hpp"
 
 namespace vqclip::cli {
@@ -23,18 +25,6 @@ constexpr const char* kDescription =
 std::string version_line() {
   return std::string("vqclip ") + version_string() + " (commit " + git_commit() + ", libtorch " +
          TORCH_VERSION + ")";
-}
-
-void add_global_options(CLI::App& app, GlobalOptions& g) {
-  const char* group = "General";
-  app.add_option("--models", g.models, "Model bundle directory (default: $VQCLIP_MODELS, else the bundled tiny model)")
-      ->group(group)->type_name("DIR");
-  app.add_option("--device", g.device, "auto, cpu, cuda or cuda:N")->group(group);
-  app.add_flag("--no-verify", g.no_verify, "Skip the sha256 check of the bundle files")->group(group);
-  app.add_option("--threads", g.threads, "CPU threads for libtorch; 0 = auto (the cores; 1 for small models)")
-      ->group(group)->check(CLI::Range(0, 4096));
-  app.add_flag("-v,--verbose", g.verbosity, "More log detail (-vv for trace)")->group(group);
-  app.add_flag("-q,--quiet", g.quiet, "Errors only")->group(group);
 }
 
 // CLI11's messages name the option; make them one line with a hint.
@@ -56,19 +46,21 @@ const std::vector<CommandFactory>& command_factories() {
   return factories;
 }
 
-}  // namespace
-
-int run(int argc, char** argv) {
+int parse_and_run(int argc, char** argv) {
   CLI::App app{kDescription, "vqclip"};
   app.option_defaults()->always_capture_default();
   app.set_version_flag("--version", version_line());
   app.footer(exit_code_table());
   app.require_subcommand(0, 1);
 
-  GlobalOptions global;
-  add_global_options(app, global);
-  RunConfig config;
-  auto generation_options = add_generate_options(app, config);
+  CommonOptions common;
+  add_context_options(app, common.context);
+  add_display_options(app, common.display);
+  GenerationParams generation;
+  auto rendering_options = add_generation_options(app, generation);
+  OutputParams output;
+  const auto output_options = add_output_options(app, output);
+  rendering_options.insert(rendering_options.end(), output_options.begin(), output_options.end());
   BatchOptions batch;
   const auto batch_options = add_batch_options(app, batch);
 
@@ -91,34 +83,47 @@ int run(int argc, char** argv) {
     throw UsageError(describe(e));
   }
 
-  setup_logging(global.verbosity, global.quiet);
+  setup_logging(common.display.verbosity, common.display.quiet);
   tune_memory_allocator();
-  const int threads = configure_threads(global.threads);
-  spdlog::debug("{}; {} intra-op thread(s)", version_line(), threads);
+  spdlog::debug("{}", version_line());
 
   for (auto& command : commands) {
     if (!command->app->parsed()) continue;
-    std::string stray = first_option_given(generation_options);
+    std::string stray = first_option_given(rendering_options);
     if (stray.empty()) stray = first_option_given(batch_options);
     if (!stray.empty()) {
       throw UsageError(stray + " is a generation option; it does not apply to '" + command->app->get_name() + "'");
     }
-    return command->run(global);
+    return command->run(common);
   }
   if (!batch.prompts_file.empty()) {
-    if (!config.prompts.empty()) throw UsageError("--prompt and --prompts-file cannot be combined");
+    if (!generation.prompts.empty()) throw UsageError("--prompt and --prompts-file cannot be combined");
     if (app.get_option("--output")->count() > 0) {
       throw UsageError("--output does not apply to --prompts-file; use --out-dir and --name");
     }
-    return run_batch(batch, config, global);
+    return run_batch(batch, common, generation, output);
+  }
+  if (batch.check_only) {
+    if (first_option_given(batch_options) != "--check") {
+      throw UsageError(first_option_given(batch_options) + " needs --prompts-file");
+    }
+    return check_generate(common, generation, output);
   }
   if (!first_option_given(batch_options).empty()) {
     throw UsageError(first_option_given(batch_options) + " needs --prompts-file");
   }
-  if (config.prompts.empty() && config.image_prompts.empty() && config.noise_prompts.empty()) {
-    throw UsageError("nothing to render: give --prompt TEXT (or --image-prompt / --noise-prompt); see vqclip --help");
+  return run_generate(common, generation, output);
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  try {
+    return parse_and_run(argc, argv);
+  } catch (const ParameterError& e) {
+    // The library names fields; the user typed flags.
+    throw UsageError(cli_message(e));
   }
-  return run_generate(config, global);
 }
 
 }  // namespace vqclip::cli

@@ -18,7 +18,9 @@ std::vector<const CLI::Option*> add_batch_options(CLI::App& app, BatchOptions& b
           ->group(group)->check(CLI::NonNegativeNumber),
       app.add_flag("--overwrite", b.overwrite, "Render jobs again even if their picture exists")->group(group),
       app.add_flag("--fail-fast", b.fail_fast, "Stop the batch at the first failed job")->group(group),
-      app.add_flag("--check", b.check_only, "Validate the prompts file and exit without rendering")->group(group),
+      app.add_flag("--check", b.check_only,
+                   "Validate and exit without rendering: the prompts file, or the options alone (printed resolved, as JSON)")
+          ->group(group),
   };
 }
 

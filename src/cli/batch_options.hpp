@@ -1,7 +1,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
-#include "vqclip/batch.hpp"
+#include "batch/batch.hpp"
 
 namespace vqclip::cli {
 

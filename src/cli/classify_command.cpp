@@ -21,7 +21,7 @@ class ClassifyCommand : public Command {
     app->add_flag("--json", json_, "Print JSON");
   }
 
-  int run(const GlobalOptions& global) override {
+  int run(const CommonOptions& common) override {
     std::vector<std::string> labels;
     for (size_t start = 0;;) {
       const size_t bar = labels_.find('|', start);
@@ -39,9 +39,10 @@ class ClassifyCommand : public Command {
       caption.replace(caption.find("{}"), 2, label);
       captions.push_back(caption);
     }
-    auto bundle = load_bundle_for(global, /*need_encoder=*/false);
-    const auto results = classify(embed_image_files(bundle, images_), embed_texts_normalised(bundle, captions), labels,
-                                  bundle.manifest.clip.logit_scale, static_cast<size_t>(top_));
+    auto models = load_models_for(common.context, ModelParts::clip_only());
+    auto& clip = models.require_clip();
+    const auto results = classify(embed_image_files(clip, images_), embed_texts_normalised(clip, captions), labels,
+                                  clip.spec.logit_scale, static_cast<size_t>(top_));
     nlohmann::json all = nlohmann::json::array();
     for (size_t i = 0; i < images_.size(); ++i) {
       if (!json_) std::printf("%s\n", images_[i].c_str());

@@ -3,31 +3,24 @@
 // itself with the options every command shares.
 #include <CLI/CLI.hpp>
 
-#include <filesystem>
 #include <memory>
-#include <optional>
-#include <string>
 
-#include "vqclip/bundle.hpp"
-#include "vqclip/runtime.hpp"  // resolve_device
+#include "cli/context_options.hpp"
+#include "vqclip/models.hpp"
 
 namespace vqclip::cli {
 
-// Options accepted by every command (before or after the subcommand name).
-struct GlobalOptions {
-  std::optional<std::filesystem::path> models;
-  std::string device = "auto";
-  bool no_verify = false;
-  int threads = 0;  // 0 = number of cores
-  int verbosity = 0;
-  bool quiet = false;
+// What every command gets: the library's context and the display options.
+struct CommonOptions {
+  ContextParams context;
+  DisplayOptions display;
 };
 
 class Command {
  public:
   virtual ~Command() = default;
   // Returns the process exit code; throws vqclip::Error for failures.
-  virtual int run(const GlobalOptions& global) = 0;
+  virtual int run(const CommonOptions& common) = 0;
   CLI::App* app = nullptr;
 };
 
@@ -38,7 +31,7 @@ std::unique_ptr<Command> make_classify_command(CLI::App& parent);
 std::unique_ptr<Command> make_search_command(CLI::App& parent);
 std::unique_ptr<Command> make_meta_command(CLI::App& parent);
 
-// Resolves the bundle directory and loads it on the resolved device.
-Bundle load_bundle_for(const GlobalOptions& global, bool need_encoder);
+// Resolves the context and loads the parts of its bundle that `parts` names.
+Models load_models_for(const ContextParams& context, ModelParts parts);
 
 }  // namespace vqclip::cli

@@ -1,62 +1,63 @@
 // The bare `vqclip --prompt ...` form: validate, check outputs, load, render.
+#include "cli/generate_command.hpp"
+
 #include <spdlog/spdlog.h>
 
-#include <random>
+#include <iostream>
 
-#include "cli/command.hpp"
-#include "render/precision.hpp"
-#include "vqclip/atomic_file.hpp"
+#include "cli/interrupt.hpp"
+#include "cli/render_to_files.hpp"
 #include "vqclip/errors.hpp"
-#include "vqclip/generate.hpp"
-#include "vqclip/interrupt.hpp"
-#include "vqclip/picture_output.hpp"
-#include "vqclip/prompt.hpp"
-#include "vqclip/render_job.hpp"
-#include "vqclip/render_ops.hpp"
+#include "vqclip/render_output.hpp"
 
-namespace vqclip {
+namespace vqclip::cli {
 namespace {
 
+struct Prepared {
+  ResolvedContext context;
+  GenerationParams generation;  // resolved: seed and size
+};
+
 // Everything that can be checked without the models, so mistakes cost nothing.
-void validate(const RunConfig& config) {
-  for (const auto& prompt : config.prompts) parse_prompt(prompt);
-  for (const auto& value : config.image_prompts) parse_image_prompt(value);
-  for (const auto& value : config.noise_prompts) parse_noise_prompt(value);
-  parse_augments(config.augments);
-  if (!config.init_image.empty() && !config.init_noise.empty()) {
-    throw UsageError("--init-image and --init-noise cannot be combined: choose one starting point");
-  }
-  if (config.output.empty()) throw UsageError("--output: the path is empty");
-}
-
-void check_outputs_writable(const RunConfig& config) {
-  check_writable(config.output);
-  if (config.metadata == "sidecar") check_writable(sidecar_path(config.output));
-  if (!config.frames_dir.empty()) check_writable(config.frames_dir / "frame_000000.png");
-}
-
-uint64_t resolve_seed(const RunConfig& config) {
-  if (config.seed) return *config.seed;
-  std::random_device entropy;
-  return (static_cast<uint64_t>(entropy()) << 32 | entropy()) & ((uint64_t{1} << 53) - 1);
+Prepared prepare(const CommonOptions& common, const GenerationParams& generation, const OutputParams& output) {
+  validate(generation);
+  validate(output);
+  Prepared prepared;
+  prepared.context = resolve(common.context);
+  prepared.generation = resolve(generation, read_manifest(prepared.context.bundle_dir));
+  return prepared;
 }
 
 }  // namespace
 
-int run_generate(const RunConfig& config, const cli::GlobalOptions& global) {
-  validate(config);
-  check_precision_supported(config.precision, resolve_device(global.device));
-  check_outputs_writable(config);
+int run_generate(const CommonOptions& common, const GenerationParams& generation, const OutputParams& output_params) {
+  const auto prepared = prepare(common, generation, output_params);
+  RenderOutput output(output_params);
+  output.check_writable();
 
-  auto bundle = cli::load_bundle_for(global, /*need_encoder=*/!config.init_image.empty() || !config.init_noise.empty());
-  RenderContext context;
-  context.seed = resolve_seed(config);
-  context.threads = torch::get_num_threads();
-  spdlog::info("seed {}", context.seed);
+  auto models = load_models(prepared.context, ModelParts::for_render(generation.starts_from_picture()));
+  spdlog::info("seed {}", *prepared.generation.seed);
+  spdlog::debug("context {}", to_json(prepared.context).dump());
+  spdlog::debug("generation {}", to_json(prepared.generation).dump());
 
+  // The seed as resolved (it was logged); the size as given, so render() says how it rounds it.
+  auto params = generation;
+  params.seed = prepared.generation.seed;
   InterruptGuard interrupt_guard;
-  const auto outcome = render_job(bundle, config, context);
-  return outcome.interrupted ? static_cast<int>(ExitCode::kInterrupted) : 0;
+  const auto result = render_to_files(models, params, output, common.display, RenderJob{});
+  const bool interrupted = result.status == RenderStatus::kStopped || interrupt_requested();
+  return interrupted ? static_cast<int>(ExitCode::kInterrupted) : 0;
 }
 
-}  // namespace vqclip
+int check_generate(const CommonOptions& common, const GenerationParams& generation, const OutputParams& output) {
+  const auto prepared = prepare(common, generation, output);
+  auto resolved = to_json(prepared.generation);
+  if (!generation.seed) resolved["seed"] = nullptr;  // drawn afresh by the run itself
+  auto output_json = to_json(output);
+  output_json["path"] = output.path.string();
+  const nlohmann::json groups{{"context", to_json(prepared.context)}, {"generation", resolved}, {"output", output_json}};
+  std::cout << groups.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace vqclip::cli

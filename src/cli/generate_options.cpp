@@ -1,5 +1,11 @@
 #include "cli/generate_options.hpp"
 
+#include <sstream>
+
+#include "cli/option_binding.hpp"
+#include "cli/option_names.hpp"
+#include "vqclip/prompt.hpp"
+
 namespace vqclip::cli {
 namespace {
 
@@ -9,84 +15,110 @@ const char* kCutoutGroup = "Cutouts and augmentations";
 const char* kOptimiserGroup = "Optimiser";
 const char* kOutputGroup = "Output";
 
+std::string n(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
 }  // namespace
 
-std::vector<const CLI::Option*> add_generate_options(CLI::App& app, RunConfig& c) {
+std::vector<const CLI::Option*> add_generation_options(CLI::App& app, GenerationParams& p) {
   std::vector<const CLI::Option*> added;
-  auto track = [&added](CLI::Option* option) { added.push_back(option); };
+  const auto track = [&added](CLI::Option* option) {
+    added.push_back(option);
+    return option;
+  };
 
-  track(app.add_option("-p,--prompt", c.prompts,
+  track(app.add_option(option_names("prompts"), p.prompts,
                        "Text prompt: 'text[:weight[:stop]]', '|' joins prompts, '^' separates story phases")
             ->group(kPromptGroup)->type_name("TEXT"));
-  track(app.add_option("--image-prompt", c.image_prompts, "Image as a prompt: PATH[:weight[:stop]]")
+  track(app.add_option_function<std::vector<std::string>>(
+               option_names("image_prompts"),
+               [&p](const std::vector<std::string>& values) {
+                 p.image_prompts.clear();  // given values replace those of a batch's base, as -p does
+                 for (const auto& value : values) {
+                   const auto spec = parse_image_prompt(value);
+                   p.image_prompts.push_back({ImageSource::file(spec.text), spec.weight, spec.stop});
+                 }
+               },
+               "Image as a prompt: PATH[:weight[:stop]] (repeatable)")
             ->group(kPromptGroup)->type_name("PATH"));
-  track(app.add_option("--noise-prompt", c.noise_prompts, "Random embedding as a prompt: SEED[:weight]")
+  track(app.add_option_function<std::vector<std::string>>(
+               option_names("noise_prompts"),
+               [&p](const std::vector<std::string>& values) {
+                 p.noise_prompts.clear();
+                 for (const auto& value : values) {
+                   const auto spec = parse_noise_prompt(value);
+                   p.noise_prompts.push_back({std::stoull(spec.text), spec.weight});
+                 }
+               },
+               "Random embedding as a prompt: SEED[:weight] (repeatable)")
             ->group(kPromptGroup)->type_name("SEED"));
-  track(app.add_option("--change-prompt-every", c.change_prompt_every,
+  track(app.add_option(option_names("change_prompt_every"), p.change_prompt_every,
                        "Steps per story phase ('^'); 0 splits the steps evenly")
-            ->group(kPromptGroup)->check(CLI::NonNegativeNumber));
+            ->group(kPromptGroup));
 
-  track(app.add_option("-s,--steps", c.steps, "Optimisation steps")
-            ->group(kPictureGroup)->check(CLI::Range(1, 1000000)));
-  track(app.add_option("--size", [&c](const CLI::results_t& r) {
-                         c.width = std::stoi(r.at(0));
-                         c.height = std::stoi(r.at(1));
-                         return true;
-                       }, "Picture size W H in pixels (default: the bundle's), rounded to the VQGAN factor")
-            ->group(kPictureGroup)->expected(2)->type_name("W H")
-            ->check(CLI::Range(8, 8192)));
-  track(app.add_option("--seed", [&c](const CLI::results_t& r) {
-                         const std::string& text = r.at(0);
-                         try {
-                           if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) {
-                             throw std::invalid_argument(text);
-                           }
-                           c.seed = std::stoull(text);  // out_of_range past 2^64 - 1
-                         } catch (const std::logic_error&) {
-                           throw CLI::ValidationError("--seed", text + " is not an integer in [0, 2^64)");
-                         }
-                         return true;
-                       }, "Random seed (default: random; the seed used is logged and recorded)")
+  track(app.add_option(option_names("steps"), p.steps,
+                       "Optimisation steps, 1 to " + std::to_string(limits::kMaxSteps) +
+                           " (and steps x pixels at most " + n(limits::kMaxPixelSteps) + ")")
+            ->group(kPictureGroup));
+  track(app.add_option_function<std::vector<std::string>>(
+               option_names("size"),
+               [&p](const std::vector<std::string>& values) {
+                 p.width = parse_integer<int>(values.at(0), "--size", "W H in pixels");
+                 p.height = parse_integer<int>(values.at(1), "--size", "W H in pixels");
+               },
+               "Picture size W H in pixels (default: the bundle's), " + std::to_string(limits::kMinSide) + " to " +
+                   std::to_string(limits::kMaxSide) + " a side and at most " + std::to_string(limits::kMaxPixels) +
+                   " pixels (4096x4096), rounded to the VQGAN factor")
+            ->group(kPictureGroup)->expected(2)->type_name("W H"));
+  track(app.add_option_function<std::string>(
+               option_names("seed"),
+               [&p](const std::string& text) { p.seed = parse_integer<uint64_t>(text, "--seed", "an integer in [0, 2^64)"); },
+               "Random seed (default: random; the seed used is logged and recorded)")
             ->group(kPictureGroup)->type_name("UINT"));
-  track(app.add_option("--init-image", c.init_image, "Start from this image (needs the bundle's VQGAN encoder)")
+  track(app.add_option_function<std::string>(
+               option_names("init_image"), [&p](const std::string& path) { p.init_image = ImageSource::file(path); },
+               "Start from this image (needs the bundle's VQGAN encoder)")
             ->group(kPictureGroup)->type_name("PATH"));
-  track(app.add_option("--init-noise", c.init_noise, "Start from a noise image")
-            ->group(kPictureGroup)->check(CLI::IsMember({"pixels", "gradient"})));
-  track(app.add_option("--init-weight", c.init_weight, "Weight of the pull back towards the initial latent")
-            ->group(kPictureGroup)->check(CLI::NonNegativeNumber));
+  track(add_enum_option(app, "init_noise", p.init_noise, "Start from a noise image")->group(kPictureGroup));
+  track(app.add_option(option_names("init_weight"), p.init_weight, "Weight of the pull back towards the initial latent")
+            ->group(kPictureGroup));
 
-  track(app.add_option("--cutn", c.cutn, "Cutouts per step")->group(kCutoutGroup)->check(CLI::Range(1, 1024)));
-  track(app.add_option("--cut-pow", c.cut_pow, "Cutout size power (crops method)")
-            ->group(kCutoutGroup)->check(CLI::Range(0.0, 10.0)));
-  track(app.add_option("--cut-method", c.cut_method, "How views are cut from the picture")
-            ->group(kCutoutGroup)->check(CLI::IsMember({"crops", "pooled"})));
-  track(app.add_option("--augment", c.augments,
-                       "Comma list of affine,perspective,jitter,erasing,flip,noise, or none")
-            ->group(kCutoutGroup)->type_name("LIST"));
+  track(app.add_option(option_names("cutn"), p.cutouts.cutn,
+                       "Cutouts per step, 1 to " + std::to_string(limits::kMaxCutn))
+            ->group(kCutoutGroup));
+  track(app.add_option(option_names("cut_pow"), p.cutouts.cut_pow, "Cutout size power (crops method), 0 to 10")
+            ->group(kCutoutGroup));
+  track(add_enum_option(app, "cut_method", p.cutouts.method, "How views are cut from the picture")->group(kCutoutGroup));
+  track(app.add_option_function<std::string>(
+               option_names("augments"), [&p](const std::string& list) { p.cutouts.augments = parse_augments(list); },
+               "Comma list of " + augment_names() + ", or none")
+            ->group(kCutoutGroup)->type_name("LIST")->default_str(to_string(p.cutouts.augments)));
 
-  track(app.add_option("--optimiser,--optimizer", c.optimiser, "Optimiser of the latent")
-            ->group(kOptimiserGroup)->check(CLI::IsMember({"adam", "adamw", "adagrad", "rmsprop", "sgd"})));
-  track(app.add_option("--lr", c.lr, "Learning rate")->group(kOptimiserGroup)->check(CLI::PositiveNumber));
-  track(app.add_option("--lr-drop-at", c.lr_drop_at,
+  track(add_enum_option(app, "optimiser", p.optimiser.kind, "Optimiser of the latent")->group(kOptimiserGroup));
+  track(app.add_option(option_names("lr"), p.optimiser.lr, "Learning rate")->group(kOptimiserGroup));
+  track(app.add_option(option_names("lr_drop_at"), p.optimiser.lr_drop_at,
                        "Fraction of the run after which the learning rate drops; 0 = never")
-            ->group(kOptimiserGroup)->check(CLI::Range(0.0, 1.0)));
-  track(app.add_option("--lr-drop-factor", c.lr_drop_factor, "Factor applied to the learning rate at the drop")
-            ->group(kOptimiserGroup)->check(CLI::Range(0.0, 1.0)));
-  track(app.add_option("--precision", c.precision, "Encoder precision (fp16/bf16 use autocast where supported)")
-            ->group(kOptimiserGroup)->check(CLI::IsMember({"fp32", "fp16", "bf16"})));
-
-  track(app.add_option("-o,--output", c.output, "Output PNG")->group(kOutputGroup)->type_name("PATH"));
-  track(app.add_option("--metadata", c.metadata, "Where the run's metadata goes")
-            ->group(kOutputGroup)->check(CLI::IsMember({"png", "sidecar", "none"})));
-  track(app.add_option("--save-every", c.save_every, "Refresh the output every N steps; 0 = only at the end")
-            ->group(kOutputGroup)->check(CLI::NonNegativeNumber));
-  track(app.add_option("--frames-dir", c.frames_dir, "Write numbered frames here (for a video)")
-            ->group(kOutputGroup)->type_name("DIR"));
-  track(app.add_option("--frames-every", c.frames_every, "Write a frame every N steps")
-            ->group(kOutputGroup)->check(CLI::Range(1, 1000000)));
-  track(app.add_option("--log-every", c.log_every, "Log a line every N steps when not on a terminal; 0 = every 10%")
-            ->group(kOutputGroup)->check(CLI::NonNegativeNumber));
+            ->group(kOptimiserGroup));
+  track(app.add_option(option_names("lr_drop_factor"), p.optimiser.lr_drop_factor,
+                       "Factor applied to the learning rate at the drop, 0 to 1")
+            ->group(kOptimiserGroup));
   return added;
+}
+
+std::vector<const CLI::Option*> add_output_options(CLI::App& app, OutputParams& p) {
+  return {
+      app.add_option(option_names("output"), p.path, "Output PNG")->group(kOutputGroup)->type_name("PATH"),
+      add_enum_option(app, "metadata", p.metadata, "Where the run's record goes")->group(kOutputGroup),
+      app.add_option(option_names("save_every"), p.save_every, "Refresh the output every N steps; 0 = only at the end")
+          ->group(kOutputGroup),
+      app.add_option(option_names("frames_dir"), p.frames_dir,
+                     "Write numbered frames here (for a video; a batch writes DIR/<picture name>/)")
+          ->group(kOutputGroup)->type_name("DIR"),
+      app.add_option(option_names("frames_every"), p.frames_every, "Write a frame every N steps")->group(kOutputGroup),
+  };
 }
 
 std::string first_option_given(const std::vector<const CLI::Option*>& options) {

@@ -1,13 +1,19 @@
 #pragma once
+// The generation and output options of the bare `vqclip --prompt ...` form,
+// bound to the library's parameter groups. A prompt file's per-line options
+// are parsed by the same declarations.
 #include <CLI/CLI.hpp>
 
-#include "vqclip/run_config.hpp"
+#include <vector>
+
+#include "vqclip/generation_params.hpp"
+#include "vqclip/output_params.hpp"
 
 namespace vqclip::cli {
 
-// Adds the generation options (the bare `vqclip --prompt ...` form) to the
-// root app, grouped for --help, bound to `config`. Returns the options added.
-std::vector<const CLI::Option*> add_generate_options(CLI::App& app, RunConfig& config);
+// Adds the options, grouped for --help, to `app`. Returns the options added.
+std::vector<const CLI::Option*> add_generation_options(CLI::App& app, GenerationParams& params);
+std::vector<const CLI::Option*> add_output_options(CLI::App& app, OutputParams& params);
 
 // Name of the first of `options` given on the command line, or "".
 std::string first_option_given(const std::vector<const CLI::Option*>& options);

@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "vqclip/bundle_info.hpp"
+#include "vqclip/runtime.hpp"
 
 namespace vqclip::cli {
 namespace {
@@ -16,11 +17,13 @@ class InfoCommand : public Command {
     app->add_flag("--json", json_, "Print JSON instead of text");
   }
 
-  int run(const GlobalOptions& global) override {
+  int run(const CommonOptions& common) override {
+    const auto context = resolve(common.context);
+    configure_threads(context.threads);
     LoadOptions options;
-    options.device = resolve_device(global.device);
-    options.verify_hashes = !global.no_verify;
-    const auto info = describe_bundle(resolve_bundle_dir(global.models), options);
+    options.device = context.device;
+    options.verify_hashes = context.verify;
+    const auto info = describe_bundle(context.bundle_dir, options);
     if (json_) {
       std::cout << bundle_info_json(info).dump(2) << "\n";
     } else {

@@ -3,6 +3,7 @@
 
 #include "cli/command.hpp"
 #include "vqclip/picture_output.hpp"
+#include "vqclip/record.hpp"
 
 namespace vqclip::cli {
 namespace {
@@ -15,7 +16,7 @@ class MetaCommand : public Command {
     app->add_flag("--parameters", parameters_only_, "Print only the one-line 'parameters' summary");
   }
 
-  int run(const GlobalOptions&) override {
+  int run(const CommonOptions&) override {
     const auto record = read_picture_record(file_);
     if (parameters_only_) {
       std::cout << parameters_text(record) << "\n";

@@ -17,10 +17,11 @@ class ScoreCommand : public Command {
     app->add_flag("--json", json_, "Print JSON");
   }
 
-  int run(const GlobalOptions& global) override {
-    auto bundle = load_bundle_for(global, /*need_encoder=*/false);
-    const auto images = embed_image_files(bundle, images_);
-    const auto texts = embed_texts_normalised(bundle, texts_);
+  int run(const CommonOptions& common) override {
+    auto models = load_models_for(common.context, ModelParts::clip_only());
+    auto& clip = models.require_clip();
+    const auto images = embed_image_files(clip, images_);
+    const auto texts = embed_texts_normalised(clip, texts_);
     const auto cosine = images.matmul(texts.t());
     if (json_) {
       nlohmann::json rows = nlohmann::json::array();

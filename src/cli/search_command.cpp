@@ -21,9 +21,9 @@ class SearchCommand : public Command {
     app->add_flag("--json", json_, "Print JSON");
   }
 
-  int run(const GlobalOptions& global) override {
-    auto bundle = load_bundle_for(global, /*need_encoder=*/false);
-    const auto result = search_images(bundle, dir_, query_, recursive_, static_cast<size_t>(top_));
+  int run(const CommonOptions& common) override {
+    auto models = load_models_for(common.context, ModelParts::clip_only());
+    const auto result = search_images(models, dir_, query_, recursive_, static_cast<size_t>(top_));
     spdlog::info("search: {} embedded, {} from the index, {} skipped", result.embedded, result.cached, result.skipped);
     if (json_) {
       nlohmann::json hits = nlohmann::json::array();

@@ -16,9 +16,10 @@ class TokenizeCommand : public Command {
     app->add_flag("--json", json_, "One JSON array per line");
   }
 
-  int run(const GlobalOptions& global) override {
-    const auto manifest = read_manifest(resolve_bundle_dir(global.models));
-    const auto tokenizer = make_tokenizer(manifest.clip.tokenizer);
+  int run(const CommonOptions& common) override {
+    validate(common.context);
+    const auto manifest = read_manifest(resolve_bundle_dir(common.context.models));
+    const auto tokenizer = load_tokenizer(manifest, common.context.verify);
     for (const auto& text : texts_) {
       const auto tokens = tokenizer->tokenize(text);
       // Without padding: bos, the kept text ids (one piece each), eos. Counted, not
@@ -31,7 +32,7 @@ class TokenizeCommand : public Command {
         for (size_t i = 0; i < ids.size(); ++i) std::cout << (i ? " " : "") << ids[i];
         std::cout << "\n";
       }
-      if (global.verbosity > 0) {
+      if (common.display.verbosity > 0) {
         std::cout << (json_ ? nlohmann::json(tokens.pieces).dump() : join(tokens.pieces)) << "\n";
       }
     }

@@ -1,12 +1,12 @@
 #include "vqclip/runtime.hpp"
 
+#include <ATen/Context.h>
 #include <malloc.h>
+#include <torch/torch.h>
 
-#include <algorithm>
 #include <limits>
+#include <mutex>
 #include <thread>
-
-#include "vqclip/errors.hpp"
 
 namespace vqclip {
 
@@ -23,34 +23,18 @@ void tune_memory_allocator() {
   mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
 }
 
-int auto_threads_for_model(int64_t parameters) {
-  constexpr int64_t kSmallModel = 10'000'000;
-  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  return parameters < kSmallModel ? 1 : cores;
-}
-
-torch::Device resolve_device(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::kCPU;
-  if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
-    if (!torch::cuda::is_available()) {
-      throw UsageError("--device " + name + ": CUDA is not available in this build or on this machine (use --device cpu)");
-    }
-    int index = 0;
-    if (name.size() > 5) {
-      const std::string digits = name.substr(5);
-      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 3) {
-        throw UsageError("--device " + name + ": expected cuda:N with N a device number");
-      }
-      index = std::stoi(digits);
-    }
-    const int count = static_cast<int>(torch::cuda::device_count());
-    if (index >= count) {
-      throw UsageError("--device " + name + ": only " + std::to_string(count) + " CUDA device(s) present");
-    }
-    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+at::Generator make_random_generator(uint64_t seed, const c10::Device& device) {
+  // A clone of the device's default generator has its type (CPU or CUDA)
+  // without naming CUDA here, so a CPU-only build compiles this too.
+  at::Generator original = at::globalContext().defaultGenerator(device);  // a handle, shared
+  at::Generator generator;
+  {
+    std::lock_guard<std::mutex> lock(original.mutex());
+    generator = original.clone();
   }
-  throw UsageError("--device " + name + ": expected auto, cpu, cuda or cuda:N");
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_current_seed(seed);
+  return generator;
 }
 
 }  // namespace vqclip

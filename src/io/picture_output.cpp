@@ -1,57 +1,35 @@
 #include "vqclip/picture_output.hpp"
 
+#include <cstdio>
 #include <fstream>
-#include <sstream>
 
 #include "vqclip/atomic_file.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
+#include "vqclip/record.hpp"
 
 namespace vqclip {
-namespace {
-
-std::string number_text(const nlohmann::json& value) {
-  if (value.is_number_float()) {
-    std::ostringstream out;
-    out << value.get<double>();
-    return out.str();
-  }
-  return value.is_string() ? value.get<std::string>() : value.dump();
-}
-
-}  // namespace
-
-std::string parameters_text(const nlohmann::json& record) {
-  const auto& config = record.at("config");
-  std::string prompt;
-  for (const auto& p : config.at("prompts")) prompt += (prompt.empty() ? "" : " | ") + p.get<std::string>();
-  std::ostringstream line;
-  line << prompt << "\n"
-       << "Steps: " << record.at("steps_done").get<int>() << ", Seed: " << record.at("seed").get<uint64_t>()
-       << ", Size: " << record.at("width").get<int>() << "x" << record.at("height").get<int>()
-       << ", Model: " << record.at("bundle").at("name").get<std::string>()
-       << ", Cutn: " << config.at("cutn").get<int>() << ", Cut method: " << config.at("cut_method").get<std::string>()
-       << ", Optimiser: " << config.at("optimiser").get<std::string>() << ", LR: " << number_text(config.at("lr"))
-       << ", Loss: " << number_text(record.at("final_loss")) << ", Version: vqclip "
-       << record.at("version").get<std::string>();
-  if (record.value("interrupted", false)) line << ", Interrupted: true";
-  return line.str();
-}
 
 std::filesystem::path sidecar_path(const std::filesystem::path& picture_path) {
   auto path = picture_path;
   return path.replace_extension(".json");
 }
 
+std::string frame_file_name(int step) {
+  char name[32];
+  std::snprintf(name, sizeof name, "frame_%06d.png", step);
+  return name;
+}
+
 void save_picture(const std::filesystem::path& path, const torch::Tensor& picture, const nlohmann::json& record,
-                  const std::string& mode) {
+                  MetadataMode mode) {
   PngText chunks;
-  if (mode == "png") {
+  if (mode == MetadataMode::kPng) {
     chunks.text.emplace_back("parameters", parameters_text(record));
     chunks.itxt.emplace_back(kMetadataKeyword, record.dump());
   }
   write_file_atomically(path, encode_png(tensor_to_image(picture), chunks));
-  if (mode == "sidecar") write_file_atomically(sidecar_path(path), record.dump(2) + "\n");
+  if (mode == MetadataMode::kSidecar) write_file_atomically(sidecar_path(path), record.dump(2) + "\n");
 }
 
 nlohmann::json read_picture_record(const std::filesystem::path& path) {

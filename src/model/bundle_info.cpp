@@ -5,12 +5,6 @@
 
 namespace vqclip {
 
-int64_t parameter_count(const torch::jit::Module& module) {
-  int64_t count = 0;
-  for (const auto& parameter : module.parameters()) count += parameter.numel();
-  return count;
-}
-
 namespace {
 
 std::string name_in_bundle(const std::filesystem::path& path, const std::filesystem::path& dir) {
@@ -25,24 +19,27 @@ std::string three_numbers(const std::array<float, 3>& v) { return fmt::format("{
 
 BundleInfo describe_bundle(const std::filesystem::path& bundle_dir, const LoadOptions& options) {
   LoadOptions everything = options;
-  everything.load_encoder = true;
-  const auto bundle = load_bundle(bundle_dir, everything);
+  everything.parts = ModelParts::everything();
+  const auto models = load_models(bundle_dir, everything);
+  if (options.verify_hashes) verify_bundle_files(models.manifest);  // files no part loads, too
+  const auto& clip = models.require_clip();
+  const auto& vqgan = models.require_vqgan();
 
   BundleInfo info;
-  info.manifest = bundle.manifest;
-  info.device = bundle.device.str();
+  info.manifest = models.manifest;
+  info.device = models.device.str();
   info.verified = options.verify_hashes;
   const auto& dir = info.manifest.dir;
   for (const auto& [name, sha256] : info.manifest.file_hashes) {
     info.files.push_back({name, std::filesystem::file_size(dir / name), sha256});
   }
   const auto& m = info.manifest;
-  info.modules.push_back({"text_encoder", name_in_bundle(m.clip.text_encoder, dir), parameter_count(bundle.text_encoder)});
+  info.modules.push_back({"text_encoder", name_in_bundle(m.clip.text_encoder, dir), parameter_count(clip.text_encoder)});
   info.modules.push_back(
-      {"image_encoder", name_in_bundle(m.clip.image_encoder, dir), parameter_count(bundle.image_encoder)});
-  info.modules.push_back({"decoder", name_in_bundle(m.vqgan.decoder, dir), parameter_count(bundle.decoder)});
-  if (bundle.encoder) {
-    info.modules.push_back({"encoder", name_in_bundle(*m.vqgan.encoder, dir), parameter_count(*bundle.encoder)});
+      {"image_encoder", name_in_bundle(m.clip.image_encoder, dir), parameter_count(clip.image_encoder)});
+  info.modules.push_back({"decoder", name_in_bundle(m.vqgan.decoder, dir), parameter_count(vqgan.decoder)});
+  if (vqgan.encoder) {
+    info.modules.push_back({"encoder", name_in_bundle(*m.vqgan.encoder, dir), parameter_count(*vqgan.encoder)});
   }
   return info;
 }

@@ -1,37 +1,31 @@
-#include <unistd.h>
-
 #include <cstdlib>
 
+#include "config/install_paths.hpp"
 #include "vqclip/bundle.hpp"
-#include "vqclip_paths.hpp"
 #include "vqclip/errors.hpp"
+#include "vqclip_paths.hpp"
 
 namespace vqclip {
 namespace {
-
-std::filesystem::path executable_dir() {
-  std::error_code error;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
-  return error ? std::filesystem::path() : exe.parent_path();
-}
 
 bool is_bundle(const std::filesystem::path& dir) { return std::filesystem::is_regular_file(dir / "vqclip.json"); }
 
 }  // namespace
 
-std::filesystem::path resolve_bundle_dir(const std::optional<std::filesystem::path>& cli_value) {
-  if (cli_value) return *cli_value;  // explicit: errors name it as given
+std::filesystem::path resolve_bundle_dir(const std::optional<std::filesystem::path>& given) {
+  if (given) return *given;  // explicit: errors name it as given
   if (const char* env = std::getenv("VQCLIP_MODELS"); env && *env) return env;
 
   std::vector<std::filesystem::path> candidates;
-  const auto exe_dir = executable_dir();
-  if (!exe_dir.empty()) candidates.push_back(exe_dir / VQCLIP_INSTALL_DATADIR_REL / "tiny-shapes");
-  candidates.push_back(std::filesystem::path(VQCLIP_SOURCE_MODELS_DIR) / "tiny-shapes");
+  for (const auto& dir : install_candidates(VQCLIP_LIBDIR_TO_MODELS, VQCLIP_BINDIR_TO_MODELS)) {
+    candidates.push_back(dir / "tiny-shapes");
+  }
+  candidates.push_back((std::filesystem::path(VQCLIP_SOURCE_MODELS_DIR) / "tiny-shapes").lexically_normal());
   for (const auto& dir : candidates) {
-    if (is_bundle(dir)) return dir.lexically_normal();
+    if (is_bundle(dir)) return dir;
   }
   std::string looked;
-  for (const auto& dir : candidates) looked += (looked.empty() ? "" : ", ") + dir.lexically_normal().string();
+  for (const auto& dir : candidates) looked += (looked.empty() ? "" : ", ") + dir.string();
   throw BundleError("no model bundle found (looked in: --models, $VQCLIP_MODELS, " + looked + ")");
 }
 

@@ -1,23 +1,23 @@
-// Loading a bundle: manifest, integrity, tokenizer, then the TorchScript
-// modules, each in eval mode with frozen weights, placed on the device once.
+// Loading a bundle's models by need: manifest, integrity of the files used,
+// tokenizer, then the TorchScript modules, each in eval mode with frozen
+// weights, placed on the device once.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
 #include "model/error_text.hpp"
-#include "vqclip/bundle.hpp"
 #include "vqclip/errors.hpp"
+#include "vqclip/models.hpp"
+#include "vqclip/runtime.hpp"
 
 namespace vqclip {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-torch::jit::Module load_module(const std::filesystem::path& path, const torch::Device& device) {
+torch::jit::Module load_module(const std::filesystem::path& path, const c10::Device& device) {
   try {
     auto module = torch::jit::load(path.string(), device);
     module.eval();
@@ -32,47 +32,119 @@ torch::jit::Module load_module(const std::filesystem::path& path, const torch::D
 }
 
 // The contract keeps the codebook as the decoder's buffer `codebook`: [n_embed, C].
-torch::Tensor read_codebook(const torch::jit::Module& decoder, const Manifest& m) {
+torch::Tensor read_codebook(const torch::jit::Module& decoder, const VqganSpec& spec) {
   for (const auto& buffer : decoder.named_buffers(/*recurse=*/false)) {
     if (buffer.name != "codebook") continue;
-    const std::vector<int64_t> expected{m.vqgan.n_embed, m.vqgan.embed_dim};
+    const std::vector<int64_t> expected{spec.n_embed, spec.embed_dim};
     if (buffer.value.sizes().vec() != expected) {
-      throw BundleError(m.vqgan.decoder.string() + ": buffer codebook has shape " + shape_text(buffer.value.sizes()) +
+      throw BundleError(spec.decoder.string() + ": buffer codebook has shape " + shape_text(buffer.value.sizes()) +
                         ", expected [vqgan.n_embed, vqgan.embed_dim] = " + shape_text(expected) + " from vqclip.json");
     }
     if (!buffer.value.is_floating_point()) {
-      throw BundleError(m.vqgan.decoder.string() + ": buffer codebook holds " +
+      throw BundleError(spec.decoder.string() + ": buffer codebook holds " +
                         std::string(c10::toString(buffer.value.scalar_type())) + ", expected floating point");
     }
     return buffer.value.detach().to(torch::kFloat);
   }
-  throw BundleError(m.vqgan.decoder.string() +
+  throw BundleError(spec.decoder.string() +
                     ": no buffer named codebook (the decoder must carry its codebook [n_embed, embed_dim])");
+}
+
+// The files the parts asked for read.
+std::vector<std::filesystem::path> files_of(const Manifest& m, const ModelParts& parts) {
+  std::vector<std::filesystem::path> files;
+  if (parts.clip) files.insert(files.end(), {m.clip.text_encoder, m.clip.image_encoder, m.clip.tokenizer.file});
+  if (parts.vqgan_decoder) {
+    files.push_back(m.vqgan.decoder);
+    if (parts.vqgan_encoder && m.vqgan.encoder) files.push_back(*m.vqgan.encoder);
+  }
+  return files;
+}
+
+std::shared_ptr<const Tokenizer> make_shared_tokenizer(const TokenizerSpec& spec) {
+  return std::shared_ptr<const Tokenizer>(make_tokenizer(spec));
+}
+
+ClipModel load_clip(const Manifest& m, const c10::Device& device) {
+  ClipModel clip;
+  clip.spec = m.clip;
+  clip.device = device;
+  clip.tokenizer = make_shared_tokenizer(m.clip.tokenizer);
+  clip.text_encoder = load_module(m.clip.text_encoder, device);
+  clip.image_encoder = load_module(m.clip.image_encoder, device);
+  return clip;
+}
+
+VqganModel load_vqgan(const Manifest& m, const c10::Device& device, bool with_encoder) {
+  VqganModel vqgan;
+  vqgan.spec = m.vqgan;
+  vqgan.device = device;
+  vqgan.decoder = load_module(m.vqgan.decoder, device);
+  vqgan.codebook = read_codebook(vqgan.decoder, m.vqgan);
+  if (with_encoder && m.vqgan.encoder) vqgan.encoder = load_module(*m.vqgan.encoder, device);
+  return vqgan;
 }
 
 }  // namespace
 
-Bundle load_bundle(const std::filesystem::path& bundle_dir, const LoadOptions& options) {
+ClipModel& Models::require_clip() {
+  if (!clip) throw BundleError(manifest.dir.string() + ": the CLIP part of the bundle was not loaded");
+  return *clip;
+}
+
+const ClipModel& Models::require_clip() const { return const_cast<Models*>(this)->require_clip(); }
+
+VqganModel& Models::require_vqgan() {
+  if (!vqgan) throw BundleError(manifest.dir.string() + ": the VQGAN part of the bundle was not loaded");
+  return *vqgan;
+}
+
+const VqganModel& Models::require_vqgan() const { return const_cast<Models*>(this)->require_vqgan(); }
+
+int64_t parameter_count(const torch::jit::Module& module) {
+  int64_t count = 0;
+  for (const auto& parameter : module.parameters()) count += parameter.numel();
+  return count;
+}
+
+Models load_models(const std::filesystem::path& bundle_dir, const LoadOptions& options) {
   const auto start = Clock::now();
-  Bundle b;
-  b.manifest = read_manifest(bundle_dir);
-  b.device = options.device;
-  const auto& m = b.manifest;
+  Models models;
+  models.manifest = read_manifest(bundle_dir);
+  models.device = options.device;
+  const auto& m = models.manifest;
   if (options.verify_hashes) {
     const auto hashing = Clock::now();
-    verify_bundle_files(m);
-    spdlog::debug("sha256 of {} bundle files checked in {:.3f} s", m.file_hashes.size(), seconds_since(hashing));
+    const auto files = files_of(m, options.parts);
+    verify_bundle_files(m, files);
+    spdlog::debug("sha256 of {} bundle file(s) checked in {:.3f} s", files.size(), seconds_since(hashing));
   }
-  b.tokenizer = make_tokenizer(m.clip.tokenizer);
-  b.text_encoder = load_module(m.clip.text_encoder, b.device);
-  b.image_encoder = load_module(m.clip.image_encoder, b.device);
-  b.decoder = load_module(m.vqgan.decoder, b.device);
-  b.codebook = read_codebook(b.decoder, m);
-  if (options.load_encoder && m.vqgan.encoder) b.encoder = load_module(*m.vqgan.encoder, b.device);
-  if (options.probe) probe_bundle(b);
-  spdlog::debug("bundle {} loaded from {} on {} in {:.3f} s", m.name, bundle_dir.string(), b.device.str(),
-                seconds_since(start));
-  return b;
+  if (options.parts.clip) models.clip = load_clip(m, options.device);
+  if (options.parts.vqgan_decoder) models.vqgan = load_vqgan(m, options.device, options.parts.vqgan_encoder);
+  if (options.probe) {
+    if (models.clip) probe_clip(*models.clip);
+    if (models.vqgan) probe_vqgan(*models.vqgan);
+  }
+  spdlog::debug("bundle {} loaded from {} on {} in {:.3f} s ({}{})", m.name, bundle_dir.string(),
+                models.device.str(), seconds_since(start), models.clip ? "CLIP" : "no CLIP",
+                models.vqgan ? (models.vqgan->encoder ? ", VQGAN decoder and encoder" : ", VQGAN decoder") : "");
+  return models;
+}
+
+Models load_models(const ResolvedContext& context, ModelParts parts) {
+  configure_threads(context.threads);
+  LoadOptions options;
+  options.device = context.device;
+  options.verify_hashes = context.verify;
+  options.parts = parts;
+  auto models = load_models(context.bundle_dir, options);
+  models.precision = context.precision;
+  return models;
+}
+
+std::shared_ptr<const Tokenizer> load_tokenizer(const Manifest& manifest, bool verify) {
+  if (verify) verify_bundle_files(manifest, {manifest.clip.tokenizer.file});
+  return make_shared_tokenizer(manifest.clip.tokenizer);
 }
 
 }  // namespace vqclip

@@ -2,8 +2,8 @@
 // modules disagree with vqclip.json fails at load time with a message naming
 // the file, not in the middle of a render.
 #include "model/error_text.hpp"
-#include "vqclip/bundle.hpp"
 #include "vqclip/errors.hpp"
+#include "vqclip/models.hpp"
 
 namespace vqclip {
 namespace {
@@ -17,7 +17,7 @@ struct Probe {
   std::string expected_from;      // the manifest fields the shape comes from
 };
 
-void run(Probe p, const torch::Device& device) {
+void run(Probe p, const c10::Device& device) {
   const std::string context = p.file.string() + ": " + p.what + " on input " + shape_text(p.input.sizes());
   c10::IValue result;
   try {
@@ -47,7 +47,7 @@ void run(Probe p, const torch::Device& device) {
 }
 
 // [2, L]: bos, eos, then padding; the text encoder pools at eos.
-torch::Tensor probe_tokens(const ClipSpec& clip, const torch::Device& device) {
+torch::Tensor probe_tokens(const ClipSpec& clip, const c10::Device& device) {
   auto tokens = torch::full({2, clip.context_length}, clip.tokenizer.pad_id,
                             torch::TensorOptions().dtype(torch::kLong).device(device));
   tokens.select(1, 0).fill_(clip.tokenizer.bos_id);
@@ -63,25 +63,28 @@ torch::Tensor probe_latent(const torch::Tensor& codebook, int64_t n_embed) {
 
 }  // namespace
 
-void probe_bundle(Bundle& b) {
-  const auto& m = b.manifest;
-  const auto on_device = torch::TensorOptions().device(b.device);
-  const int64_t d = m.clip.embed_dim, r = m.clip.input_resolution;
-  const int64_t f = m.vqgan.downsample_factor, c = m.vqgan.embed_dim;
-
-  run({b.text_encoder, m.clip.text_encoder, "text encoder", probe_tokens(m.clip, b.device), {2, d},
-       "clip.embed_dim"},
-      b.device);
-  run({b.image_encoder, m.clip.image_encoder, "image encoder", torch::zeros({1, 3, r, r}, on_device), {1, d},
+void probe_clip(ClipModel& clip) {
+  const auto& s = clip.spec;
+  const int64_t d = s.embed_dim, r = s.input_resolution;
+  run({clip.text_encoder, s.text_encoder, "text encoder", probe_tokens(s, clip.device), {2, d}, "clip.embed_dim"},
+      clip.device);
+  run({clip.image_encoder, s.image_encoder, "image encoder",
+       torch::zeros({1, 3, r, r}, torch::TensorOptions().device(clip.device)), {1, d},
        "clip.input_resolution, clip.embed_dim"},
-      b.device);
-  run({b.decoder, m.vqgan.decoder, "decoder", probe_latent(b.codebook, m.vqgan.n_embed), {1, 3, 2 * f, 3 * f},
+      clip.device);
+}
+
+void probe_vqgan(VqganModel& vqgan) {
+  const auto& s = vqgan.spec;
+  const int64_t f = s.downsample_factor, c = s.embed_dim;
+  run({vqgan.decoder, s.decoder, "decoder", probe_latent(vqgan.codebook, s.n_embed), {1, 3, 2 * f, 3 * f},
        "vqgan.downsample_factor"},
-      b.device);
-  if (b.encoder) {
-    run({*b.encoder, *m.vqgan.encoder, "encoder", torch::zeros({1, 3, 2 * f, 2 * f}, on_device), {1, c, 2, 2},
+      vqgan.device);
+  if (vqgan.encoder) {
+    run({*vqgan.encoder, *s.encoder, "encoder",
+         torch::zeros({1, 3, 2 * f, 2 * f}, torch::TensorOptions().device(vqgan.device)), {1, c, 2, 2},
          "vqgan.downsample_factor, vqgan.embed_dim"},
-        b.device);
+        vqgan.device);
   }
 }
 

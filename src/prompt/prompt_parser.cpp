@@ -33,13 +33,13 @@ bool is_number(const std::string& s) {
   return std::regex_match(s, kNumber);
 }
 
-[[noreturn]] void fail(std::string_view option, std::string_view value, const std::string& why) {
-  throw UsageError(std::string(option) + " '" + std::string(value) + "': " + why);
+[[noreturn]] void fail(std::string_view field, std::string_view value, const std::string& why) {
+  throw ParameterError(std::string(field), "'" + std::string(value) + "': " + why);
 }
 
-double to_finite(const std::string& number, std::string_view option, std::string_view value) {
+double to_finite(const std::string& number, std::string_view field, std::string_view value) {
   const double parsed = std::strtod(number.c_str(), nullptr);
-  if (!std::isfinite(parsed)) fail(option, value, "number '" + number + "' is out of range");
+  if (!std::isfinite(parsed)) fail(field, value, "number '" + number + "' is out of range");
   return parsed;
 }
 
@@ -61,41 +61,41 @@ bool ends_with_digit(const std::string& s) {
 // text[:weight[:stop]] with the trailing numbers parsed off. With digit_guard,
 // the numbers only count when the text before them does not end in a digit,
 // so "ratio 3:2" and "at 10:30" stay text.
-PromptSpec parse_weighted(std::string_view part, std::string_view option, std::string_view whole, bool digit_guard) {
+PromptSpec parse_weighted(std::string_view part, std::string_view field, std::string_view whole, bool digit_guard) {
   PromptSpec spec;
   std::string body(part);
   std::string head = body, last, before_last;
   if (take_numeric_suffix(head, last)) {
     std::string two = head;
     if (take_numeric_suffix(two, before_last) && !(digit_guard && ends_with_digit(two))) {
-      spec.weight = to_finite(before_last, option, whole);
-      spec.stop = to_finite(last, option, whole);
+      spec.weight = to_finite(before_last, field, whole);
+      spec.stop = to_finite(last, field, whole);
       body = two;
     } else if (!(digit_guard && ends_with_digit(head))) {
-      spec.weight = to_finite(last, option, whole);
+      spec.weight = to_finite(last, field, whole);
       body = head;
     }
   }
   spec.text = trim(body);
-  if (spec.text.empty()) fail(option, whole, "a prompt has no text");
+  if (spec.text.empty()) fail(field, whole, "a prompt has no text");
   return spec;
 }
 
 }  // namespace
 
-std::vector<PromptPhase> parse_prompt(std::string_view value, std::string_view option) {
-  if (trim(value).empty()) fail(option, value, "the prompt is empty");
+std::vector<PromptPhase> parse_prompt(std::string_view value, std::string_view field) {
+  if (trim(value).empty()) fail(field, value, "the prompt is empty");
   std::vector<PromptPhase> phases;
   const auto phase_parts = split(value, '^');
   for (size_t p = 0; p < phase_parts.size(); ++p) {
-    if (trim(phase_parts[p]).empty()) fail(option, value, "story phase " + std::to_string(p + 1) + " is empty");
+    if (trim(phase_parts[p]).empty()) fail(field, value, "story phase " + std::to_string(p + 1) + " is empty");
     PromptPhase phase;
     const auto prompt_parts = split(phase_parts[p], '|');
     for (size_t i = 0; i < prompt_parts.size(); ++i) {
       if (trim(prompt_parts[i]).empty()) {
-        fail(option, value, "part " + std::to_string(i + 1) + " of phase " + std::to_string(p + 1) + " is empty");
+        fail(field, value, "part " + std::to_string(i + 1) + " of phase " + std::to_string(p + 1) + " is empty");
       }
-      phase.push_back(parse_weighted(prompt_parts[i], option, value, /*digit_guard=*/true));
+      phase.push_back(parse_weighted(prompt_parts[i], field, value, /*digit_guard=*/true));
     }
     phases.push_back(std::move(phase));
   }
@@ -116,7 +116,7 @@ std::vector<PromptPhase> merge_prompt_phases(const std::vector<std::vector<Promp
 }
 
 PromptSpec parse_image_prompt(std::string_view value) {
-  return parse_weighted(value, "--image-prompt", value, /*digit_guard=*/false);
+  return parse_weighted(value, "image_prompts", value, /*digit_guard=*/false);
 }
 
 PromptSpec parse_noise_prompt(std::string_view value) {
@@ -124,11 +124,11 @@ PromptSpec parse_noise_prompt(std::string_view value) {
   std::string body(value);
   std::string weight;
   if (take_numeric_suffix(body, weight)) {
-    spec.weight = to_finite(weight, "--noise-prompt", value);
+    spec.weight = to_finite(weight, "noise_prompts", value);
   }
   spec.text = trim(body);
   if (spec.text.empty() || spec.text.find_first_not_of("0123456789") != std::string::npos || spec.text.size() > 19) {
-    fail("--noise-prompt", value, "expected SEED[:weight] with SEED a non-negative integer");
+    fail("noise_prompts", value, "expected SEED[:weight] with SEED a non-negative integer");
   }
   return spec;
 }

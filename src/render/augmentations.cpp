@@ -25,8 +25,8 @@ torch::Tensor where_applied(const torch::Tensor& applied, const torch::Tensor& m
   return torch::where(applied.view({-1, 1, 1}), maps, identities(maps.size(0), maps.options()));
 }
 
-torch::Tensor flip_maps(int64_t n, const torch::TensorOptions& options) {
-  const auto draws = torch::rand({n}, options);
+torch::Tensor flip_maps(int64_t n, const torch::TensorOptions& options, at::Generator& generator) {
+  const auto draws = torch::rand({n}, generator, options);
   const auto zero = torch::zeros({n}, options);
   const auto one = torch::ones({n}, options);
   const auto x_scale = torch::where(draws < 0.5, -one, one);
@@ -35,8 +35,8 @@ torch::Tensor flip_maps(int64_t n, const torch::TensorOptions& options) {
 
 // The image transform is p -> R(angle) Sh(shear) p + t; its sampling map is
 // the inverse, Sh(-shear) R(-angle) (p - t), built directly.
-torch::Tensor affine_maps(int64_t n, const torch::TensorOptions& options) {
-  const auto draws = torch::rand({n, 5}, options);
+torch::Tensor affine_maps(int64_t n, const torch::TensorOptions& options, at::Generator& generator) {
+  const auto draws = torch::rand({n, 5}, generator, options);
   const auto applied = draws.select(1, 0) < kProbability;
   const auto angle = symmetric(draws, 1) * (15 * kDegree);
   const auto shear = symmetric(draws, 2) * (5 * kDegree);
@@ -54,8 +54,9 @@ torch::Tensor affine_maps(int64_t n, const torch::TensorOptions& options) {
 // distortion * half side per coordinate (the peers' perspective); its sampling
 // map is the homography taking the moved corners back to the corners, solved
 // for all views at once (8 unknowns, h22 = 1).
-torch::Tensor perspective_maps(int64_t n, double distortion, const torch::TensorOptions& options) {
-  const auto draws = torch::rand({n, 9}, options);
+torch::Tensor perspective_maps(int64_t n, double distortion, const torch::TensorOptions& options,
+                               at::Generator& generator) {
+  const auto draws = torch::rand({n, 9}, generator, options);
   const auto applied = draws.select(1, 0) < kProbability;
   const auto corners = torch::tensor({-1.0, -1.0, 1.0, -1.0, 1.0, 1.0, -1.0, 1.0}, options).view({1, 4, 2});
   const auto moved = corners * (1 - distortion * draws.narrow(1, 1, 8).view({n, 4, 2}));
@@ -85,13 +86,14 @@ torch::TensorOptions parameter_options(const torch::Tensor& like) {
 
 bool has_geometry(const AugmentSet& augments) { return augments.flip || augments.affine || augments.perspective; }
 
-torch::Tensor random_view_maps(int64_t n, const AugmentSet& augments, const torch::TensorOptions& options) {
+torch::Tensor random_view_maps(int64_t n, const AugmentSet& augments, const torch::TensorOptions& options,
+                               at::Generator& generator) {
   // The image goes through flip, affine, perspective in turn, so a view point
   // is mapped back through perspective first: maps = F * A * P.
   auto maps = identities(n, options);
-  if (augments.flip) maps = flip_maps(n, options);
-  if (augments.affine) maps = torch::bmm(maps, affine_maps(n, options));
-  if (augments.perspective) maps = torch::bmm(maps, perspective_maps(n, 0.7, options));
+  if (augments.flip) maps = flip_maps(n, options, generator);
+  if (augments.affine) maps = torch::bmm(maps, affine_maps(n, options, generator));
+  if (augments.perspective) maps = torch::bmm(maps, perspective_maps(n, 0.7, options, generator));
   return maps;
 }
 
@@ -113,10 +115,10 @@ torch::Tensor sample_views(const torch::Tensor& source, const torch::Tensor& map
                         F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
 }
 
-torch::Tensor colour_jitter(const torch::Tensor& views) {
+torch::Tensor colour_jitter(const torch::Tensor& views, at::Generator& generator) {
   const int64_t n = views.size(0);
   const auto options = parameter_options(views);
-  const auto draws = torch::rand({n, 5}, options);
+  const auto draws = torch::rand({n, 5}, generator, options);
   const auto applied = (draws.select(1, 0) < kProbability).view({n, 1, 1, 1});
   const auto brightness = factor(draws, 1, 0.1);
   const auto contrast = factor(draws, 2, 0.1);
@@ -148,10 +150,10 @@ torch::Tensor colour_jitter(const torch::Tensor& views) {
   return torch::where(applied, jittered.clamp(0, 1), views);
 }
 
-torch::Tensor random_erasing(const torch::Tensor& views) {
+torch::Tensor random_erasing(const torch::Tensor& views, at::Generator& generator) {
   const int64_t n = views.size(0), height = views.size(2), width = views.size(3);
   const auto options = parameter_options(views);
-  const auto draws = torch::rand({n, 5}, options);
+  const auto draws = torch::rand({n, 5}, generator, options);
   const auto applied = draws.select(1, 0) < kProbability;
   const auto area = (0.1 + 0.3 * draws.select(1, 1)) * static_cast<double>(height * width);
   const auto aspect = (std::log(0.3) + (std::log(3.3) - std::log(0.3)) * draws.select(1, 2)).exp();  // log-uniform
@@ -168,9 +170,10 @@ torch::Tensor random_erasing(const torch::Tensor& views) {
   return views.masked_fill(erased.unsqueeze(1), 0);
 }
 
-torch::Tensor add_noise(const torch::Tensor& views, double max_factor) {
-  const auto factors = torch::rand({views.size(0), 1, 1, 1}, views.options()) * max_factor;
-  const auto noise = torch::randn_like(views);
+torch::Tensor add_noise(const torch::Tensor& views, double max_factor, at::Generator& generator) {
+  const auto factors = torch::rand({views.size(0), 1, 1, 1}, generator, views.options()) * max_factor;
+  // What randn_like(views) draws, from the run's generator.
+  const auto noise = torch::randn(views.sizes(), generator, views.options());
   return views + factors * noise;
 }
 

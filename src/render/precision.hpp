@@ -1,16 +1,17 @@
 #pragma once
 // Reduced precision as a run-time choice: autocast around the encoders.
-#include <torch/torch.h>
+#include <c10/core/Device.h>
 
-#include <string>
+#include "vqclip/context_params.hpp"
 
 namespace vqclip {
 
-// Enables autocast for its lifetime ("fp16": CUDA half; "bf16": bfloat16 on
-// CPU or CUDA; "fp32": nothing).
+// Enables autocast for its lifetime (fp16: CUDA half; bf16: bfloat16 on CPU or
+// CUDA; fp32: nothing). Which devices run which precision is checked by
+// resolve(ContextParams).
 class AutocastScope {
  public:
-  AutocastScope(const std::string& precision, const torch::Device& device);
+  AutocastScope(Precision precision, const c10::Device& device);
   ~AutocastScope();
   AutocastScope(const AutocastScope&) = delete;
   AutocastScope& operator=(const AutocastScope&) = delete;
@@ -19,8 +20,5 @@ class AutocastScope {
   bool cpu_ = false;
   bool cuda_ = false;
 };
-
-// Throws UsageError for a precision the device cannot run (fp16 on CPU).
-void check_precision_supported(const std::string& precision, const torch::Device& device);
 
 }  // namespace vqclip

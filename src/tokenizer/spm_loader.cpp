@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "config/install_paths.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip_paths.hpp"
 
@@ -15,12 +16,6 @@ namespace vqclip {
 namespace {
 
 constexpr const char* kModuleName = "vqclip_spm.so";
-
-std::filesystem::path executable_dir() {
-  std::error_code error;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", error);
-  return error ? std::filesystem::path() : exe.parent_path();
-}
 
 template <typename Fn>
 Fn symbol(void* library, const char* name, const std::filesystem::path& path) {
@@ -56,9 +51,11 @@ const SpmModule& spm_module() {
   std::call_once(once, [] {
     std::vector<std::filesystem::path> candidates;
     if (const char* env = std::getenv("VQCLIP_SPM_MODULE"); env && *env) candidates.emplace_back(env);
-    const auto dir = executable_dir();
-    candidates.push_back(dir / kModuleName);
-    candidates.push_back(dir / VQCLIP_INSTALL_LIBDIR_REL / kModuleName);
+    // Beside the library or the executable (a build tree), then where an install puts it.
+    for (const auto& dir : install_candidates(".", ".")) candidates.push_back(dir / kModuleName);
+    for (const auto& dir : install_candidates(VQCLIP_LIBDIR_TO_MODULE, VQCLIP_BINDIR_TO_MODULE)) {
+      candidates.push_back(dir / kModuleName);
+    }
     std::string looked;
     for (const auto& path : candidates) {
       looked += (looked.empty() ? "" : ", ") + path.lexically_normal().string();

@@ -1,7 +1,8 @@
 #pragma once
 // Finds vqclip_spm.so and loads it into a link-map namespace of its own, so the
-// protobuf that sentencepiece bundles never meets libtorch's (DESIGN section 7).
-#include "vqclip/spm_module.hpp"
+// protobuf that sentencepiece bundles never meets libtorch's (docs/architecture.md,
+// "Platform facts").
+#include "tokenizer/spm_module.hpp"
 
 namespace vqclip {
 
@@ -15,7 +16,8 @@ struct SpmModule {
 };
 
 // Loads the module on first use (once per process; dlmopen namespaces are few)
-// from $VQCLIP_SPM_MODULE, the executable's folder, or the install's lib folder.
+// from $VQCLIP_SPM_MODULE, the library's or the executable's folder, or the
+// install's lib/vqclip folder.
 // Throws BundleError, the same one on every call, when it is missing or unusable.
 const SpmModule& spm_module();
 

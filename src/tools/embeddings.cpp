@@ -13,37 +13,37 @@ torch::Tensor normalise_rows(const torch::Tensor& embeddings) {
 
 }  // namespace
 
-torch::Tensor preprocess_image_file(const Bundle& bundle, const std::filesystem::path& path) {
-  const auto& clip = bundle.manifest.clip;
-  return clip_preprocess(read_image(path), clip.input_resolution, clip.mean, clip.std);
+torch::Tensor preprocess_image_file(const ClipModel& clip, const std::filesystem::path& path) {
+  const auto& spec = clip.spec;
+  return clip_preprocess(read_image(path), spec.input_resolution, spec.mean, spec.std);
 }
 
-torch::Tensor embed_clip_inputs(Bundle& bundle, const torch::Tensor& inputs) {
+torch::Tensor embed_clip_inputs(ClipModel& clip, const torch::Tensor& inputs) {
   torch::NoGradGuard no_grad;
   try {
-    const auto embeddings = bundle.image_encoder.forward({inputs.to(bundle.device)}).toTensor();
+    const auto embeddings = clip.image_encoder.forward({inputs.to(clip.device)}).toTensor();
     return normalise_rows(embeddings.to(torch::kCPU, torch::kFloat));
   } catch (const c10::Error& e) {
-    throw BundleError(bundle.manifest.clip.image_encoder.string() + ": forward(" + shape_text(inputs.sizes()) +
+    throw BundleError(clip.spec.image_encoder.string() + ": forward(" + shape_text(inputs.sizes()) +
                       ") failed: " + torch_error_line(e));
   }
 }
 
-torch::Tensor embed_image_files(Bundle& bundle, const std::vector<std::filesystem::path>& paths) {
+torch::Tensor embed_image_files(ClipModel& clip, const std::vector<std::filesystem::path>& paths) {
   std::vector<torch::Tensor> batches;
   for (size_t start = 0; start < paths.size(); start += kImageBatch) {
     std::vector<torch::Tensor> inputs;
     for (size_t i = start; i < std::min(paths.size(), start + kImageBatch); ++i) {
-      inputs.push_back(preprocess_image_file(bundle, paths[i]));
+      inputs.push_back(preprocess_image_file(clip, paths[i]));
     }
-    batches.push_back(embed_clip_inputs(bundle, torch::cat(inputs)));
+    batches.push_back(embed_clip_inputs(clip, torch::cat(inputs)));
   }
-  if (batches.empty()) return torch::empty({0, bundle.manifest.clip.embed_dim});
+  if (batches.empty()) return torch::empty({0, clip.spec.embed_dim});
   return torch::cat(batches);
 }
 
-torch::Tensor embed_texts_normalised(Bundle& bundle, const std::vector<std::string>& texts) {
-  return normalise_rows(embed_texts(bundle, texts).to(torch::kCPU));
+torch::Tensor embed_texts_normalised(ClipModel& clip, const std::vector<std::string>& texts) {
+  return normalise_rows(embed_texts(clip, texts).to(torch::kCPU));
 }
 
 std::vector<std::vector<LabelProbability>> classify(const torch::Tensor& image_embeddings,

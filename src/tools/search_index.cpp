@@ -22,9 +22,9 @@ constexpr int kIndexVersion = 1;
 const std::set<std::string> kImageExtensions{".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pnm", ".ppm", ".pgm"};
 
 // The index is only valid for the exact bundle that made it.
-std::string bundle_fingerprint(const Bundle& bundle) {
-  std::string fingerprint = bundle.manifest.name;
-  for (const auto& [file, hash] : bundle.manifest.file_hashes) fingerprint += "|" + file + ":" + hash;
+std::string bundle_fingerprint(const Manifest& manifest) {
+  std::string fingerprint = manifest.name;
+  for (const auto& [file, hash] : manifest.file_hashes) fingerprint += "|" + file + ":" + hash;
   return fingerprint;
 }
 
@@ -113,16 +113,16 @@ class IndexBuilder {
 };
 
 // Embeds `files` in batches into `index`; unreadable ones are counted as skipped.
-void embed_new_files(Bundle& bundle, const std::filesystem::path& dir, const std::vector<FileKey>& files,
+void embed_new_files(ClipModel& clip, const std::filesystem::path& dir, const std::vector<FileKey>& files,
                      IndexBuilder& index, SearchResult& result) {
-  const int64_t dim = bundle.manifest.clip.embed_dim;
+  const int64_t dim = clip.spec.embed_dim;
   size_t next_report = files.size() / 10;
   for (size_t start = 0; start < files.size(); start += kImageBatch) {
     std::vector<const FileKey*> readable;
     std::vector<torch::Tensor> inputs;
     for (size_t i = start; i < std::min(files.size(), start + kImageBatch); ++i) {
       try {
-        inputs.push_back(preprocess_image_file(bundle, dir / files[i].path));
+        inputs.push_back(preprocess_image_file(clip, dir / files[i].path));
         readable.push_back(&files[i]);
       } catch (const InputError& e) {
         spdlog::warn("skipped: {}", e.what());
@@ -130,7 +130,7 @@ void embed_new_files(Bundle& bundle, const std::filesystem::path& dir, const std
       }
     }
     if (!inputs.empty()) {
-      const auto embeddings = embed_clip_inputs(bundle, torch::cat(inputs)).contiguous();
+      const auto embeddings = embed_clip_inputs(clip, torch::cat(inputs)).contiguous();
       for (size_t k = 0; k < readable.size(); ++k) {
         index.add(*readable[k], embeddings[static_cast<int64_t>(k)].data_ptr<float>(), dim);
       }
@@ -146,11 +146,12 @@ void embed_new_files(Bundle& bundle, const std::filesystem::path& dir, const std
 
 }  // namespace
 
-SearchResult search_images(Bundle& bundle, const std::filesystem::path& dir, const std::string& query, bool recursive,
+SearchResult search_images(Models& models, const std::filesystem::path& dir, const std::string& query, bool recursive,
                            size_t top_k) {
   if (!std::filesystem::is_directory(dir)) throw InputError(dir.string() + ": not a directory");
-  const int64_t dim = bundle.manifest.clip.embed_dim;
-  const auto fingerprint = bundle_fingerprint(bundle);
+  auto& clip = models.require_clip();
+  const int64_t dim = clip.spec.embed_dim;
+  const auto fingerprint = bundle_fingerprint(models.manifest);
   const auto index_path = dir / kSearchIndexName;
   const auto cached = read_index(index_path, fingerprint);
 
@@ -165,12 +166,12 @@ SearchResult search_images(Bundle& bundle, const std::filesystem::path& dir, con
       to_embed.push_back(file);
     }
   }
-  embed_new_files(bundle, dir, to_embed, index, result);
+  embed_new_files(clip, dir, to_embed, index, result);
   // Entries of deleted files are dropped by rewriting the index without them.
   if (result.embedded > 0 || index.size() != cached.size()) index.save(index_path, fingerprint);
 
   if (index.size() == 0) return result;
-  const auto scores = index.embeddings(dim).matmul(embed_texts_normalised(bundle, {query})[0]);
+  const auto scores = index.embeddings(dim).matmul(embed_texts_normalised(clip, {query})[0]);
   for (size_t i = 0; i < index.size(); ++i) {
     result.hits.push_back({index.paths()[i], scores[static_cast<int64_t>(i)].item<double>()});
   }

@@ -8,8 +8,9 @@
 #include <cstdio>
 #include <torch/cuda.h>
 
-#include "vqclip/bundle.hpp"
-#include "vqclip/generator.hpp"
+#include "vqclip/context_params.hpp"
+#include "vqclip/models.hpp"
+#include "vqclip/render_loop.hpp"
 #include "vqclip/runtime.hpp"
 #include "vqclip/targets.hpp"
 
@@ -25,13 +26,13 @@ double peak_rss_gib() {
 
 // Decoder and image encoder forward+backward alone, frozen weights, on inputs
 // shaped like one step's: what the loop cannot go below.
-double modules_alone_seconds(vqclip::Bundle& bundle, const torch::Tensor& z_q, int cutn) {
-  const int r = bundle.manifest.clip.input_resolution;
+double modules_alone_seconds(vqclip::Models& models, const torch::Tensor& z_q, int cutn) {
+  const int r = models.manifest.clip.input_resolution;
   const auto start = Clock::now();
   auto z = z_q.detach().clone().requires_grad_(true);
-  bundle.decoder.forward({z}).toTensor().sum().backward();
+  models.require_vqgan().decoder.forward({z}).toTensor().sum().backward();
   auto views = torch::rand({cutn, 3, r, r}, z_q.options()).requires_grad_(true);
-  bundle.image_encoder.forward({views}).toTensor().sum().backward();
+  models.require_clip().image_encoder.forward({views}).toTensor().sum().backward();
   if (z_q.is_cuda()) torch::cuda::synchronize();  // CUDA work is asynchronous
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -55,38 +56,42 @@ int run(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   vqclip::tune_memory_allocator();
-  int used_threads = vqclip::configure_threads(threads);
-  torch::manual_seed(0);
+  // The context as vqclip resolves it: the same device and thread choice.
+  vqclip::ContextParams context_params;
+  context_params.models = models;
+  context_params.threads = threads;
+  context_params.verify = false;
+  const auto parsed_device = vqclip::DeviceChoice::parse(device);
+  const auto parsed_precision = vqclip::enum_from_name<vqclip::Precision>(precision);
+  if (!parsed_device || !parsed_precision) throw std::invalid_argument("--device or --precision: unknown value");
+  context_params.device = *parsed_device;
+  context_params.precision = *parsed_precision;
+  const auto context = vqclip::resolve(context_params);
   const auto load_start = Clock::now();
-  vqclip::LoadOptions options;
-  options.verify_hashes = false;
-  options.device = vqclip::resolve_device(device);
-  auto bundle = vqclip::load_bundle(models, options);
+  auto loaded = vqclip::load_models(context, vqclip::ModelParts::for_render(false));
   const double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
-  if (threads <= 0) {  // as vqclip picks them
-    const int64_t parameters =
-        vqclip::parameter_count(bundle.image_encoder) + vqclip::parameter_count(bundle.decoder);
-    used_threads = vqclip::configure_threads(vqclip::auto_threads_for_model(parameters));
-  }
-  if (width == 0) width = bundle.manifest.default_width;
-  if (height == 0) height = bundle.manifest.default_height;
-  const int f = bundle.manifest.vqgan.downsample_factor;
+  auto& clip = loaded.require_clip();
+  auto& vqgan = loaded.require_vqgan();
+  if (width == 0) width = loaded.manifest.default_width;
+  if (height == 0) height = loaded.manifest.default_height;
+  const int f = vqgan.spec.downsample_factor;
 
   vqclip::LoopSettings settings;
   settings.steps = steps + 1;
   settings.cutouts.cutn = cutn;
   settings.cutouts.method = cut_method == "crops" ? vqclip::CutMethod::kCrops : vqclip::CutMethod::kPooled;
   settings.cutouts.augments = vqclip::parse_augments(augments);
-  settings.precision = precision;
-  const auto text = vqclip::embed_texts(bundle, {"a red circle on a blue background"});
-  const auto z = vqclip::random_codebook_latent(bundle.codebook, height / f, width / f);
-  vqclip::Generator generator(bundle, settings, z, {{vqclip::Target{"prompt", text[0], 1.0}}});
+  settings.precision = context.precision;
+  auto generator = vqclip::make_random_generator(0, context.device);
+  const auto text = vqclip::embed_texts(clip, {"a red circle on a blue background"});
+  const auto z = vqclip::random_codebook_latent(vqgan.codebook, height / f, width / f, generator);
+  vqclip::RenderLoop loop(clip, vqgan, settings, z, {{vqclip::Target{"prompt", text[0], 1.0}}}, generator);
 
-  generator.step();  // warm-up: first-call allocations and JIT profiling
+  loop.step();  // warm-up: first-call allocations and JIT profiling
   vqclip::StepTimings total;
   const auto start = Clock::now();
   for (int i = 0; i < steps; ++i) {
-    const auto t = generator.step().timings;
+    const auto t = loop.step().timings;
     total.decode += t.decode;
     total.cutouts += t.cutouts;
     total.clip_forward += t.clip_forward;
@@ -95,13 +100,13 @@ int run(int argc, char** argv) {
   }
   const double step_seconds = std::chrono::duration<double>(Clock::now() - start).count() / steps;
 
-  modules_alone_seconds(bundle, z, cutn);  // warm-up
+  modules_alone_seconds(loaded, z, cutn);  // warm-up
   double modules = 0;
-  for (int i = 0; i < steps; ++i) modules += modules_alone_seconds(bundle, z, cutn);
+  for (int i = 0; i < steps; ++i) modules += modules_alone_seconds(loaded, z, cutn);
   modules /= steps;
 
-  std::printf("bundle %s | %dx%d | cutn %d | %s | %s | %d thread(s) | load %.2f s\n", bundle.manifest.name.c_str(),
-              width, height, cutn, bundle.device.str().c_str(), precision.c_str(), used_threads, load_seconds);
+  std::printf("bundle %s | %dx%d | cutn %d | %s | %s | %d thread(s) | load %.2f s\n", loaded.manifest.name.c_str(),
+              width, height, cutn, loaded.device.str().c_str(), precision.c_str(), context.threads, load_seconds);
   std::printf("step          %8.4f s  (%.2f steps/s)\n", step_seconds, 1.0 / step_seconds);
   std::printf("  decode      %8.4f s\n", total.decode / steps);
   std::printf("  cutouts     %8.4f s\n", total.cutouts / steps);

@@ -5,14 +5,16 @@
 #include <set>
 
 #include "test_env.hpp"
-#include "vqclip/batch.hpp"
+#include "batch/batch.hpp"
 #include "vqclip/errors.hpp"
+#include "vqclip/generation_params.hpp"
+#include "vqclip/output_params.hpp"
 
 namespace vqclip {
 namespace {
 
 TEST(PromptFile, OneJobPerLineWithCommentsAndOverrides) {
-  RunConfig base;
+  GenerationParams base;
   base.steps = 10;
   const std::string text =
       "# a comment\n"
@@ -21,42 +23,66 @@ TEST(PromptFile, OneJobPerLineWithCommentsAndOverrides) {
       "   \n"
       "a green cross\r\n"
       "ratio 3:2 -- --cutn 4\n";
-  const auto jobs = parse_prompt_file(text, "prompts.txt", base);
+  const auto jobs = parse_prompt_file(text, "prompts.txt", base, OutputParams{});
   ASSERT_EQ(jobs.size(), 3u);
   EXPECT_EQ(jobs[0].index, 0);
   EXPECT_EQ(jobs[0].line, 3);
   EXPECT_EQ(jobs[0].prompt, "a red circle | blue:0.5");
-  EXPECT_EQ(jobs[0].config.steps, 50);
+  EXPECT_EQ(jobs[0].generation.steps, 50);
   ASSERT_TRUE(jobs[0].seed_override);
   EXPECT_EQ(*jobs[0].seed_override, 7u);
   EXPECT_EQ(jobs[1].line, 5);
   EXPECT_EQ(jobs[1].prompt, "a green cross");
-  EXPECT_EQ(jobs[1].config.steps, 10) << "the base config applies where a line is silent";
+  EXPECT_EQ(jobs[1].generation.steps, 10) << "the base config applies where a line is silent";
   EXPECT_FALSE(jobs[1].seed_override);
-  EXPECT_EQ(jobs[2].config.cutn, 4);
-  EXPECT_EQ(jobs[2].config.prompts, std::vector<std::string>{"ratio 3:2"});
+  EXPECT_EQ(jobs[2].generation.cutouts.cutn, 4);
+  EXPECT_EQ(jobs[2].generation.prompts, std::vector<std::string>{"ratio 3:2"});
 }
 
-class PromptFileErrors : public ::testing::TestWithParam<std::pair<std::string, std::string>> {};
+struct PromptFileCase {
+  std::string text;
+  ExitCode code;         // as on the command line: a bad option is a usage error
+  std::string expected;  // in the message
+};
+
+class PromptFileErrors : public ::testing::TestWithParam<PromptFileCase> {};
 
 TEST_P(PromptFileErrors, NameTheLine) {
-  const auto& [text, expected] = GetParam();
+  const auto& c = GetParam();
   try {
-    parse_prompt_file(text, "p.txt", RunConfig{});
-    FAIL() << "accepted: " << text;
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    parse_prompt_file(c.text, "p.txt", GenerationParams{}, OutputParams{});
+    FAIL() << "accepted: " << c.text;
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), c.code) << e.what();
+    EXPECT_NE(std::string(e.what()).find(c.expected), std::string::npos) << e.what();
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, PromptFileErrors,
-    ::testing::Values(std::make_pair("ok\nbad || prompt\n", "p.txt:2"),
-                      std::make_pair("ok\n\nfine -- --steps abc\n", "p.txt:3"),
-                      std::make_pair("x -- --no-such-option\n", "p.txt:1"),
-                      std::make_pair("x -- --prompt y\n", "--prompt"), std::make_pair("x -- -o y.png\n", "--output"),
-                      std::make_pair("x -- --augment swirl\n", "swirl"),
-                      std::make_pair("# only comments\n\n", "no prompts")));
+    ::testing::Values(PromptFileCase{"ok\nbad || prompt\n", ExitCode::kUsage, "p.txt:2: --prompt 'bad || prompt'"},
+                      PromptFileCase{"ok\n\nfine -- --steps abc\n", ExitCode::kUsage, "p.txt:3: --steps"},
+                      PromptFileCase{"ok\nfine -- --steps 0\n", ExitCode::kUsage, "p.txt:2: --steps 0: expected 1"},
+                      PromptFileCase{"x -- --no-such-option\n", ExitCode::kUsage, "p.txt:1"},
+                      PromptFileCase{"x -- --prompt y\n", ExitCode::kUsage, "p.txt:1: --prompt cannot be set"},
+                      PromptFileCase{"x -- -o y.png\n", ExitCode::kUsage, "p.txt:1: --output cannot be set"},
+                      PromptFileCase{"x -- --threads 1\n", ExitCode::kUsage, "p.txt:1: --threads cannot be set"},
+                      PromptFileCase{"x -- --device cpu\n", ExitCode::kUsage, "p.txt:1: --device cannot be set"},
+                      PromptFileCase{"x -- --augment swirl\n", ExitCode::kUsage, "swirl"},
+                      PromptFileCase{"x -- --init-image a.png --init-noise pixels\n", ExitCode::kUsage,
+                                     "p.txt:1: --init-image and --init-noise cannot be combined"},
+                      PromptFileCase{"# only comments\n\n", ExitCode::kInput, "no prompts"}));
+
+TEST(PromptFile, LineOptionsReplaceTheBatchsLists) {
+  GenerationParams base;
+  base.image_prompts.push_back({ImageSource::file("base.png"), 1.0});
+  const auto jobs = parse_prompt_file("a\nb -- --image-prompt line.png:0.5\n", "p.txt", base, OutputParams{});
+  ASSERT_EQ(jobs[0].generation.image_prompts.size(), 1u);
+  EXPECT_EQ(jobs[0].generation.image_prompts[0].image.path, "base.png");
+  ASSERT_EQ(jobs[1].generation.image_prompts.size(), 1u) << "as -p, a line's value replaces the batch's";
+  EXPECT_EQ(jobs[1].generation.image_prompts[0].image.path, "line.png");
+  EXPECT_DOUBLE_EQ(jobs[1].generation.image_prompts[0].weight, 0.5);
+}
 
 TEST(JobNaming, SlugIsAsciiAndShort) {
   EXPECT_EQ(slugify("A Red Circle, on a BLUE background!"), "a-red-circle-on-a-blue-background");

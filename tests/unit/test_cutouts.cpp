@@ -8,6 +8,7 @@
 #include "test_env.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/render_ops.hpp"
+#include "vqclip/runtime.hpp"
 
 namespace vqclip {
 namespace {
@@ -40,15 +41,31 @@ torch::Tensor change_per_view(const torch::Tensor& views, const torch::Tensor& r
 
 int64_t count_true(const torch::Tensor& flags) { return flags.sum().item<int64_t>(); }
 
+// The cutouts' own generator, as a run has one.
+at::Generator& generator() {
+  static auto instance = make_random_generator(0, torch::kCPU);
+  return instance;
+}
+
+// Seeds torch's global generator (the test pictures) and the cutouts' one.
+void seed_all(uint64_t seed) {
+  torch::manual_seed(seed);
+  generator().set_current_seed(seed);
+}
+
+torch::Tensor cut(const torch::Tensor& image, int resolution, const CutoutSettings& settings) {
+  return make_cutouts(image, resolution, settings, generator());
+}
+
 TEST(CutoutViews, ShapeAndRangeForBothMethodsAndSeveralSizes) {
-  torch::manual_seed(3);
+  seed_all(3);
   // [H, W]: square, wide, tall, and smaller than the resolution (crops then upsample).
   const std::vector<std::pair<int64_t, int64_t>> sizes{{64, 64}, {40, 72}, {96, 48}, {20, 30}};
   for (const auto method : {CutMethod::kCrops, CutMethod::kPooled}) {
     for (const auto& augments : {std::string("none"), kAllButNoise}) {
       for (const auto& [height, width] : sizes) {
         const auto image = torch::rand({1, 3, height, width});
-        const auto views = make_cutouts(image, 32, settings_for(method, augments, 5));
+        const auto views = cut(image, 32, settings_for(method, augments, 5));
         const auto where = augments + " " + std::to_string(height) + "x" + std::to_string(width);
         EXPECT_EQ(views.sizes().vec(), (std::vector<int64_t>{5, 3, 32, 32})) << where;
         EXPECT_GE(views.min().item<float>(), 0.0f) << where;
@@ -62,12 +79,12 @@ TEST(CutoutViews, SameSeedSameViewsOtherSeedOtherViews) {
   const auto image = torch::rand({1, 3, 48, 64});
   for (const auto method : {CutMethod::kCrops, CutMethod::kPooled}) {
     const auto settings = settings_for(method, kAll, 8);
-    torch::manual_seed(11);
-    const auto first = make_cutouts(image, 24, settings);
-    torch::manual_seed(11);
-    const auto again = make_cutouts(image, 24, settings);
-    torch::manual_seed(12);
-    const auto other = make_cutouts(image, 24, settings);
+    seed_all(11);
+    const auto first = cut(image, 24, settings);
+    seed_all(11);
+    const auto again = cut(image, 24, settings);
+    seed_all(12);
+    const auto other = cut(image, 24, settings);
     EXPECT_TRUE(torch::equal(first, again));
     EXPECT_FALSE(torch::allclose(first, other));
   }
@@ -75,7 +92,7 @@ TEST(CutoutViews, SameSeedSameViewsOtherSeedOtherViews) {
 
 TEST(CutoutViews, PooledWithoutAugmentsIsThePooledPictureInEveryView) {
   const auto image = torch::rand({1, 3, 50, 70});
-  const auto views = make_cutouts(image, 32, settings_for(CutMethod::kPooled, "none", 3));
+  const auto views = cut(image, 32, settings_for(CutMethod::kPooled, "none", 3));
   const auto expected = pooled_picture(image, 32);
   for (int64_t i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(views[i], expected[0])) << i;
 }
@@ -91,8 +108,8 @@ TEST(CutoutViews, CropsAreSquaresOfTheDrawnSizesInsideThePicture) {
   const auto mean_side = [&](double cut_pow) {
     auto settings = settings_for(CutMethod::kCrops, "none", 64);
     settings.cut_pow = cut_pow;
-    torch::manual_seed(21);
-    const auto views = make_cutouts(image, resolution, settings);
+    seed_all(21);
+    const auto views = cut(image, resolution, settings);
     // Pixel j of a crop at `start` with `side` shows start + side * (j + 0.5) / R - 0.5.
     const auto span_x = views.select(1, 0).select(1, 0);  // [n, R], along x
     const auto span_y = views.select(1, 1).select(2, 0);  // [n, R], along y
@@ -124,8 +141,8 @@ TEST(CutoutViews, GeometricAugmentsKeepTheGradientMass) {
   // number of view values.
   for (const auto method : {CutMethod::kCrops, CutMethod::kPooled}) {
     auto image = torch::rand({1, 3, 40, 56}).requires_grad_(true);
-    torch::manual_seed(4);
-    const auto views = make_cutouts(image, 16, settings_for(method, "affine,perspective,flip", 7));
+    seed_all(4);
+    const auto views = cut(image, 16, settings_for(method, "affine,perspective,flip", 7));
     views.sum().backward();
     EXPECT_NEAR(image.grad().sum().item<double>(), 7 * 3 * 16 * 16, 1e-2);
   }
@@ -134,8 +151,8 @@ TEST(CutoutViews, GeometricAugmentsKeepTheGradientMass) {
 TEST(CutoutViews, GradientReachesThePictureThroughAllAugments) {
   for (const auto method : {CutMethod::kCrops, CutMethod::kPooled}) {
     auto image = torch::rand({1, 3, 40, 56}).requires_grad_(true);
-    torch::manual_seed(5);
-    make_cutouts(image, 16, settings_for(method, kAll, 6)).pow(2).sum().backward();
+    seed_all(5);
+    cut(image, 16, settings_for(method, kAll, 6)).pow(2).sum().backward();
     ASSERT_TRUE(image.grad().defined());
     EXPECT_TRUE(torch::isfinite(image.grad()).all().item<bool>());
     EXPECT_GT(image.grad().abs().sum().item<double>(), 1.0);
@@ -145,7 +162,7 @@ TEST(CutoutViews, GradientReachesThePictureThroughAllAugments) {
 TEST(CutoutViews, KeepTheDtypeOfThePicture) {
   const auto image = torch::rand({1, 3, 32, 40}, torch::kDouble);
   for (const auto method : {CutMethod::kCrops, CutMethod::kPooled}) {
-    const auto views = make_cutouts(image, 16, settings_for(method, kAll, 4));
+    const auto views = cut(image, 16, settings_for(method, kAll, 4));
     EXPECT_EQ(views.scalar_type(), torch::kDouble);
     EXPECT_EQ(views.device(), image.device());
   }
@@ -153,9 +170,9 @@ TEST(CutoutViews, KeepTheDtypeOfThePicture) {
 
 TEST(CutoutViews, BadArgumentsAreInternalErrors) {
   const auto settings = settings_for(CutMethod::kPooled, "none", 4);
-  EXPECT_THROW(make_cutouts(torch::rand({2, 3, 16, 16}), 8, settings), InternalError);
-  EXPECT_THROW(make_cutouts(torch::rand({3, 16, 16}), 8, settings), InternalError);
-  EXPECT_THROW(make_cutouts(torch::rand({1, 3, 16, 16}), 0, settings), InternalError);
+  EXPECT_THROW(cut(torch::rand({2, 3, 16, 16}), 8, settings), InternalError);
+  EXPECT_THROW(cut(torch::rand({3, 16, 16}), 8, settings), InternalError);
+  EXPECT_THROW(cut(torch::rand({1, 3, 16, 16}), 0, settings), InternalError);
 }
 
 TEST(CutoutAugments, EachChangesSomeViewsButNotAllAndNoneChangesNothing) {
@@ -163,23 +180,23 @@ TEST(CutoutAugments, EachChangesSomeViewsButNotAllAndNoneChangesNothing) {
   const auto image = torch::rand({1, 3, 48, 48});
   const auto plain = pooled_picture(image, 24);
   for (const char* augment : {"affine", "perspective", "jitter", "erasing", "flip"}) {
-    torch::manual_seed(5);
-    const auto change = change_per_view(make_cutouts(image, 24, settings_for(CutMethod::kPooled, augment, cutn)), plain);
+    seed_all(5);
+    const auto change = change_per_view(cut(image, 24, settings_for(CutMethod::kPooled, augment, cutn)), plain);
     const auto changed = count_true(change > 1e-3);
     EXPECT_GE(changed, 1) << augment;
     EXPECT_LT(changed, cutn) << augment;  // p = 0.7 (flip 0.5) per view, not per batch
     EXPECT_EQ(changed + count_true(change < 1e-5), cutn) << augment << ": unchosen views stay as they were";
   }
-  torch::manual_seed(5);
-  EXPECT_TRUE(torch::equal(make_cutouts(image, 24, settings_for(CutMethod::kPooled, "none", cutn)),
+  seed_all(5);
+  EXPECT_TRUE(torch::equal(cut(image, 24, settings_for(CutMethod::kPooled, "none", cutn)),
                            plain.expand({cutn, -1, -1, -1})));
 }
 
 TEST(CutoutAugments, FlipMirrorsViews) {
   const auto image = torch::rand({1, 3, 32, 32});
   const auto plain = pooled_picture(image, 32);
-  torch::manual_seed(6);
-  const auto views = make_cutouts(image, 32, settings_for(CutMethod::kPooled, "flip", 16));
+  seed_all(6);
+  const auto views = cut(image, 32, settings_for(CutMethod::kPooled, "flip", 16));
   const auto as_plain = change_per_view(views, plain) < 1e-5;
   const auto as_mirror = change_per_view(views, plain.flip({3})) < 1e-5;
   EXPECT_EQ(count_true(as_plain | as_mirror), 16);
@@ -189,16 +206,16 @@ TEST(CutoutAugments, FlipMirrorsViews) {
 
 TEST(CutoutAugments, JitterKeepsGreysGreyAndRange) {
   const auto grey = torch::rand({1, 1, 32, 32}).expand({1, 3, 32, 32});
-  torch::manual_seed(7);
-  const auto views = make_cutouts(grey, 32, settings_for(CutMethod::kPooled, "jitter", 16));
+  seed_all(7);
+  const auto views = cut(grey, 32, settings_for(CutMethod::kPooled, "jitter", 16));
   EXPECT_TRUE(torch::allclose(views.select(1, 0), views.select(1, 1), 0, 1e-5));
   EXPECT_TRUE(torch::allclose(views.select(1, 0), views.select(1, 2), 0, 1e-5));
   EXPECT_GE(views.min().item<float>(), 0.0f);
   EXPECT_LE(views.max().item<float>(), 1.0f);
   // Colour views do get tinted: a hue turn moves a pure red.
   const auto red = torch::zeros({1, 3, 8, 8}).index_fill_(1, torch::tensor({0}), 0.8);
-  torch::manual_seed(7);
-  const auto tinted = make_cutouts(red, 8, settings_for(CutMethod::kPooled, "jitter", 16));
+  seed_all(7);
+  const auto tinted = cut(red, 8, settings_for(CutMethod::kPooled, "jitter", 16));
   EXPECT_GT(tinted.narrow(1, 1, 2).max().item<float>(), 0.01f);
 }
 
@@ -206,8 +223,8 @@ TEST(CutoutAugments, ErasingZeroesOneRectangleOfTenToFortyPercent) {
   const int64_t size = 32;
   const auto image = torch::rand({1, 3, size, size}) * 0.9 + 0.1;
   const auto plain = pooled_picture(image, size);
-  torch::manual_seed(8);
-  const auto views = make_cutouts(image, size, settings_for(CutMethod::kPooled, "erasing", 24));
+  seed_all(8);
+  const auto views = cut(image, size, settings_for(CutMethod::kPooled, "erasing", 24));
   int64_t erased_views = 0;
   for (int64_t i = 0; i < views.size(0); ++i) {
     const auto erased = (views[i] != plain[0]).any(0);  // [H, W]
@@ -232,11 +249,11 @@ TEST(CutoutAugments, NoiseFactorIsBoundedByNoiseMax) {
   const auto plain = pooled_picture(image, 32);
   auto settings = settings_for(CutMethod::kPooled, "noise", 16);
   settings.noise_max = 0.0;
-  EXPECT_TRUE(torch::equal(make_cutouts(image, 32, settings), plain.expand({16, -1, -1, -1})));
+  EXPECT_TRUE(torch::equal(cut(image, 32, settings), plain.expand({16, -1, -1, -1})));
 
   settings.noise_max = 0.2;
-  torch::manual_seed(9);
-  const auto noise = make_cutouts(image, 32, settings) - plain;
+  seed_all(9);
+  const auto noise = cut(image, 32, settings) - plain;
   const auto spread = noise.flatten(1).std(1);  // per view: its factor times ~1
   EXPECT_LE(spread.max().item<double>(), 0.2 * 1.1);
   EXPECT_GT(spread.max().item<double>(), 0.02);
@@ -252,8 +269,8 @@ torch::Tensor apply_maps(const torch::Tensor& maps, const torch::Tensor& points)
 TEST(ViewMaps, AffineIsABoundedRotationShearAndShift) {
   AugmentSet affine;
   affine.affine = true;
-  torch::manual_seed(10);
-  const auto maps = random_view_maps(200, affine, torch::TensorOptions(torch::kDouble));
+  seed_all(10);
+  const auto maps = random_view_maps(200, affine, torch::TensorOptions(torch::kDouble), generator());
   const auto identity = torch::eye(3, torch::kDouble);
   const auto moved = ((maps - identity).abs().flatten(1).amax(1) > 1e-9);
   EXPECT_GT(count_true(moved), 100);  // p = 0.7
@@ -271,8 +288,8 @@ TEST(ViewMaps, AffineIsABoundedRotationShearAndShift) {
 TEST(ViewMaps, PerspectiveShowsThePlainViewInAQuadOfInwardCorners) {
   AugmentSet perspective;
   perspective.perspective = true;
-  torch::manual_seed(11);
-  const auto maps = random_view_maps(200, perspective, torch::TensorOptions(torch::kDouble));
+  seed_all(11);
+  const auto maps = random_view_maps(200, perspective, torch::TensorOptions(torch::kDouble), generator());
   const auto corners =
       torch::tensor({{-1.0, -1.0, 1.0}, {1.0, -1.0, 1.0}, {1.0, 1.0, 1.0}, {-1.0, 1.0, 1.0}}, torch::kDouble);
   // The image transform (inverse of the sampling map) sends each corner of the

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "vqclip/spm_module.hpp"
+#include "tokenizer/spm_module.hpp"
 
 #define VQCLIP_SPM_EXPORT extern "C" __attribute__((visibility("default")))
 

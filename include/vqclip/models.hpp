@@ -1,0 +1,88 @@
+#pragma once
+// The models of a bundle, loaded by need: the CLIP part (tokenizer, text and
+// image encoders) and the image-model part (VQGAN decoder and, for renders
+// that start from a picture, its encoder). Only the files of the parts asked
+// for are hashed, loaded and probed, so `score` never touches the VQGAN.
+#include <torch/script.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "vqclip/bundle.hpp"
+#include "vqclip/context_params.hpp"
+#include "vqclip/tokenizer.hpp"
+
+namespace vqclip {
+
+struct ClipModel {
+  ClipSpec spec;
+  c10::Device device = c10::kCPU;
+  torch::jit::Module text_encoder;   // eval mode, frozen, on device
+  torch::jit::Module image_encoder;
+  std::shared_ptr<const Tokenizer> tokenizer;
+};
+
+struct VqganModel {
+  VqganSpec spec;
+  c10::Device device = c10::kCPU;
+  torch::jit::Module decoder;
+  std::optional<torch::jit::Module> encoder;
+  torch::Tensor codebook;  // [n_embed, C] float32 on device
+};
+
+// Which parts to load.
+struct ModelParts {
+  bool clip = true;
+  bool vqgan_decoder = false;
+  bool vqgan_encoder = false;  // loaded only with the decoder, and only if the bundle has one
+
+  static ModelParts clip_only() { return {true, false, false}; }
+  static ModelParts for_render(bool starts_from_picture) { return {true, true, starts_from_picture}; }
+  static ModelParts everything() { return {true, true, true}; }
+};
+
+struct LoadOptions {
+  c10::Device device = c10::kCPU;
+  bool verify_hashes = true;  // sha256 of the files of the parts loaded
+  bool probe = true;          // run each loaded module once on tiny inputs, check shapes
+  ModelParts parts = ModelParts::everything();
+};
+
+struct Models {
+  Manifest manifest;
+  c10::Device device = c10::kCPU;
+  Precision precision = Precision::kFp32;
+  std::optional<ClipModel> clip;
+  std::optional<VqganModel> vqgan;
+
+  // The part, or a BundleError saying it was not loaded (a bug of the caller's)
+  // or that the bundle lacks it.
+  ClipModel& require_clip();
+  const ClipModel& require_clip() const;
+  VqganModel& require_vqgan();
+  const VqganModel& require_vqgan() const;
+};
+
+// Throws BundleError (exit 3) on any failure, one line naming file and cause.
+Models load_models(const std::filesystem::path& bundle_dir, const LoadOptions& options);
+
+// Loads on the context's device with its verification setting, keeps its
+// precision for render(), and sets libtorch's intra-op threads to its count
+// (a process-wide setting).
+Models load_models(const ResolvedContext& context, ModelParts parts);
+
+// The tokenizer alone (for `tokenize`), its file's hash checked when `verify`.
+std::shared_ptr<const Tokenizer> load_tokenizer(const Manifest& manifest, bool verify);
+
+// Number of parameter values of a loaded module.
+int64_t parameter_count(const torch::jit::Module& module);
+
+// Runs each loaded module once on tiny inputs and checks the output shapes
+// against the manifest (text [2, L] -> [2, D]; image [1, 3, R, R] -> [1, D];
+// decoder: 2x3 codes -> [1, 3, 2f, 3f]; encoder [1, 3, 2f, 2f] -> [1, C, 2, 2]).
+// Throws BundleError naming the module file, the input and expected vs found.
+void probe_clip(ClipModel& clip);
+void probe_vqgan(VqganModel& vqgan);
+
+}  // namespace vqclip

@@ -1,0 +1,40 @@
+#pragma once
+// Where a rendered picture goes: the file, its metadata, periodic saves and
+// numbered frames. render() writes nothing itself; RenderOutput (render_output.hpp)
+// does this through render()'s callbacks.
+#include <array>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "vqclip/enum_names.hpp"
+
+namespace vqclip {
+
+enum class MetadataMode { kPng, kSidecar, kNone };
+
+template <>
+struct EnumTable<MetadataMode> {
+  static constexpr std::array<EnumName<MetadataMode>, 3> names{
+      {{MetadataMode::kPng, "png"}, {MetadataMode::kSidecar, "sidecar"}, {MetadataMode::kNone, "none"}}};
+};
+
+struct OutputParams {
+  std::filesystem::path path = "output.png";
+  MetadataMode metadata = MetadataMode::kPng;  // record in a PNG chunk, a .json beside it, or nowhere
+  int save_every = 0;                          // refresh the picture every N steps; 0 = only at the end
+  std::filesystem::path frames_dir;            // numbered frames frame_000001.png, ... (empty: none)
+  int frames_every = 1;
+};
+
+// Throws ParameterError naming the field.
+void validate(const OutputParams& params);
+
+// Checks, before any model is loaded, that every file the output will write
+// can be written (creating missing folders). Throws OutputError naming it.
+void check_writable(const OutputParams& params);
+
+// {"metadata", "save_every", "frames_dir", "frames_every"}: where it was written is not part of it.
+nlohmann::json to_json(const OutputParams& params);
+
+}  // namespace vqclip

@@ -1,0 +1,98 @@
+#pragma once
+// The VQGAN+CLIP optimisation loop (docs/architecture.md, "The loop"): a
+// latent z is quantised, decoded, cut into views, embedded by CLIP and pulled
+// towards the targets. render() (render.hpp) drives it; benchmarks and
+// programs that want the steps themselves use it directly.
+#include <ATen/core/Generator.h>
+#include <torch/torch.h>
+
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "vqclip/context_params.hpp"
+#include "vqclip/generation_params.hpp"
+#include "vqclip/models.hpp"
+#include "vqclip/render_ops.hpp"
+
+namespace vqclip {
+
+// One prompt, already embedded: text, image or noise.
+struct Target {
+  std::string label;
+  torch::Tensor embedding;  // [D] float32 on the models' device
+  double weight = 1.0;
+  double stop = -std::numeric_limits<double>::infinity();
+};
+using TargetPhase = std::vector<Target>;
+
+struct LoopSettings {
+  int steps = 300;
+  CutoutSettings cutouts;
+  OptimiserSettings optimiser;
+  double init_weight = 0.0;
+  int change_prompt_every = 0;  // 0 = steps split evenly over the phases
+  Precision precision = Precision::kFp32;
+
+  static LoopSettings from(const GenerationParams& params, Precision precision);
+};
+
+// Wall time of each part of one step, in seconds.
+struct StepTimings {
+  double decode = 0;
+  double cutouts = 0;
+  double clip_forward = 0;
+  double backward = 0;
+  double optimiser = 0;
+};
+
+struct StepResult {
+  double loss = 0;
+  bool finite = true;  // false: the step was not applied
+  StepTimings timings;
+};
+
+class RenderLoop {
+ public:
+  // z_init: [1, C, h, w] on the models' device. phases: at least one, each
+  // non-empty. The cutouts draw from `generator`, which must be on that device.
+  RenderLoop(const ClipModel& clip, const VqganModel& vqgan, LoopSettings settings, torch::Tensor z_init,
+             std::vector<TargetPhase> phases, at::Generator generator);
+  ~RenderLoop();
+
+  StepResult step();
+  int steps_done() const { return steps_done_; }
+  // Index of the story phase in effect at 0-based step `step`.
+  int phase_at(int step) const;
+  // The current picture: [1, 3, H, W] in [0, 1], computed without gradients.
+  torch::Tensor render();
+  const std::vector<TargetPhase>& phases() const { return phases_; }
+  const torch::Tensor& latent() const { return z_; }
+
+ private:
+  void apply_learning_rate_schedule();
+
+  torch::jit::Module decoder_;
+  torch::jit::Module image_encoder_;
+  torch::Tensor codebook_;
+  torch::Tensor z_;
+  torch::Tensor z_init_;
+  torch::Tensor z_min_;
+  torch::Tensor z_max_;
+  torch::Tensor clip_mean_;
+  torch::Tensor clip_std_;
+  int clip_resolution_;
+  LoopSettings settings_;
+  std::vector<TargetPhase> phases_;
+  at::Generator generator_;
+  std::unique_ptr<torch::optim::Optimizer> optimiser_;
+  int steps_done_ = 0;
+  bool lr_dropped_ = false;
+};
+
+// Optimiser over `parameters`: Adam, AdamW, Adagrad, RMSprop, or SGD with momentum 0.9.
+std::unique_ptr<torch::optim::Optimizer> make_optimiser(Optimiser kind, std::vector<torch::Tensor> parameters,
+                                                       double lr);
+
+}  // namespace vqclip

@@ -1,0 +1,53 @@
+#include "cli/context_options.hpp"
+
+#include "cli/option_binding.hpp"
+#include "cli/option_names.hpp"
+
+namespace vqclip::cli {
+namespace {
+
+const char* kGroup = "General";
+
+}  // namespace
+
+std::vector<const CLI::Option*> add_context_options(CLI::App& app, ContextParams& c) {
+  return {
+      app.add_option_function<std::string>(
+             option_names("models"), [&c](const std::string& dir) { c.models = dir; },
+             "Model bundle directory (default: $VQCLIP_MODELS, else the bundled tiny model)")
+          ->group(kGroup)->type_name("DIR"),
+      app.add_option_function<std::string>(
+             option_names("device"),
+             [&c](const std::string& text) {
+               const auto choice = DeviceChoice::parse(text);
+               if (!choice) throw CLI::ValidationError("--device " + text + ": expected auto, cpu, cuda or cuda:N");
+               c.device = *choice;
+             },
+             "auto (CUDA when present), cpu, cuda or cuda:N")
+          ->group(kGroup)->default_str("auto"),
+      add_enum_option(app, "precision", c.precision,
+                      "Encoder precision: bf16 autocasts the decoder on the CPU, fp16 and bf16 all encoders on CUDA")
+          ->group(kGroup),
+      app.add_flag_callback(option_names("verify"), [&c] { c.verify = false; },
+                            "Skip the sha256 check of the bundle files")
+          ->group(kGroup),
+      app.add_option(option_names("threads"), c.threads,
+                     "CPU threads for libtorch, at most the cores (" + std::to_string(max_threads()) +
+                         " here); 0 = auto (the cores; 1 for small models)")
+          ->group(kGroup),
+  };
+}
+
+void add_display_options(CLI::App& app, DisplayOptions& d) {
+  add_enum_option(app, "progress", d.progress,
+                  "Progress: auto (a live line on a terminal, log lines otherwise), tty, plain, or json (one object a "
+                  "line on stdout)")
+      ->group(kGroup);
+  app.add_option(option_names("log_every"), d.log_every,
+                 "Plain progress: a line every N steps; 0 = every 10%")
+      ->group(kGroup)->check(CLI::NonNegativeNumber);
+  app.add_flag("-v,--verbose", d.verbosity, "More log detail (-vv for trace)")->group(kGroup);
+  app.add_flag("-q,--quiet", d.quiet, "Errors only")->group(kGroup);
+}
+
+}  // namespace vqclip::cli

@@ -1,0 +1,79 @@
+#include "cli/option_names.hpp"
+
+#include <array>
+#include <utility>
+
+#include "vqclip/errors.hpp"
+
+namespace vqclip::cli {
+namespace {
+
+struct FieldOption {
+  const char* field;
+  const char* names;  // CLI11 spelling: short and long names, the long one last
+};
+
+constexpr std::array<FieldOption, 30> kFieldOptions{{
+    // context
+    {"models", "--models"},
+    {"device", "--device"},
+    {"precision", "--precision"},
+    {"threads", "--threads"},
+    {"verify", "--no-verify"},
+    // generation
+    {"prompts", "-p,--prompt"},
+    {"image_prompts", "--image-prompt"},
+    {"noise_prompts", "--noise-prompt"},
+    {"change_prompt_every", "--change-prompt-every"},
+    {"steps", "-s,--steps"},
+    {"size", "--size"},
+    {"seed", "--seed"},
+    {"init_image", "--init-image"},
+    {"init_noise", "--init-noise"},
+    {"init_weight", "--init-weight"},
+    {"cutn", "--cutn"},
+    {"cut_pow", "--cut-pow"},
+    {"cut_method", "--cut-method"},
+    {"augments", "--augment"},
+    {"optimiser", "--optimiser,--optimizer"},
+    {"lr", "--lr"},
+    {"lr_drop_at", "--lr-drop-at"},
+    {"lr_drop_factor", "--lr-drop-factor"},
+    // output
+    {"output", "-o,--output"},
+    {"metadata", "--metadata"},
+    {"save_every", "--save-every"},
+    {"frames_dir", "--frames-dir"},
+    {"frames_every", "--frames-every"},
+    // the command line's own
+    {"log_every", "--log-every"},
+    {"progress", "--progress"},
+}};
+
+const FieldOption* find(std::string_view field) {
+  for (const auto& entry : kFieldOptions) {
+    if (field == entry.field) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string option_names(std::string_view field) {
+  const auto* entry = find(field);
+  if (!entry) throw InternalError("no command-line option for the field '" + std::string(field) + "'");
+  return entry->names;
+}
+
+std::string flag_of(std::string_view field) {
+  const auto* entry = find(field);
+  if (!entry) return std::string(field);
+  // The first long name: "--optimiser" of "--optimiser,--optimizer".
+  const std::string names = entry->names;
+  const auto start = names.find("--");
+  return names.substr(start, names.find(',', start) - start);
+}
+
+std::string cli_message(const ParameterError& error) { return error.describe(flag_of); }
+
+}  // namespace vqclip::cli

@@ -1,0 +1,44 @@
+#include "cli/render_to_files.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "cli/interrupt.hpp"
+#include "cli/progress.hpp"
+#include "vqclip/errors.hpp"
+
+namespace vqclip::cli {
+
+RenderResult render_to_files(Models& models, const GenerationParams& params, RenderOutput& output,
+                             const DisplayOptions& display, const RenderJob& job) {
+  Progress progress(display, job.progress_label, params.steps, job.job);
+  RenderCallbacks callbacks;
+  callbacks.wants_preview = [&output](int step, int steps) { return output.wants_preview(step, steps); };
+  callbacks.on_preview = [&output](const Preview& preview) { output.write_preview(preview); };
+  callbacks.on_step = [&](const StepInfo& info) {
+    progress.step(info, output.frame_at(info.step));
+    return !interrupt_requested();
+  };
+
+  auto result = render(models, params, callbacks);
+  if (!job.extra_record.is_null()) result.record.update(job.extra_record);
+  output.write_final(result);
+  progress.done(result, output.params().path);
+
+  const auto& path = output.params().path.string();
+  switch (result.status) {
+    case RenderStatus::kNonFinite:
+      throw InternalError("the loss became non-finite at step " + std::to_string(result.steps_done + 1) +
+                          "; the last finite picture was saved to " + path);
+    case RenderStatus::kStopped:
+      spdlog::warn("interrupted at step {}/{}; the picture so far was saved to {}", result.steps_done, params.steps,
+                   path);
+      break;
+    case RenderStatus::kCompleted:
+      spdlog::info("saved {} ({} steps, loss {:.4f}, {:.1f} s)", path, result.steps_done, result.final_loss,
+                   result.seconds);
+      break;
+  }
+  return result;
+}
+
+}  // namespace vqclip::cli

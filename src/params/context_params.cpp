@@ -1,0 +1,118 @@
+#include "vqclip/context_params.hpp"
+
+#include <sched.h>
+
+#include <torch/cuda.h>
+
+#include <thread>
+
+#include "vqclip/bundle.hpp"
+#include "vqclip/errors.hpp"
+
+namespace vqclip {
+namespace {
+
+// Fewer float32 values than this in the image encoder and decoder make ops too
+// short to gain from splitting them (tiny bundle on 2 cores: 0.100 s a step
+// with one thread or two), and one thread leaves the other cores to parallel jobs.
+constexpr uintmax_t kSmallModelValues = 10'000'000;
+
+int cores() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+uintmax_t file_bytes(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  return error ? 0 : size;
+}
+
+int auto_threads(const Manifest& manifest) {
+  const uintmax_t bytes = file_bytes(manifest.clip.image_encoder) + file_bytes(manifest.vqgan.decoder);
+  return bytes / 4 < kSmallModelValues ? 1 : max_threads();
+}
+
+c10::Device resolve_device(const DeviceChoice& choice) {
+  switch (choice.kind) {
+    case DeviceKind::kCpu:
+      return c10::kCPU;
+    case DeviceKind::kAuto:
+      return torch::cuda::is_available() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+    case DeviceKind::kCuda:
+      break;
+  }
+  const std::string name = choice.to_string();
+  if (!torch::cuda::is_available()) {
+    throw ParameterError("device", name + ": CUDA is not available in this build or on this machine (use {device} cpu)",
+                         {"device"});
+  }
+  const int count = static_cast<int>(torch::cuda::device_count());
+  const int index = choice.index.value_or(0);
+  if (index >= count) {
+    throw ParameterError("device", name + ": only " + std::to_string(count) + " CUDA device(s) present");
+  }
+  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
+}
+
+}  // namespace
+
+std::optional<DeviceChoice> DeviceChoice::parse(std::string_view text) {
+  if (const auto kind = enum_from_name<DeviceKind>(text)) return DeviceChoice{*kind, std::nullopt};
+  constexpr std::string_view kCudaPrefix = "cuda:";
+  if (text.substr(0, kCudaPrefix.size()) != kCudaPrefix) return std::nullopt;
+  const auto digits = text.substr(kCudaPrefix.size());
+  if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return DeviceChoice{DeviceKind::kCuda, std::stoi(std::string(digits))};
+}
+
+std::string DeviceChoice::to_string() const {
+  std::string text(name_of(kind));
+  if (kind == DeviceKind::kCuda && index) text += ":" + std::to_string(*index);
+  return text;
+}
+
+int max_threads() { return cores(); }
+
+void validate(const ContextParams& params) {
+  const int most = max_threads();
+  if (params.threads < 0 || params.threads > most) {
+    throw ParameterError("threads", std::to_string(params.threads) + ": expected 0 (auto) to " + std::to_string(most) +
+                                        " (the cores this process may use)");
+  }
+  if (params.device.kind == DeviceKind::kCpu && params.precision == Precision::kFp16) {
+    throw ParameterError("precision", "fp16 needs a CUDA device; on the CPU use bf16 or fp32");
+  }
+}
+
+ResolvedContext resolve(const ContextParams& params) {
+  validate(params);
+  ResolvedContext context;
+  context.device = resolve_device(params.device);
+  context.precision = params.precision;
+  if (params.precision == Precision::kFp16 && !context.device.is_cuda()) {
+    throw ParameterError("precision", "fp16 needs a CUDA device; on the CPU use bf16 or fp32");
+  }
+  context.bundle_dir = resolve_bundle_dir(params.models);
+  context.verify = params.verify;
+  if (params.threads > 0) {
+    context.threads = params.threads;
+  } else {
+    context.threads = context.device.is_cuda() ? max_threads() : auto_threads(read_manifest(context.bundle_dir));
+  }
+  return context;
+}
+
+nlohmann::json to_json(const ResolvedContext& context) {
+  return {{"bundle", context.bundle_dir.string()},
+          {"device", context.device.str()},
+          {"precision", name_of(context.precision)},
+          {"threads", context.threads},
+          {"verify", context.verify}};
+}
+
+}  // namespace vqclip

@@ -1,0 +1,178 @@
+#include "vqclip/generation_params.hpp"
+
+#include <cmath>
+#include <random>
+#include <sstream>
+
+#include "vqclip/errors.hpp"
+#include "vqclip/prompt.hpp"
+
+namespace vqclip {
+namespace {
+
+std::string number(double value) {
+  std::ostringstream text;
+  text << value;
+  return text.str();
+}
+
+void require_range(const char* field, int value, int low, int high) {
+  if (value < low || value > high) {
+    throw ParameterError(field, std::to_string(value) + ": expected " + std::to_string(low) + " to " +
+                                    std::to_string(high));
+  }
+}
+
+void require_between(const char* field, double value, double low, double high) {
+  if (!(value >= low && value <= high)) {
+    throw ParameterError(field, number(value) + ": expected " + number(low) + " to " + number(high));
+  }
+}
+
+void require_positive(const char* field, double value) {
+  if (!(value > 0) || !std::isfinite(value)) throw ParameterError(field, number(value) + ": expected a positive number");
+}
+
+void require_non_negative(const char* field, double value) {
+  if (!(value >= 0) || !std::isfinite(value)) {
+    throw ParameterError(field, number(value) + ": expected a non-negative number");
+  }
+}
+
+void require_finite(const char* field, double value, const std::string& what) {
+  if (!std::isfinite(value)) throw ParameterError(field, what + ": weight " + number(value) + " is not finite");
+}
+
+void validate_size(const GenerationParams& p) {
+  const auto side = [](const char* which, const std::optional<int>& value) {
+    if (value && (*value < limits::kMinSide || *value > limits::kMaxSide)) {
+      throw ParameterError("size", std::string(which) + " " + std::to_string(*value) + ": expected " +
+                                       std::to_string(limits::kMinSide) + " to " + std::to_string(limits::kMaxSide) +
+                                       " pixels");
+    }
+  };
+  side("width", p.width);
+  side("height", p.height);
+  if (!p.width || !p.height) return;  // the bundle's default size is checked by resolve()
+  const int64_t pixels = int64_t{*p.width} * *p.height;
+  if (pixels > limits::kMaxPixels) {
+    throw ParameterError("size", std::to_string(*p.width) + "x" + std::to_string(*p.height) + ": " +
+                                     std::to_string(pixels) + " pixels, at most " +
+                                     std::to_string(limits::kMaxPixels) + " (4096x4096)");
+  }
+  if (static_cast<double>(pixels) * p.steps > limits::kMaxPixelSteps) {
+    throw ParameterError("steps", std::to_string(p.steps) + " at " + std::to_string(*p.width) + "x" +
+                                      std::to_string(*p.height) + ": steps x pixels is above " + number(limits::kMaxPixelSteps));
+  }
+}
+
+int round_to_factor(int value, int factor) {
+  const int rounded = static_cast<int>(std::lround(static_cast<double>(value) / factor)) * factor;
+  return std::max(rounded, factor);
+}
+
+nlohmann::json stop_json(double stop) { return std::isfinite(stop) ? nlohmann::json(stop) : nlohmann::json(); }
+
+}  // namespace
+
+ImageSource ImageSource::file(std::filesystem::path path) {
+  ImageSource source;
+  source.path = std::move(path);
+  return source;
+}
+
+ImageSource ImageSource::in_memory(RgbImage image, std::string label) {
+  ImageSource source;
+  if (label.empty()) label = "<image " + std::to_string(image.width) + "x" + std::to_string(image.height) + ">";
+  source.path = std::move(label);
+  source.pixels = std::make_shared<const RgbImage>(std::move(image));
+  return source;
+}
+
+std::string ImageSource::label() const { return path.string(); }
+
+RgbImage ImageSource::read() const { return pixels ? *pixels : read_image(path); }
+
+void validate(const GenerationParams& p) {
+  if (p.prompts.empty() && p.image_prompts.empty() && p.noise_prompts.empty()) {
+    throw ParameterError("prompts", "missing: nothing to render (give {prompts}, {image_prompts} or {noise_prompts})",
+                         {"prompts", "image_prompts", "noise_prompts"});
+  }
+  for (const auto& prompt : p.prompts) parse_prompt(prompt, "prompts");
+  for (const auto& prompt : p.image_prompts) {
+    if (prompt.image.path.empty() && !prompt.image.pixels) throw ParameterError("image_prompts", "'': no image given");
+    require_finite("image_prompts", prompt.weight, prompt.image.label());
+  }
+  for (const auto& prompt : p.noise_prompts) require_finite("noise_prompts", prompt.weight, std::to_string(prompt.seed));
+  if (p.change_prompt_every < 0) {
+    throw ParameterError("change_prompt_every", std::to_string(p.change_prompt_every) + ": expected 0 or more steps");
+  }
+
+  require_range("steps", p.steps, 1, limits::kMaxSteps);
+  validate_size(p);
+
+  if (p.init_image && p.init_noise != InitNoise::kNone) {
+    throw ParameterError("init_image", "and {init_noise} cannot be combined: choose one starting point", {"init_noise"});
+  }
+  if (p.init_image && p.init_image->path.empty() && !p.init_image->pixels) {
+    throw ParameterError("init_image", "'': no image given");
+  }
+  require_non_negative("init_weight", p.init_weight);
+
+  require_range("cutn", p.cutouts.cutn, 1, limits::kMaxCutn);
+  require_between("cut_pow", p.cutouts.cut_pow, 0.0, 10.0);
+  require_between("noise_max", p.cutouts.noise_max, 0.0, 10.0);
+
+  require_positive("lr", p.optimiser.lr);
+  require_between("lr_drop_at", p.optimiser.lr_drop_at, 0.0, 1.0);
+  require_between("lr_drop_factor", p.optimiser.lr_drop_factor, 0.0, 1.0);
+}
+
+uint64_t random_seed() {
+  std::random_device entropy;
+  return (static_cast<uint64_t>(entropy()) << 32 | entropy()) & ((uint64_t{1} << 53) - 1);
+}
+
+GenerationParams resolve(const GenerationParams& params, const Manifest& manifest) {
+  validate(params);
+  GenerationParams resolved = params;
+  if (!resolved.seed) resolved.seed = random_seed();
+  const int factor = manifest.vqgan.downsample_factor;
+  const int width = params.width.value_or(manifest.default_width);
+  const int height = params.height.value_or(manifest.default_height);
+  resolved.width = round_to_factor(width, factor);
+  resolved.height = round_to_factor(height, factor);
+  validate_size(resolved);
+  return resolved;
+}
+
+nlohmann::json to_json(const GenerationParams& p) {
+  nlohmann::json image_prompts = nlohmann::json::array();
+  for (const auto& prompt : p.image_prompts) {
+    image_prompts.push_back({{"image", prompt.image.label()}, {"weight", prompt.weight}, {"stop", stop_json(prompt.stop)}});
+  }
+  nlohmann::json noise_prompts = nlohmann::json::array();
+  for (const auto& prompt : p.noise_prompts) noise_prompts.push_back({{"seed", prompt.seed}, {"weight", prompt.weight}});
+  const auto optional = [](const auto& value) { return value ? nlohmann::json(*value) : nlohmann::json(); };
+  return {{"prompts", p.prompts},
+          {"image_prompts", image_prompts},
+          {"noise_prompts", noise_prompts},
+          {"change_prompt_every", p.change_prompt_every},
+          {"steps", p.steps},
+          {"width", optional(p.width)},
+          {"height", optional(p.height)},
+          {"seed", optional(p.seed)},
+          {"init_image", p.init_image ? nlohmann::json(p.init_image->label()) : nlohmann::json()},
+          {"init_noise", name_of(p.init_noise)},
+          {"init_weight", p.init_weight},
+          {"cutn", p.cutouts.cutn},
+          {"cut_pow", p.cutouts.cut_pow},
+          {"cut_method", name_of(p.cutouts.method)},
+          {"augments", to_string(p.cutouts.augments)},
+          {"optimiser", name_of(p.optimiser.kind)},
+          {"lr", p.optimiser.lr},
+          {"lr_drop_at", p.optimiser.lr_drop_at},
+          {"lr_drop_factor", p.optimiser.lr_drop_factor}};
+}
+
+}  // namespace vqclip

@@ -1,0 +1,69 @@
+#include "vqclip/record.hpp"
+
+#include <torch/torch.h>
+
+#include <sstream>
+
+#include "vqclip/version.hpp"
+
+namespace vqclip {
+namespace {
+
+std::string number_text(const nlohmann::json& value) {
+  if (value.is_number_float()) {
+    std::ostringstream out;
+    out << value.get<double>();
+    return out.str();
+  }
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+}  // namespace
+
+nlohmann::json make_record(const Models& models, const GenerationParams& resolved, const RunProgress& progress) {
+  nlohmann::json hashes = nlohmann::json::object();
+  for (const auto& [file, hash] : models.manifest.file_hashes) hashes[file] = hash;
+  nlohmann::json record{
+      {"record_version", kRecordVersion},
+      {"version", version_string()},
+      {"commit", git_commit()},
+      {"bundle", {{"name", models.manifest.name}, {"files", hashes}}},
+      // What the pixels depend on besides the parameters: the same seed gives
+      // the same picture on the same machine with the same thread count.
+      {"context",
+       {{"device", models.device.str()}, {"precision", name_of(models.precision)}, {"threads", torch::get_num_threads()}}},
+      {"generation", to_json(resolved)},
+      {"steps_done", progress.steps_done},
+      {"final_loss", progress.final_loss},
+      {"seconds", progress.seconds},
+      {"status", name_of(progress.status)},
+      {"interrupted", progress.status == RenderStatus::kStopped}};
+  if (progress.status == RenderStatus::kNonFinite) record["non_finite_at_step"] = progress.steps_done + 1;
+  return record;
+}
+
+bool record_is_complete(const nlohmann::json& record) {
+  if (!record.is_object() || !record.contains("generation") || !record["generation"].is_object()) return false;
+  return record.value("status", "") == "completed" &&
+         record.value("steps_done", -1) == record["generation"].value("steps", -2);
+}
+
+std::string parameters_text(const nlohmann::json& record) {
+  const auto& generation = record.at("generation");
+  std::string prompt;
+  for (const auto& p : generation.at("prompts")) prompt += (prompt.empty() ? "" : " | ") + p.get<std::string>();
+  std::ostringstream line;
+  line << prompt << "\n"
+       << "Steps: " << record.at("steps_done").get<int>() << ", Seed: " << generation.at("seed").get<uint64_t>()
+       << ", Size: " << generation.at("width").get<int>() << "x" << generation.at("height").get<int>()
+       << ", Model: " << record.at("bundle").at("name").get<std::string>()
+       << ", Cutn: " << generation.at("cutn").get<int>()
+       << ", Cut method: " << generation.at("cut_method").get<std::string>()
+       << ", Optimiser: " << generation.at("optimiser").get<std::string>()
+       << ", LR: " << number_text(generation.at("lr")) << ", Loss: " << number_text(record.at("final_loss"))
+       << ", Version: vqclip " << record.at("version").get<std::string>();
+  if (record.value("interrupted", false)) line << ", Interrupted: true";
+  return line.str();
+}
+
+}  // namespace vqclip

@@ -1,0 +1,149 @@
+// render(): one picture through the loop, reported through callbacks
+// (docs/architecture.md, "One render").
+#include "vqclip/render.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <set>
+
+#include "vqclip/errors.hpp"
+#include "vqclip/image_io.hpp"
+#include "vqclip/prompt.hpp"
+#include "vqclip/record.hpp"
+#include "vqclip/render_loop.hpp"
+#include "vqclip/runtime.hpp"
+#include "vqclip/targets.hpp"
+
+namespace vqclip {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// Text phases embedded in one batch; image and noise prompts join every phase.
+// Draws (image prompts' cutouts) come before the initial latent's, as they always have.
+std::vector<TargetPhase> build_targets(ClipModel& clip, const GenerationParams& params, at::Generator& generator) {
+  std::vector<std::vector<PromptPhase>> parsed;
+  for (const auto& prompt : params.prompts) parsed.push_back(parse_prompt(prompt, "prompts"));
+  const std::vector<PromptPhase> text_phases =
+      parsed.empty() ? std::vector<PromptPhase>(1) : merge_prompt_phases(parsed);
+
+  std::vector<std::string> texts;
+  for (const auto& phase : text_phases) {
+    for (const auto& spec : phase) texts.push_back(spec.text);
+  }
+  const auto text_embeddings = texts.empty() ? torch::Tensor() : embed_texts(clip, texts);
+
+  TargetPhase shared;
+  for (const auto& prompt : params.image_prompts) {
+    shared.push_back(image_target(clip, prompt, *params.width, *params.height, params.cutouts, generator));
+  }
+  for (const auto& prompt : params.noise_prompts) shared.push_back(noise_target(clip, prompt));
+
+  std::vector<TargetPhase> phases;
+  int64_t row = 0;
+  for (const auto& phase : text_phases) {
+    TargetPhase targets;
+    for (const auto& spec : phase) targets.push_back(Target{spec.text, text_embeddings[row++], spec.weight, spec.stop});
+    targets.insert(targets.end(), shared.begin(), shared.end());
+    phases.push_back(std::move(targets));
+  }
+  return phases;
+}
+
+torch::Tensor initial_latent(VqganModel& vqgan, const GenerationParams& params, at::Generator& generator) {
+  const int width = *params.width, height = *params.height;
+  if (params.init_image) {
+    const auto picture = torch::nn::functional::interpolate(
+        image_to_tensor(params.init_image->read()), torch::nn::functional::InterpolateFuncOptions()
+                                                         .size(std::vector<int64_t>{height, width})
+                                                         .mode(torch::kBilinear)
+                                                         .align_corners(false));
+    return encode_picture(vqgan, picture.clamp(0, 1));
+  }
+  if (params.init_noise != InitNoise::kNone) {
+    return encode_picture(vqgan, noise_picture(params.init_noise, width, height, generator).clamp(0, 1));
+  }
+  const int factor = vqgan.spec.downsample_factor;
+  return random_codebook_latent(vqgan.codebook, height / factor, width / factor, generator);
+}
+
+// Cosine similarity of the picture, preprocessed as `vqclip score` does, with each prompt.
+nlohmann::json prompt_similarities(ClipModel& clip, const torch::Tensor& picture,
+                                   const std::vector<TargetPhase>& phases) {
+  torch::NoGradGuard no_grad;
+  const auto& spec = clip.spec;
+  const auto input = clip_preprocess(tensor_to_image(picture), spec.input_resolution, spec.mean, spec.std);
+  const auto image = clip.image_encoder.forward({input.to(clip.device)}).toTensor().to(torch::kFloat)[0];
+  nlohmann::json list = nlohmann::json::array();
+  std::set<std::string> seen;
+  for (const auto& phase : phases) {
+    for (const auto& target : phase) {
+      if (!seen.insert(target.label).second) continue;
+      const double cosine = torch::cosine_similarity(image, target.embedding, 0).item<double>();
+      list.push_back({{"prompt", target.label}, {"cosine", cosine}});
+    }
+  }
+  return list;
+}
+
+}  // namespace
+
+RenderResult render(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks) {
+  const auto start = Clock::now();
+  auto& clip = models.require_clip();
+  auto& vqgan = models.require_vqgan();
+  RenderResult result;
+  result.params = resolve(params, models.manifest);
+  const auto& resolved = result.params;
+  const int asked_width = params.width.value_or(models.manifest.default_width);
+  const int asked_height = params.height.value_or(models.manifest.default_height);
+  if (asked_width != *resolved.width || asked_height != *resolved.height) {
+    spdlog::info("size {}x{} rounded to {}x{} (multiples of the VQGAN factor {})", asked_width, asked_height,
+                 *resolved.width, *resolved.height, models.manifest.vqgan.downsample_factor);
+  }
+  auto generator = make_random_generator(*resolved.seed, models.device);
+
+  auto phases = build_targets(clip, resolved, generator);
+  RenderLoop loop(clip, vqgan, LoopSettings::from(resolved, models.precision), initial_latent(vqgan, resolved, generator),
+                  phases, generator);
+  spdlog::info("rendering {}x{}, {} steps, seed {}, {} on {}", *resolved.width, *resolved.height, resolved.steps,
+               *resolved.seed, models.manifest.name, models.device.str());
+
+  RunProgress progress;
+  const auto loop_start = Clock::now();
+  for (int step = 1; step <= resolved.steps; ++step) {
+    const auto outcome = loop.step();
+    if (!outcome.finite) {
+      progress.status = RenderStatus::kNonFinite;
+      break;
+    }
+    progress.steps_done = step;
+    progress.final_loss = outcome.loss;
+    if (callbacks.on_preview && callbacks.wants_preview && callbacks.wants_preview(step, resolved.steps)) {
+      progress.seconds = seconds_since(start);
+      const auto picture = loop.render();
+      const auto record = make_record(models, resolved, progress);
+      callbacks.on_preview(Preview{step, resolved.steps, picture, record});
+    }
+    const StepInfo info{step, resolved.steps, outcome.loss, seconds_since(loop_start)};
+    if (callbacks.on_step && !callbacks.on_step(info) && step < resolved.steps) {
+      progress.status = RenderStatus::kStopped;
+      break;
+    }
+  }
+
+  result.picture = loop.render().to(torch::kCPU);
+  progress.seconds = seconds_since(start);
+  result.steps_done = progress.steps_done;
+  result.final_loss = progress.final_loss;
+  result.seconds = progress.seconds;
+  result.status = progress.status;
+  result.record = make_record(models, resolved, progress);
+  result.record["similarity"] = prompt_similarities(clip, result.picture, loop.phases());
+  return result;
+}
+
+}  // namespace vqclip

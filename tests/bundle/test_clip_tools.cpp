@@ -1,0 +1,134 @@
+// score / classify / search on the random test bundle: the plumbing (the
+// tiny bundle's accuracy is measured by scripts/zero_shot_eval.py).
+#include <stb_image_write.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+#include "vqclip/clip_tools.hpp"
+
+namespace vqclip {
+namespace {
+
+std::filesystem::path tools_bundle() { return test::test_bundles() / "vit-vqgan"; }
+
+void write_image(const std::filesystem::path& path, int seed) {
+  std::vector<uint8_t> pixels(24 * 24 * 3);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>((i * (seed + 3) * 2654435761u) >> 13);
+  stbi_write_png(path.c_str(), 24, 24, 3, pixels.data(), 24 * 3);
+}
+
+Models models_for_tools() {
+  LoadOptions options;
+  options.parts = ModelParts::clip_only();
+  return load_models(tools_bundle(), options);
+}
+
+TEST(ScoreCommand, MatrixAgreesWithADirectComputation) {
+  const auto dir = test::scratch_dir("score");
+  write_image(dir / "a.png", 1);
+  write_image(dir / "b.png", 2);
+  const auto result = test::run_cli({"score", (dir / "a.png").string(), (dir / "b.png").string(), "-p", "a red circle",
+                                     "-p", "a dog", "--json", "--models", tools_bundle().string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto cosine = nlohmann::json::parse(result.out).at("cosine");
+  ASSERT_EQ(cosine.size(), 2u);
+  ASSERT_EQ(cosine[0].size(), 2u);
+
+  auto models = models_for_tools();
+  auto& clip = models.require_clip();
+  const auto images = embed_image_files(clip, {dir / "a.png", dir / "b.png"});
+  const auto texts = embed_texts_normalised(clip, {"a red circle", "a dog"});
+  const auto expected = images.matmul(texts.t());
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 2; ++j) EXPECT_NEAR(cosine[i][j].get<double>(), expected[i][j].item<double>(), 1e-5);
+  }
+}
+
+TEST(ClassifyCommand, ProbabilitiesSumToOneBestFirst) {
+  const auto dir = test::scratch_dir("classify");
+  write_image(dir / "a.png", 3);
+  const auto result = test::run_cli({"classify", (dir / "a.png").string(), "--labels", "cat|dog|circle|square",
+                                     "--json", "--models", tools_bundle().string()});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto labels = nlohmann::json::parse(result.out)[0].at("labels");
+  ASSERT_EQ(labels.size(), 4u);
+  double total = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    total += labels[i].at("probability").get<double>();
+    if (i > 0) {
+      EXPECT_GE(labels[i - 1].at("probability").get<double>(), labels[i].at("probability").get<double>());
+    }
+  }
+  EXPECT_NEAR(total, 1.0, 1e-5);
+
+  const auto top = test::run_cli({"classify", (dir / "a.png").string(), "--labels", "cat|dog|circle", "--top", "1",
+                                  "--json", "--models", tools_bundle().string()});
+  EXPECT_EQ(nlohmann::json::parse(top.out)[0].at("labels").size(), 1u);
+
+  std::ofstream(dir / "notes.txt") << "not an image";
+  const auto bad = test::run_cli({"classify", (dir / "notes.txt").string(), "--labels", "cat|dog", "--models",
+                                  tools_bundle().string()});
+  EXPECT_EQ(bad.exit_code, 4);
+  EXPECT_NE(bad.err.find("notes.txt"), std::string::npos) << bad.err;
+
+  const auto empty_label = test::run_cli({"classify", (dir / "a.png").string(), "--labels", "cat|dog|", "--models",
+                                          tools_bundle().string()});
+  EXPECT_EQ(empty_label.exit_code, 2);
+  EXPECT_NE(empty_label.err.find("--labels"), std::string::npos) << empty_label.err;
+}
+
+TEST(Search, IndexMakesTheSecondSearchEmbedNothingAndFollowsChanges) {
+  const auto dir = test::scratch_dir("search");
+  for (int i = 0; i < 200; ++i) write_image(dir / ("img" + std::to_string(i) + ".png"), i);
+  std::ofstream(dir / "broken.png") << "not a png";
+  auto models = models_for_tools();
+  auto& clip = models.require_clip();
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto first = search_images(models, dir, "a red circle", false, 0);
+  const auto middle = std::chrono::steady_clock::now();
+  const auto second = search_images(models, dir, "a red circle", false, 0);
+  const auto end = std::chrono::steady_clock::now();
+  std::printf("[ figures ] first search %.3f s, second %.3f s\n",
+              std::chrono::duration<double>(middle - start).count(), std::chrono::duration<double>(end - middle).count());
+
+  EXPECT_EQ(first.embedded, 200u);
+  EXPECT_EQ(first.skipped, 1u);
+  EXPECT_EQ(second.embedded, 0u);
+  EXPECT_EQ(second.cached, 200u);
+  ASSERT_EQ(second.hits.size(), 200u);
+  for (size_t i = 1; i < second.hits.size(); ++i) EXPECT_GE(second.hits[i - 1].score, second.hits[i].score);
+  EXPECT_EQ(first.hits.front().path, second.hits.front().path);
+
+  // Scores are the cosine of the file's embedding with the query's.
+  const auto best = second.hits.front();
+  const double direct = torch::dot(embed_image_files(clip, {dir / best.path})[0],
+                                   embed_texts_normalised(clip, {"a red circle"})[0]).item<double>();
+  EXPECT_NEAR(best.score, direct, 1e-5);
+
+  std::filesystem::remove(dir / "img0.png");
+  write_image(dir / "img1.png", 999);
+  std::filesystem::last_write_time(dir / "img1.png", std::filesystem::file_time_type::clock::now() + std::chrono::seconds(5));
+  const auto third = search_images(models, dir, "a red circle", false, 0);
+  EXPECT_EQ(third.embedded, 1u) << "the changed file is embedded again";
+  EXPECT_EQ(third.hits.size(), 199u);
+  for (const auto& hit : third.hits) EXPECT_NE(hit.path, "img0.png") << "a deleted file disappears";
+}
+
+TEST(SearchCommand, RanksWithTopAndRecursive) {
+  const auto dir = test::scratch_dir("search-cli");
+  std::filesystem::create_directories(dir / "sub");
+  write_image(dir / "a.png", 1);
+  write_image(dir / "sub" / "b.png", 2);
+  const auto flat = test::run_cli({"search", dir.string(), "-p", "a cat", "--json", "--models", tools_bundle().string()});
+  ASSERT_EQ(flat.exit_code, 0) << flat.err;
+  EXPECT_EQ(nlohmann::json::parse(flat.out).at("results").size(), 1u);
+  const auto deep = test::run_cli({"search", dir.string(), "-p", "a cat", "--recursive", "--top", "5", "--json",
+                                   "--models", tools_bundle().string()});
+  EXPECT_EQ(nlohmann::json::parse(deep.out).at("results").size(), 2u);
+}
+
+}  // namespace
+}  // namespace vqclip

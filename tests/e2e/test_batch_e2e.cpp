@@ -1,0 +1,184 @@
+// Batches through the real executable: resume after a kill, failure
+// isolation, and concurrent shards matching one unsharded run byte for byte.
+#include <csignal>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <torch/cuda.h>
+
+#include "cli_runner.hpp"
+#include "batch/batch.hpp"
+#include "vqclip/image_io.hpp"
+
+namespace vqclip::test {
+namespace {
+
+std::filesystem::path batch_bundle() { return source_dir() / "models" / "tiny-shapes"; }
+
+std::filesystem::path write_prompts(const std::filesystem::path& dir, int count, const std::string& extra_line = "") {
+  const char* colours[] = {"red", "green", "blue", "yellow", "purple", "orange", "white", "black"};
+  const char* shapes[] = {"circle", "square", "triangle", "cross"};
+  std::ofstream out(dir / "prompts.txt");
+  out << "# test prompts\n";
+  for (int i = 0; i < count; ++i) {
+    out << "a " << colours[i % 8] << " " << shapes[i % 4] << " on a " << colours[(i + 3) % 8] << " background\n";
+    if (i == 1 && !extra_line.empty()) out << extra_line << "\n";
+  }
+  return dir / "prompts.txt";
+}
+
+std::vector<std::string> batch_args(const std::filesystem::path& prompts, const std::filesystem::path& out_dir,
+                                    const std::string& steps = "3") {
+  return {"--prompts-file", prompts.string(), "--out-dir", out_dir.string(), "--models", batch_bundle().string(),
+          "--steps", steps, "--cutn", "2", "--size", "32", "32", "--threads", "1", "--seed", "5", "--no-verify"};
+}
+
+std::map<std::string, std::string> pictures_in(const std::filesystem::path& dir) {
+  std::map<std::string, std::string> pictures;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".png") pictures[entry.path().filename().string()] = slurp(entry.path());
+  }
+  return pictures;
+}
+
+TEST(BatchEndToEnd, ResumeAfterKillFinishesTheRestOnce) {
+  const auto dir = scratch_dir("batch-resume");
+  const auto prompts = write_prompts(dir, 6);
+  const auto out = dir / "out";
+  // Slow enough jobs that the kill lands mid-batch.
+  const pid_t pid = spawn_cli(batch_args(prompts, out, "40"), dir);
+  ASSERT_GT(pid, 0);
+  for (int i = 0; i < 1200 && read_manifest_lines(out / "manifest.jsonl").size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  kill(pid, SIGKILL);
+  wait_exit_code(pid);
+  const size_t done_before = read_manifest_lines(out / "manifest.jsonl").size();
+  ASSERT_GE(done_before, 2u) << slurp(dir / "stderr");
+
+  const auto rerun = run_cli(batch_args(prompts, out, "40"));
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  const auto lines = read_manifest_lines(out / "manifest.jsonl");
+  std::map<int, int> done_per_index;
+  for (const auto& line : lines) {
+    if (line.at("status") == "done") done_per_index[line.at("index").get<int>()]++;
+  }
+  ASSERT_EQ(done_per_index.size(), 6u);
+  for (const auto& [index, count] : done_per_index) EXPECT_EQ(count, 1) << "job " << index << " logged twice";
+  const auto pictures = pictures_in(out);
+  EXPECT_EQ(pictures.size(), 6u);
+  for (const auto& [name, bytes] : pictures) EXPECT_EQ(read_image(out / name).width, 32) << name;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+
+  // A third run has nothing left to do.
+  const auto third = run_cli(batch_args(prompts, out, "40"));
+  EXPECT_EQ(third.exit_code, 0);
+  EXPECT_NE(third.err.find("0 rendered, 6 already done"), std::string::npos) << third.err;
+}
+
+TEST(BatchEndToEnd, AFailingJobIsIsolatedAndReported) {
+  const auto dir = scratch_dir("batch-fail");
+  const auto prompts = write_prompts(dir, 3, "a broken job -- --image-prompt /nonexistent/picture.png");
+  const auto out = dir / "out";
+  const auto result = run_cli(batch_args(prompts, out));
+  EXPECT_EQ(result.exit_code, 6) << result.err;
+  EXPECT_NE(result.err.find("prompts.txt:4"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("3 rendered, 0 already done, 1 failed"), std::string::npos) << result.err;
+  EXPECT_EQ(pictures_in(out).size(), 3u);
+
+  auto fail_fast = batch_args(prompts, dir / "out2");
+  fail_fast.push_back("--fail-fast");
+  const auto stopped = run_cli(fail_fast);
+  EXPECT_EQ(stopped.exit_code, 6);
+  EXPECT_EQ(pictures_in(dir / "out2").size(), 2u) << "fail-fast stops at the failing third job";
+}
+
+TEST(BatchEndToEnd, ConcurrentShardsMatchOneUnshardedRun) {
+  const auto dir = scratch_dir("batch-shards");
+  const auto prompts = write_prompts(dir, 9);
+  // Sidecar metadata: the PNGs then hold pixels only (the record names its own path and wall time).
+  const auto sharded_args = [&](const std::filesystem::path& out) {
+    auto args = batch_args(prompts, out);
+    args.insert(args.end(), {"--metadata", "sidecar"});
+    return args;
+  };
+  const auto whole = run_cli(sharded_args(dir / "whole"));
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+
+  std::vector<pid_t> shards;
+  for (int k = 0; k < 3; ++k) {
+    auto args = sharded_args(dir / "sharded");
+    args.insert(args.end(), {"--shard", std::to_string(k) + "/3"});
+    const auto log_dir = scratch_dir("batch-shards-log-" + std::to_string(k));
+    shards.push_back(spawn_cli(args, log_dir));
+  }
+  for (const pid_t pid : shards) EXPECT_EQ(wait_exit_code(pid), 0);
+
+  const auto expected = pictures_in(dir / "whole");
+  ASSERT_EQ(expected.size(), 9u);
+  EXPECT_EQ(pictures_in(dir / "sharded"), expected);
+  EXPECT_EQ(read_manifest_lines(dir / "sharded" / "manifest.jsonl").size(), 9u);
+}
+
+TEST(BatchEndToEnd, EachJobWritesItsFramesIntoAFolderOfItsOwn) {
+  const auto dir = scratch_dir("batch-frames");
+  const auto prompts = write_prompts(dir, 2);
+  auto args = batch_args(prompts, dir / "out");
+  args.insert(args.end(), {"--frames-dir", (dir / "frames").string(), "--frames-every", "1"});
+  const auto result = run_cli(args);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  for (const auto& [name, bytes] : pictures_in(dir / "out")) {
+    const auto stem = std::filesystem::path(name).stem();
+    for (int step = 1; step <= 3; ++step) {
+      EXPECT_TRUE(std::filesystem::exists(dir / "frames" / stem / ("frame_00000" + std::to_string(step) + ".png")))
+          << stem << " step " << step;
+    }
+  }
+}
+
+TEST(BatchEndToEnd, UnwritableFramesDirFailsBeforeAnyJob) {
+  const auto dir = scratch_dir("batch-frames-unwritable");
+  const auto prompts = write_prompts(dir, 2);
+  std::ofstream(dir / "a-file") << "x";
+  auto args = batch_args(prompts, dir / "out");
+  args.insert(args.end(), {"--frames-dir", (dir / "a-file" / "frames").string()});
+  const auto result = run_cli(args);
+  EXPECT_EQ(result.exit_code, 5) << result.err;
+  EXPECT_NE(result.err.find("a-file"), std::string::npos) << result.err;
+  EXPECT_TRUE(pictures_in(dir / "out").empty()) << "nothing rendered";
+}
+
+TEST(BatchEndToEnd, PrecisionTheCpuCannotRunFailsBeforeLoading) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "CUDA runs fp16";
+  const auto dir = scratch_dir("batch-fp16");
+  auto args = batch_args(write_prompts(dir, 1), dir / "out");
+  args.insert(args.end(), {"--precision", "fp16"});
+  const auto result = run_cli(args);
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_NE(result.err.find("--precision fp16 needs a CUDA device"), std::string::npos) << result.err;
+}
+
+TEST(BatchEndToEnd, CheckValidatesWithoutRendering) {
+  const auto dir = scratch_dir("batch-check");
+  const auto good = write_prompts(dir, 4);
+  auto args = batch_args(good, dir / "out");
+  args.push_back("--check");
+  const auto ok = run_cli(args);
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("4 job(s) OK"), std::string::npos) << ok.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+
+  { std::ofstream(dir / "bad.txt") << "fine\nbad -- --steps many\n"; }
+  auto bad_args = batch_args(dir / "bad.txt", dir / "out");
+  bad_args.push_back("--check");
+  const auto bad = run_cli(bad_args);
+  EXPECT_EQ(bad.exit_code, 2) << "a bad option on a line is a usage error, as on the command line";
+  EXPECT_NE(bad.err.find("bad.txt:2: --steps"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace vqclip::test

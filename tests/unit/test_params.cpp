@@ -1,0 +1,249 @@
+// The parameter groups: one validator per group with the bounds that protect
+// the machine, resolution of what depends on the bundle or on chance, the
+// enums' name tables, and errors that name fields for every entry point.
+#include <cmath>
+#include <functional>
+
+#include <torch/cuda.h>
+
+#include "test_env.hpp"
+#include "vqclip/context_params.hpp"
+#include "vqclip/errors.hpp"
+#include "vqclip/generation_params.hpp"
+#include "vqclip/output_params.hpp"
+#include "vqclip/render.hpp"
+
+namespace vqclip {
+namespace {
+
+GenerationParams valid_generation() {
+  GenerationParams params;
+  params.prompts = {"a red circle"};
+  return params;
+}
+
+struct GenerationCase {
+  std::string name;
+  std::function<void(GenerationParams&)> change;
+  std::string field;     // the field the error names
+  std::string message;   // part of what()
+};
+
+std::ostream& operator<<(std::ostream& out, const GenerationCase& c) { return out << c.name; }
+
+class GenerationValidation : public ::testing::TestWithParam<GenerationCase> {};
+
+TEST_P(GenerationValidation, RejectsNamingTheField) {
+  const auto& c = GetParam();
+  auto params = valid_generation();
+  c.change(params);
+  try {
+    validate(params);
+    FAIL() << c.name << " was accepted";
+  } catch (const ParameterError& e) {
+    EXPECT_EQ(e.field(), c.field) << e.what();
+    EXPECT_EQ(e.code(), ExitCode::kUsage);
+    EXPECT_NE(std::string(e.what()).find(c.message), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, GenerationValidation,
+    ::testing::Values(
+        GenerationCase{"no prompt", [](auto& p) { p.prompts.clear(); }, "prompts", "nothing to render"},
+        GenerationCase{"bad prompt language", [](auto& p) { p.prompts = {"a||b"}; }, "prompts", "'a||b': part 2"},
+        GenerationCase{"zero steps", [](auto& p) { p.steps = 0; }, "steps", "0: expected 1 to 1000000"},
+        GenerationCase{"too many steps", [](auto& p) { p.steps = 1'000'001; }, "steps", "expected 1 to 1000000"},
+        GenerationCase{"narrow", [](auto& p) { p.width = 4; }, "size", "width 4: expected 8 to 8192"},
+        GenerationCase{"tall", [](auto& p) { p.height = 9000; }, "size", "height 9000"},
+        GenerationCase{"too many pixels", [](auto& p) { p.width = p.height = 8192; }, "size", "at most 16777216"},
+        GenerationCase{"steps x size", [](auto& p) { p.width = p.height = 4096; p.steps = 10000; }, "steps",
+                       "steps x pixels"},
+        GenerationCase{"two starts",
+                       [](auto& p) {
+                         p.init_image = ImageSource::file("a.png");
+                         p.init_noise = InitNoise::kPixels;
+                       },
+                       "init_image", "init_image and init_noise cannot be combined"},
+        GenerationCase{"negative init weight", [](auto& p) { p.init_weight = -1; }, "init_weight", "-1"},
+        GenerationCase{"no cutouts", [](auto& p) { p.cutouts.cutn = 0; }, "cutn", "0: expected 1 to 1024"},
+        GenerationCase{"many cutouts", [](auto& p) { p.cutouts.cutn = 1025; }, "cutn", "1025"},
+        GenerationCase{"cut_pow", [](auto& p) { p.cutouts.cut_pow = 11; }, "cut_pow", "expected 0 to 10"},
+        GenerationCase{"zero lr", [](auto& p) { p.optimiser.lr = 0; }, "lr", "expected a positive number"},
+        GenerationCase{"nan lr", [](auto& p) { p.optimiser.lr = std::nan(""); }, "lr", "positive"},
+        GenerationCase{"drop at", [](auto& p) { p.optimiser.lr_drop_at = 1.5; }, "lr_drop_at", "1.5"},
+        GenerationCase{"drop factor", [](auto& p) { p.optimiser.lr_drop_factor = -0.1; }, "lr_drop_factor", "-0.1"},
+        GenerationCase{"change every", [](auto& p) { p.change_prompt_every = -1; }, "change_prompt_every", "-1"},
+        GenerationCase{"image prompt weight",
+                       [](auto& p) { p.image_prompts.push_back({ImageSource::file("a.png"), INFINITY}); },
+                       "image_prompts", "a.png: weight inf"},
+        GenerationCase{"empty image prompt", [](auto& p) { p.image_prompts.push_back({}); }, "image_prompts",
+                       "no image"}),
+    [](const auto& info) {
+      std::string name = info.param.name;
+      for (auto& ch : name) ch = std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+      return name;
+    });
+
+TEST(GenerationValidation, TheDefaultsWithAPromptAreValid) {
+  EXPECT_NO_THROW(validate(valid_generation()));
+  auto other = valid_generation();
+  other.prompts.clear();
+  other.noise_prompts.push_back({3, 1.0});
+  EXPECT_NO_THROW(validate(other)) << "a noise prompt alone is something to render";
+}
+
+Manifest manifest_with(int width, int height, int factor) {
+  Manifest manifest;
+  manifest.default_width = width;
+  manifest.default_height = height;
+  manifest.vqgan.downsample_factor = factor;
+  return manifest;
+}
+
+TEST(GenerationResolution, SizeFromTheBundleRoundedToTheFactorAndASeedDrawn) {
+  auto params = valid_generation();
+  const auto defaults = resolve(params, manifest_with(64, 48, 8));
+  EXPECT_EQ(*defaults.width, 64);
+  EXPECT_EQ(*defaults.height, 48);
+  ASSERT_TRUE(defaults.seed.has_value());
+  EXPECT_LT(*defaults.seed, uint64_t{1} << 53) << "exact in JSON";
+  EXPECT_NE(*resolve(params, manifest_with(64, 48, 8)).seed, *defaults.seed) << "random each time (1 in 2^53 fails)";
+
+  params.width = 100;
+  params.height = 3;
+  params.seed = 42;
+  params.height = 8;
+  const auto rounded = resolve(params, manifest_with(64, 64, 16));
+  EXPECT_EQ(*rounded.width, 96);
+  EXPECT_EQ(*rounded.height, 16) << "at least one latent cell";
+  EXPECT_EQ(*rounded.seed, 42u);
+  EXPECT_EQ(resolve(rounded, manifest_with(64, 64, 16)).width, rounded.width) << "resolving twice changes nothing";
+}
+
+TEST(GenerationResolution, TheBundlesDefaultSizeCountsTowardsTheBounds) {
+  auto params = valid_generation();
+  params.steps = 1'000'000;
+  EXPECT_NO_THROW(validate(params)) << "the size is not known yet";
+  EXPECT_THROW(resolve(params, manifest_with(512, 512, 16)), ParameterError);
+}
+
+TEST(GenerationJson, EveryFieldWithEnumsByName) {
+  auto params = valid_generation();
+  params.init_noise = InitNoise::kGradient;
+  params.cutouts.method = CutMethod::kCrops;
+  params.cutouts.augments = parse_augments("flip,noise");
+  params.optimiser.kind = Optimiser::kAdamW;
+  params.image_prompts.push_back({ImageSource::file("cat.png"), 0.5});
+  params.noise_prompts.push_back({7, -0.25});
+  const auto json = to_json(params);
+  EXPECT_EQ(json.at("init_noise"), "gradient");
+  EXPECT_EQ(json.at("cut_method"), "crops");
+  EXPECT_EQ(json.at("augments"), "flip,noise");
+  EXPECT_EQ(json.at("optimiser"), "adamw");
+  EXPECT_EQ(json.at("image_prompts")[0].at("image"), "cat.png");
+  EXPECT_TRUE(json.at("image_prompts")[0].at("stop").is_null()) << "no stop: null, not -inf";
+  EXPECT_EQ(json.at("noise_prompts")[0].at("seed"), 7);
+  EXPECT_TRUE(json.at("seed").is_null());
+  EXPECT_TRUE(json.at("width").is_null());
+  for (const char* field : {"prompts", "steps", "cutn", "cut_pow", "lr", "lr_drop_at", "lr_drop_factor",
+                            "init_image", "init_weight", "change_prompt_every", "height"}) {
+    EXPECT_TRUE(json.contains(field)) << field;
+  }
+}
+
+TEST(EnumNames, EveryNameReadsBackAndUnknownNamesAreRefused) {
+  const auto round_trip = [](auto value) {
+    using Enum = decltype(value);
+    for (const auto& name : enum_names<Enum>()) {
+      const auto parsed = enum_from_name<Enum>(name);
+      ASSERT_TRUE(parsed) << name;
+      EXPECT_EQ(name_of(*parsed), name);
+    }
+    EXPECT_FALSE(enum_from_name<Enum>("no-such-name"));
+    EXPECT_FALSE(enum_from_name<Enum>(""));
+  };
+  round_trip(Precision{});
+  round_trip(DeviceKind{});
+  round_trip(Optimiser{});
+  round_trip(CutMethod{});
+  round_trip(InitNoise{});
+  round_trip(MetadataMode{});
+  round_trip(RenderStatus{});
+  EXPECT_EQ(enum_choices<Precision>(), "fp32, fp16 or bf16");
+  EXPECT_FALSE(enum_from_name<Precision>("FP32")) << "names are exact";
+}
+
+TEST(DeviceChoice, ParseTable) {
+  const auto parsed = [](const std::string& text) { return DeviceChoice::parse(text); };
+  EXPECT_EQ(parsed("auto")->kind, DeviceKind::kAuto);
+  EXPECT_EQ(parsed("cpu")->kind, DeviceKind::kCpu);
+  EXPECT_EQ(parsed("cuda")->kind, DeviceKind::kCuda);
+  EXPECT_FALSE(parsed("cuda")->index);
+  EXPECT_EQ(parsed("cuda:3")->index, 3);
+  EXPECT_EQ(parsed("cuda:3")->to_string(), "cuda:3");
+  for (const char* bad : {"tpu", "cuda:", "cuda:x", "cuda:-1", "cuda:1234", "CPU", "cpu:0", ""}) {
+    EXPECT_FALSE(parsed(bad)) << bad;
+  }
+}
+
+TEST(ContextValidation, ThreadsAtMostTheCoresAndFp16NotOnTheCpu) {
+  ContextParams params;
+  params.threads = max_threads();
+  EXPECT_NO_THROW(validate(params));
+  params.threads = max_threads() + 1;
+  EXPECT_THROW(validate(params), ParameterError);
+  params.threads = -1;
+  EXPECT_THROW(validate(params), ParameterError);
+  params.threads = 0;
+  params.device = *DeviceChoice::parse("cpu");
+  params.precision = Precision::kFp16;
+  try {
+    validate(params);
+    FAIL() << "fp16 on the CPU was accepted";
+  } catch (const ParameterError& e) {
+    EXPECT_EQ(e.field(), "precision");
+  }
+  params.precision = Precision::kBf16;
+  EXPECT_NO_THROW(validate(params));
+}
+
+TEST(ContextResolution, AutoBecomesTheRealDeviceAndThreads) {
+  ContextParams params;
+  params.models = test::source_dir() / "models" / "tiny-shapes";
+  const auto context = resolve(params);
+  EXPECT_EQ(context.bundle_dir, *params.models);
+  EXPECT_EQ(context.device.is_cuda(), torch::cuda::is_available());
+  if (!context.device.is_cuda()) {
+    EXPECT_EQ(context.threads, 1) << "a small model runs on one thread";
+  }
+  EXPECT_EQ(to_json(context).at("device"), context.device.str());
+  params.threads = 2 <= max_threads() ? 2 : 1;
+  EXPECT_EQ(resolve(params).threads, params.threads);
+}
+
+TEST(OutputValidation, RangesAndTheEmptyPath) {
+  OutputParams params;
+  EXPECT_NO_THROW(validate(params));
+  params.frames_every = 0;
+  EXPECT_THROW(validate(params), ParameterError);
+  params = OutputParams{};
+  params.save_every = -1;
+  EXPECT_THROW(validate(params), ParameterError);
+  params = OutputParams{};
+  params.path.clear();
+  EXPECT_THROW(validate(params), ParameterError);
+}
+
+TEST(ParameterError, DescribeRespellsTheFieldAndItsMentions) {
+  const ParameterError error("init_image", "and {init_noise} cannot be combined ({init_noise} wins nothing)",
+                             {"init_noise"});
+  EXPECT_STREQ(error.what(), "init_image and init_noise cannot be combined (init_noise wins nothing)");
+  const auto flags = [](std::string_view field) { return "--" + std::string(field); };
+  EXPECT_EQ(error.describe(flags), "--init_image and --init_noise cannot be combined (--init_noise wins nothing)");
+  const ParameterError with_braces("prompts", "'{init_noise} x||' is bad");
+  EXPECT_EQ(with_braces.describe(flags), "--prompts '{init_noise} x||' is bad") << "only listed mentions are names";
+}
+
+}  // namespace
+}  // namespace vqclip
