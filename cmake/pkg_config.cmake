@@ -9,6 +9,12 @@ foreach(library torch torch_cpu torch_cuda c10 c10_cuda)
 endforeach()
 set(VQCLIP_PC_TORCH_CFLAGS "${TORCH_CXX_FLAGS}")
 foreach(dir ${TORCH_INCLUDE_DIRS})
-  string(APPEND VQCLIP_PC_TORCH_CFLAGS " -I${dir}")
+  # The compiler's own folders stay out: -I/usr/include would change the order of the system headers.
+  if(NOT dir IN_LIST CMAKE_CXX_IMPLICIT_INCLUDE_DIRECTORIES)
+    string(APPEND VQCLIP_PC_TORCH_CFLAGS " -I${dir}")
+  endif()
 endforeach()
+# Relocatable: the prefix is found from the .pc file's own folder.
+file(RELATIVE_PATH VQCLIP_PC_TO_PREFIX /${CMAKE_INSTALL_LIBDIR}/pkgconfig /)
+string(REGEX REPLACE "/$" "" VQCLIP_PC_TO_PREFIX "${VQCLIP_PC_TO_PREFIX}")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/vqclip.pc.in ${CMAKE_BINARY_DIR}/vqclip.pc @ONLY)

@@ -96,11 +96,15 @@ TEST(TokenizeCommand, SentencePieceBundleInTheTorchExecutable) {
 
 TEST(TokenizeCommand, MissingSentencePieceModuleIsABundleErrorSayingWhereItLooked) {
   if (!std::filesystem::exists(tiny_shapes() / "vqclip.json")) GTEST_SKIP() << "no " << tiny_shapes();
-  // A copy of the executable in a folder without the module beside it.
+  // Copies of the executable and the library in a folder without the module
+  // beside them (LD_LIBRARY_PATH comes before the build tree's run path).
   const auto dir = test::scratch_dir("tokenize-no-module");
   std::filesystem::copy_file(test::exe(), dir / "vqclip");
-  const std::string command = "env -u VQCLIP_SPM_MODULE " + (dir / "vqclip").string() + " tokenize --models " +
-                              tiny_shapes().string() + " 'a red circle' > /dev/null 2> " + (dir / "err").string();
+  const auto library = std::filesystem::canonical(test::exe().parent_path() / "libvqclip.so");
+  std::filesystem::copy_file(library, dir / "libvqclip.so.0");
+  const std::string command = "env -u VQCLIP_SPM_MODULE LD_LIBRARY_PATH=" + dir.string() + " " +
+                              (dir / "vqclip").string() + " tokenize --models " + tiny_shapes().string() +
+                              " 'a red circle' > /dev/null 2> " + (dir / "err").string();
   const int status = std::system(command.c_str());
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 3);

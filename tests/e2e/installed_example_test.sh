@@ -4,8 +4,8 @@
 # pointed at that prefix only, builds it again with pkg-config, and runs both
 # on the tiny bundle the install carries. Usage: installed_example_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
-build=$1
-source=$2
+build=$(cd "$1" && pwd)
+source=$(cd "$2" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/vqclip-installed-example.XXXXXX")  # outside the build tree
 trap 'rm -rf "$work"' EXIT
 prefix=$work/prefix
@@ -18,16 +18,17 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 cmake -S "$source/examples" -B "$work/build" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_PREFIX_PATH="$prefix" -Dvqclip_DIR="$prefix/lib/cmake/vqclip" >"$work/configure.log"
 cmake --build "$work/build" >"$work/build.log"
-if grep -q "$build" "$work/build/CMakeCache.txt"; then
+if grep -q "$build/" "$work/build/CMakeCache.txt"; then
   echo "FAIL: the example's build refers to the build tree $build" >&2
   exit 1
 fi
 
 # pkg-config: the same program from the .pc file's flags alone.
-libdir=$(cd "$prefix" && ls -d lib*/pkgconfig lib/*/pkgconfig 2>/dev/null | head -1)
-export PKG_CONFIG_PATH=$prefix/$libdir
+pc=$(find "$prefix" -name vqclip.pc | head -1)
+[[ -n $pc ]] || { echo "FAIL: no vqclip.pc installed under $prefix" >&2; exit 1; }
+export PKG_CONFIG_PATH=$(dirname "$pc")
 c++ -O1 "$source/examples/render_picture.cpp" -o "$work/render_picture_pc" $(pkg-config --cflags --libs vqclip) \
-  -Wl,-rpath,"$prefix/$(dirname "$libdir")"
+  -Wl,-rpath,"$(dirname "$(dirname "$pc")")"
 
 unset VQCLIP_MODELS
 for program in "$work/build/render_picture" "$work/render_picture_pc"; do

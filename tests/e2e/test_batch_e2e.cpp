@@ -177,7 +177,7 @@ TEST(BatchEndToEnd, CheckValidatesWithoutRendering) {
   bad_args.push_back("--check");
   const auto bad = run_cli(bad_args);
   EXPECT_EQ(bad.exit_code, 2) << "a bad option on a line is a usage error, as on the command line";
-  EXPECT_NE(bad.err.find("bad.txt:2: --steps"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("bad.txt:2: Could not convert: --steps = many"), std::string::npos) << bad.err;
 }
 
 }  // namespace

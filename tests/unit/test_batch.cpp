@@ -61,7 +61,7 @@ TEST_P(PromptFileErrors, NameTheLine) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, PromptFileErrors,
     ::testing::Values(PromptFileCase{"ok\nbad || prompt\n", ExitCode::kUsage, "p.txt:2: --prompt 'bad || prompt'"},
-                      PromptFileCase{"ok\n\nfine -- --steps abc\n", ExitCode::kUsage, "p.txt:3: --steps"},
+                      PromptFileCase{"ok\n\nfine -- --steps abc\n", ExitCode::kUsage, "p.txt:3: Could not convert: --steps"},
                       PromptFileCase{"ok\nfine -- --steps 0\n", ExitCode::kUsage, "p.txt:2: --steps 0: expected 1"},
                       PromptFileCase{"x -- --no-such-option\n", ExitCode::kUsage, "p.txt:1"},
                       PromptFileCase{"x -- --prompt y\n", ExitCode::kUsage, "p.txt:1: --prompt cannot be set"},

@@ -326,9 +326,9 @@ TEST(AugmentList, ParseTable) {
     try {
       parse_augments(list);
       ADD_FAILURE() << list << " was accepted";
-    } catch (const UsageError& e) {
+    } catch (const ParameterError& e) {
       const std::string message = e.what();
-      EXPECT_NE(message.find("--augment"), std::string::npos) << message;
+      EXPECT_EQ(e.field(), "augments") << message;
       EXPECT_NE(message.find(named), std::string::npos) << message;
       EXPECT_EQ(message.find('\n'), std::string::npos) << message;
     }

@@ -57,9 +57,9 @@ TEST_P(PromptParserErrors, RejectsWithUsageErrorNamingTheProblem) {
   try {
     parse_prompt(input);
     FAIL() << "accepted: " << input;
-  } catch (const UsageError& e) {
+  } catch (const ParameterError& e) {
     EXPECT_NE(std::string(e.what()).find(expected_words), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("--prompt"), std::string::npos) << e.what();
+    EXPECT_EQ(e.field(), "prompts") << e.what();
   }
 }
 
