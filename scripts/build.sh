@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Configures and builds vqclip (Release) into ./build. Extra arguments go to cmake.
+# Configures vqclip (Release) into ./build and builds what running needs: the
+# vqclip executable, its library and the sentencepiece module. Extra arguments
+# go to cmake. scripts/test.sh builds the rest (tests, benchmark).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 generator=()
@@ -9,4 +11,4 @@ if [[ ! -f build/CMakeCache.txt ]]; then
 elif [[ $# -gt 0 ]]; then
   cmake -S . -B build "$@"
 fi
-cmake --build build -j"$(nproc)"
+cmake --build build --target vqclip -j"$(nproc)"

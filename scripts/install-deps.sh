@@ -13,7 +13,7 @@ fi
 packages=(
   # toolchain
   build-essential cmake ninja-build pkg-config git ccache
-  # libraries (DESIGN section 7)
+  # libraries (docs/architecture.md, "The parts")
   libtorch-dev libcli11-dev libspdlog-dev libfmt-dev libstb-dev
   libsentencepiece-dev nlohmann-json3-dev zlib1g-dev libicu-dev libgtest-dev
   # optimised BLAS: Debian's default reference BLAS is ~34x slower for matmuls. The OpenMP build

@@ -1,5 +1,6 @@
-"""The shapes world (DESIGN section 6): 64x64 RGB pictures of one solid shape
-on a solid background of another colour, with captions.
+"""The shapes world (docs/architecture.md, "The shapes world"): 64x64 RGB
+pictures of one solid shape on a solid background of another colour, with
+captions.
 
 Everything that defines the world lives here, and only here: the palette, the
 shapes, the caption templates and the held-out (colour, shape, background)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Trains the default bundle, models/tiny-shapes, on the shapes world
-(scripts/shapes_world.py, DESIGN section 6), then exports it through the same
-bundle writer as real checkpoints:
+(scripts/shapes_world.py; docs/architecture.md, "The shapes world"), then
+exports it through the same bundle writer as real checkpoints:
 
   1. a SentencePiece tokenizer (spm_train, unigram) on the training captions;
   2. a tiny VQGAN (taming VQModel, f = 8): a VQ autoencoder trained with the

@@ -29,8 +29,9 @@ torch::Tensor make_cutouts(const torch::Tensor& image, int resolution, const Cut
 // embedding [V, D] and one prompt embedding [D] -> [V].
 torch::Tensor spherical_distance(const torch::Tensor& views, const torch::Tensor& prompt);
 
-// Loss of one prompt (docs/architecture.md, "The loop", step 6): sign(weight)*distance, floored
-// at `stop` in the forward value only, mean over views, times |weight|.
+// Loss of one prompt (docs/architecture.md, "The loop", step 6):
+// sign(weight)*distance, floored at `stop` in the forward value only, mean over
+// views, times |weight|.
 torch::Tensor prompt_loss(const torch::Tensor& view_embeddings, const torch::Tensor& prompt_embedding,
                           double weight, double stop);
 

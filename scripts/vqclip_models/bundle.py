@@ -1,5 +1,5 @@
-"""Writes a vqclip model bundle (DESIGN section 3): scripted float32 modules,
-the tokenizer file, vqclip.json and the sha256 of every file."""
+"""Writes a vqclip model bundle (docs/architecture.md, "The bundle contract"):
+scripted float32 modules, the tokenizer file, vqclip.json and the sha256 of every file."""
 import hashlib
 import json
 import math

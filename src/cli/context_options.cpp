@@ -24,7 +24,7 @@ std::vector<const CLI::Option*> add_context_options(CLI::App& app, ContextParams
                c.device = *choice;
              },
              "auto (CUDA when present), cpu, cuda or cuda:N")
-          ->group(kGroup)->default_str("auto"),
+          ->group(kGroup)->type_name("auto|cpu|cuda|cuda:N")->default_str("auto"),
       add_enum_option(app, "precision", c.precision,
                       "Encoder precision: bf16 autocasts the decoder on the CPU, fp16 and bf16 all encoders on CUDA")
           ->group(kGroup),

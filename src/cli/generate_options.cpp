@@ -15,10 +15,13 @@ const char* kCutoutGroup = "Cutouts and augmentations";
 const char* kOptimiserGroup = "Optimiser";
 const char* kOutputGroup = "Output";
 
+// "1e11", not "1e+11".
 std::string n(double value) {
   std::ostringstream text;
   text << value;
-  return text.str();
+  auto spelled = text.str();
+  if (const auto plus = spelled.find("e+"); plus != std::string::npos) spelled.erase(plus + 1, 1);
+  return spelled;
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// vqclip.json: parsing and validation against the bundle contract (DESIGN section 3).
+// vqclip.json: parsing and validation against the bundle contract
+// (docs/architecture.md, "The bundle contract").
 #include <cctype>
 #include <cmath>
 #include <fstream>

@@ -1,5 +1,5 @@
 #pragma once
-// The exact CLIP byte-level BPE (DESIGN section 5).
+// The exact CLIP byte-level BPE (docs/architecture.md, "The CLIP tokenizer").
 #include <array>
 #include <mutex>
 #include <string>

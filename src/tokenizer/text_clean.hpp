@@ -1,7 +1,7 @@
 #pragma once
-// CLIP's text cleaning (DESIGN section 5), as the reference does it:
-// ftfy.fix_text, html.unescape twice, whitespace runs to one space, trimmed,
-// then (optionally) full Unicode lowercase.
+// CLIP's text cleaning (docs/architecture.md, "The CLIP tokenizer"), as the
+// reference does it: ftfy.fix_text, html.unescape twice, whitespace runs to
+// one space, trimmed, then (optionally) full Unicode lowercase.
 #include <unicode/umachine.h>
 
 #include <string>

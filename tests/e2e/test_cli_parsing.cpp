@@ -53,9 +53,11 @@ std::string as_prompt_file_line(const std::vector<std::string>& args) {
 
 // Every entry point validates with the same functions: a bad value on a line
 // of a prompt file fails with the command line's exit code, the line named.
-TEST_P(CliErrorTable, SameExitCodeOnALineOfAPromptFile) {
+// The rows that apply to a line: a line always has a prompt and is no subcommand.
+class PromptFileLineErrorTable : public ::testing::TestWithParam<CliCase> {};
+
+TEST_P(PromptFileLineErrorTable, SameExitCodeOnALineOfAPromptFile) {
   const auto& c = GetParam();
-  if (!c.on_a_line) GTEST_SKIP() << "a line of a prompt file always has a prompt and is no subcommand";
   const auto dir = scratch_dir("cli-table-line");
   const auto file = dir / "prompts.txt";
   std::ofstream(file) << "a blue square\n" << as_prompt_file_line(c.args) << "\n";
@@ -65,53 +67,65 @@ TEST_P(CliErrorTable, SameExitCodeOnALineOfAPromptFile) {
   EXPECT_FALSE(std::filesystem::exists(dir / "out"));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    UsageErrors, CliErrorTable,
-    ::testing::Values(
-        // bad flags
-        CliCase{{"--no-such-flag"}, 2, "--no-such-flag"},
-        CliCase{{"-p", "x", "--stepz", "3"}, 2, "--stepz"},
-        // bad numbers
-        CliCase{{"-p", "x", "--steps", "abc"}, 2, "--steps"},
-        CliCase{{"-p", "x", "--steps", "0"}, 2, "--steps"},
-        CliCase{{"-p", "x", "--steps", "-5"}, 2, "--steps"},
-        CliCase{{"-p", "x", "--lr", "fast"}, 2, "--lr"},
-        CliCase{{"-p", "x", "--cutn", "1.5"}, 2, "--cutn"},
-        CliCase{{"-p", "x", "--seed", "-1"}, 2, "--seed"},
-        CliCase{{"-p", "x", "--seed", "99999999999999999999999"}, 2, "--seed"},
-        CliCase{{"-p", "x", "--size", "64", "x"}, 2, "--size"},
-        CliCase{{"-p", "x", "--threads", "many"}, 2, "--threads"},
-        // unknown enum values
-        CliCase{{"-p", "x", "--cut-method", "slices"}, 2, "--cut-method"},
-        CliCase{{"-p", "x", "--optimiser", "lion"}, 2, "--optimiser"},
-        CliCase{{"-p", "x", "--precision", "fp8"}, 2, "--precision"},
-        CliCase{{"-p", "x", "--metadata", "exif"}, 2, "--metadata"},
-        CliCase{{"-p", "x", "--init-noise", "perlin"}, 2, "--init-noise"},
-        CliCase{{"-p", "x", "--augment", "affine,swirl"}, 2, "swirl"},
-        CliCase{{"-p", "x", "--device", "tpu"}, 2, "--device"},
-        // missing values
-        CliCase{{"-p"}, 2, "--prompt"},
-        CliCase{{"-p", "x", "--steps"}, 2, "--steps"},
-        CliCase{{"-p", "x", "--size", "64"}, 2, "--size"},
-        CliCase{{"-p", "x", "-o"}, 2, "--output"},
-        // duplicate single-value flags
-        CliCase{{"-p", "x", "--steps", "5", "--steps", "6"}, 2, "--steps"},
-        // impossible combinations and bad prompt language
-        CliCase{{"-p", "x", "--init-image", "a.png", "--init-noise", "pixels"}, 2, "--init-image"},
-        CliCase{{"-p", "a||b"}, 2, "--prompt"},
-        CliCase{{"-p", "x:1e999"}, 2, "out of range"},
-        CliCase{{"-p", "x", "--steps", "1000000", "--size", "4096", "4096"}, 2, "steps x pixels"},
-        CliCase{{"-p", "x", "--size", "8192", "8192"}, 2, "--size"},
-        CliCase{{"-p", "x", "--cutn", "100000"}, 2, "--cutn"},
-        CliCase{{"-p", "x", "--threads", "4096"}, 2, "--threads 4096", true, "--threads cannot be set on a line"},
-        CliCase{{"-p", "x", "--lr", "-1"}, 2, "--lr"},
-        CliCase{{"-p", "x", "--frames-every", "0"}, 2, "--frames-every"},
-        CliCase{{"-p", "x", "--save-every", "-2"}, 2, "--save-every"},
-        CliCase{{"-p", "x", "--precision", "fp16", "--device", "cpu"}, 2, "--precision fp16", true,
-                "cannot be set on a line"},
-        CliCase{{"-p", "x", "--init-noise", "pixels", "--init-image", "a.png"}, 2, "--init-image and --init-noise"},
-        CliCase{{"--steps", "5"}, 2, "nothing to render", false},
-        CliCase{{"info", "--steps", "5"}, 2, "--steps", false}));
+const std::vector<CliCase>& error_rows() {
+  static const std::vector<CliCase> rows{
+      // bad flags
+      CliCase{{"--no-such-flag"}, 2, "--no-such-flag"},
+      CliCase{{"-p", "x", "--stepz", "3"}, 2, "--stepz"},
+      // bad numbers
+      CliCase{{"-p", "x", "--steps", "abc"}, 2, "--steps"},
+      CliCase{{"-p", "x", "--steps", "0"}, 2, "--steps"},
+      CliCase{{"-p", "x", "--steps", "-5"}, 2, "--steps"},
+      CliCase{{"-p", "x", "--lr", "fast"}, 2, "--lr"},
+      CliCase{{"-p", "x", "--cutn", "1.5"}, 2, "--cutn"},
+      CliCase{{"-p", "x", "--seed", "-1"}, 2, "--seed"},
+      CliCase{{"-p", "x", "--seed", "99999999999999999999999"}, 2, "--seed"},
+      CliCase{{"-p", "x", "--size", "64", "x"}, 2, "--size"},
+      CliCase{{"-p", "x", "--threads", "many"}, 2, "--threads"},
+      // unknown enum values
+      CliCase{{"-p", "x", "--cut-method", "slices"}, 2, "--cut-method"},
+      CliCase{{"-p", "x", "--optimiser", "lion"}, 2, "--optimiser"},
+      CliCase{{"-p", "x", "--precision", "fp8"}, 2, "--precision"},
+      CliCase{{"-p", "x", "--metadata", "exif"}, 2, "--metadata"},
+      CliCase{{"-p", "x", "--init-noise", "perlin"}, 2, "--init-noise"},
+      CliCase{{"-p", "x", "--augment", "affine,swirl"}, 2, "swirl"},
+      CliCase{{"-p", "x", "--device", "tpu"}, 2, "--device"},
+      // missing values
+      CliCase{{"-p"}, 2, "--prompt"},
+      CliCase{{"-p", "x", "--steps"}, 2, "--steps"},
+      CliCase{{"-p", "x", "--size", "64"}, 2, "--size"},
+      CliCase{{"-p", "x", "-o"}, 2, "--output"},
+      // duplicate single-value flags
+      CliCase{{"-p", "x", "--steps", "5", "--steps", "6"}, 2, "--steps"},
+      // impossible combinations and bad prompt language
+      CliCase{{"-p", "x", "--init-image", "a.png", "--init-noise", "pixels"}, 2, "--init-image"},
+      CliCase{{"-p", "a||b"}, 2, "--prompt"},
+      CliCase{{"-p", "x:1e999"}, 2, "out of range"},
+      CliCase{{"-p", "x", "--steps", "1000000", "--size", "4096", "4096"}, 2, "steps x pixels"},
+      CliCase{{"-p", "x", "--size", "8192", "8192"}, 2, "--size"},
+      CliCase{{"-p", "x", "--cutn", "100000"}, 2, "--cutn"},
+      CliCase{{"-p", "x", "--threads", "4096"}, 2, "--threads 4096", true, "--threads cannot be set on a line"},
+      CliCase{{"-p", "x", "--lr", "-1"}, 2, "--lr"},
+      CliCase{{"-p", "x", "--frames-every", "0"}, 2, "--frames-every"},
+      CliCase{{"-p", "x", "--save-every", "-2"}, 2, "--save-every"},
+      CliCase{{"-p", "x", "--precision", "fp16", "--device", "cpu"}, 2, "--precision fp16", true,
+              "cannot be set on a line"},
+      CliCase{{"-p", "x", "--init-noise", "pixels", "--init-image", "a.png"}, 2, "--init-image and --init-noise"},
+      CliCase{{"--steps", "5"}, 2, "nothing to render", false},
+      CliCase{{"info", "--steps", "5"}, 2, "--steps", false})};
+  return rows;
+}
+
+std::vector<CliCase> rows_for_a_line() {
+  std::vector<CliCase> rows;
+  for (const auto& row : error_rows()) {
+    if (row.on_a_line) rows.push_back(row);
+  }
+  return rows;
+}
+
+INSTANTIATE_TEST_SUITE_P(UsageErrors, CliErrorTable, ::testing::ValuesIn(error_rows()));
+INSTANTIATE_TEST_SUITE_P(UsageErrors, PromptFileLineErrorTable, ::testing::ValuesIn(rows_for_a_line()));
 
 TEST(CliBasics, HelpExitsZeroAndDocumentsExitCodesAndDefaults) {
   const auto result = run_cli({"--help"});
@@ -121,6 +135,12 @@ TEST(CliBasics, HelpExitsZeroAndDocumentsExitCodesAndDefaults) {
   EXPECT_NE(result.out.find("--steps"), std::string::npos);
   EXPECT_NE(result.out.find("300"), std::string::npos) << "defaults are shown";
   EXPECT_NE(result.out.find("Cutouts and augmentations"), std::string::npos) << "option groups";
+  // The bounds that protect the machine are stated where the options are.
+  EXPECT_NE(result.out.find("at most the cores"), std::string::npos) << "--threads";
+  EXPECT_NE(result.out.find("1 to 1024"), std::string::npos) << "--cutn";
+  EXPECT_NE(result.out.find("(4096x4096)"), std::string::npos) << "--size";
+  EXPECT_NE(result.out.find("steps x pixels"), std::string::npos) << "--steps";
+  EXPECT_NE(result.out.find("crops|pooled"), std::string::npos) << "enum choices from the name table";
 }
 
 TEST(CliBasics, VersionExitsZeroWithCommit) {

@@ -1,5 +1,5 @@
-"""The bundle writer follows DESIGN section 3 exactly, the synthetic CLIP-BPE
-vocabulary is well formed, and make_test_bundles.py writes what the C++ tests read."""
+"""The bundle writer follows the bundle contract (docs/architecture.md, "The bundle
+contract") exactly, the synthetic CLIP-BPE vocabulary is well formed, and make_test_bundles.py writes what the C++ tests read."""
 import gzip
 import hashlib
 import json
