@@ -66,9 +66,6 @@ struct OutputError : Error {
 struct InternalError : Error {
   explicit InternalError(const std::string& m) : Error(ExitCode::kInternal, m) {}
 };
-struct Interrupted : Error {
-  explicit Interrupted(const std::string& m) : Error(ExitCode::kInterrupted, m) {}
-};
 
 // Text for `--help` and the README, kept next to the codes it describes.
 const char* exit_code_table();

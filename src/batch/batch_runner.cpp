@@ -142,7 +142,7 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
       append_manifest_line(manifest_path, line);
       ++done;
     } catch (const Error& e) {
-      if (e.code() == ExitCode::kInterrupted || e.code() == ExitCode::kOutput) throw;
+      if (e.code() == ExitCode::kOutput) throw;  // the next job would fail the same way
       ++failed;
       spdlog::error("{}:{}: job {} failed: {}", source, planned.job->line, planned.job->index, e.what());
       auto line = manifest_line(planned, "failed");

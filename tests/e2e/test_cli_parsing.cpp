@@ -112,7 +112,7 @@ const std::vector<CliCase>& error_rows() {
               "cannot be set on a line"},
       CliCase{{"-p", "x", "--init-noise", "pixels", "--init-image", "a.png"}, 2, "--init-image and --init-noise"},
       CliCase{{"--steps", "5"}, 2, "nothing to render", false},
-      CliCase{{"info", "--steps", "5"}, 2, "--steps", false})};
+      CliCase{{"info", "--steps", "5"}, 2, "--steps", false}};
   return rows;
 }
 

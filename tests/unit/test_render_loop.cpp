@@ -8,14 +8,33 @@
 namespace vqclip {
 namespace {
 
-Models tiny_models() {
-  LoadOptions options;
-  options.verify_hashes = false;
-  options.parts = ModelParts::for_render(false);
-  return load_models(test::source_dir() / "models" / "tiny-shapes", options);
-}
+// The tiny bundle's models, loaded once for the suite, and a generator per test.
+class RenderLoopTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    LoadOptions options;
+    options.verify_hashes = false;
+    options.parts = ModelParts::for_render(false);
+    models_ = new Models(load_models(test::source_dir() / "models" / "tiny-shapes", options));
+  }
+  static void TearDownTestSuite() {
+    delete models_;
+    models_ = nullptr;
+  }
 
-at::Generator seeded(uint64_t seed) { return make_random_generator(seed, torch::kCPU); }
+  ClipModel& clip() { return models_->require_clip(); }
+  VqganModel& vqgan() { return models_->require_vqgan(); }
+  const Manifest& manifest() { return models_->manifest; }
+  // A latent of random codes on an h x w grid, from the test's generator.
+  torch::Tensor latent(int h, int w) { return random_codebook_latent(vqgan().codebook, h, w, generator); }
+
+  at::Generator generator = make_random_generator(0, torch::kCPU);
+
+ private:
+  static Models* models_;
+};
+
+Models* RenderLoopTest::models_ = nullptr;
 
 LoopSettings quick_settings(int steps) {
   LoopSettings settings;
@@ -25,15 +44,11 @@ LoopSettings quick_settings(int steps) {
   return settings;
 }
 
-TEST(RenderLoop, LossFallsOverThirtySteps) {
-  auto models = tiny_models();
-  auto& clip = models.require_clip();
-  auto& vqgan = models.require_vqgan();
-  auto generator = seeded(0);
-  const auto text = embed_texts(clip, {"a red circle on a blue background"});
-  const int grid = models.manifest.default_height / vqgan.spec.downsample_factor;
-  RenderLoop loop(clip, vqgan, quick_settings(30), random_codebook_latent(vqgan.codebook, grid, grid, generator),
-                  {{Target{"prompt", text[0], 1.0}}}, generator);
+TEST_F(RenderLoopTest, LossFallsOverThirtySteps) {
+  const auto text = embed_texts(clip(), {"a red circle on a blue background"});
+  const int grid = manifest().default_height / vqgan().spec.downsample_factor;
+  RenderLoop loop(clip(), vqgan(), quick_settings(30), latent(grid, grid), {{Target{"prompt", text[0], 1.0}}},
+                  generator);
   std::vector<double> losses;
   for (int i = 0; i < 30; ++i) losses.push_back(loop.step().loss);
   const double first = (losses[0] + losses[1] + losses[2] + losses[3] + losses[4]) / 5;
@@ -42,34 +57,25 @@ TEST(RenderLoop, LossFallsOverThirtySteps) {
   EXPECT_EQ(loop.steps_done(), 30);
 }
 
-TEST(RenderLoop, StoryPhasesSplitTheStepsEvenly) {
-  auto models = tiny_models();
-  auto& clip = models.require_clip();
-  auto& vqgan = models.require_vqgan();
-  auto generator = seeded(1);
-  const auto text = embed_texts(clip, {"a", "b", "c"});
+TEST_F(RenderLoopTest, StoryPhasesSplitTheStepsEvenly) {
+  const auto text = embed_texts(clip(), {"a", "b", "c"});
   std::vector<TargetPhase> phases;
   for (int i = 0; i < 3; ++i) phases.push_back({Target{"t", text[i], 1.0}});
   auto settings = quick_settings(10);
-  RenderLoop loop(clip, vqgan, settings, random_codebook_latent(vqgan.codebook, 2, 2, generator), phases, generator);
+  RenderLoop loop(clip(), vqgan(), settings, latent(2, 2), phases, generator);
   const std::vector<int> expected{0, 0, 0, 0, 1, 1, 1, 1, 2, 2};
   for (int step = 0; step < 10; ++step) EXPECT_EQ(loop.phase_at(step), expected[step]) << step;
 
   settings.change_prompt_every = 3;
-  RenderLoop every_three(clip, vqgan, settings, random_codebook_latent(vqgan.codebook, 2, 2, generator), phases,
-                         generator);
+  RenderLoop every_three(clip(), vqgan(), settings, latent(2, 2), phases, generator);
   EXPECT_EQ(every_three.phase_at(2), 0);
   EXPECT_EQ(every_three.phase_at(3), 1);
   EXPECT_EQ(every_three.phase_at(9), 2) << "the last phase holds after the story ends";
 }
 
-TEST(RenderLoop, NonFiniteLossLeavesTheLatentUntouched) {
-  auto models = tiny_models();
-  auto& vqgan = models.require_vqgan();
-  auto generator = seeded(2);
-  const auto nan_target = torch::full({models.manifest.clip.embed_dim}, std::nan(""));
-  RenderLoop loop(models.require_clip(), vqgan, quick_settings(5), random_codebook_latent(vqgan.codebook, 2, 2, generator),
-                  {{Target{"nan", nan_target, 1.0}}}, generator);
+TEST_F(RenderLoopTest, NonFiniteLossLeavesTheLatentUntouched) {
+  const auto nan_target = torch::full({manifest().clip.embed_dim}, std::nan(""));
+  RenderLoop loop(clip(), vqgan(), quick_settings(5), latent(2, 2), {{Target{"nan", nan_target, 1.0}}}, generator);
   const auto before = loop.render();
   const auto result = loop.step();
   EXPECT_FALSE(result.finite);
@@ -77,20 +83,16 @@ TEST(RenderLoop, NonFiniteLossLeavesTheLatentUntouched) {
   EXPECT_TRUE(torch::equal(before, loop.render()));
 }
 
-TEST(RenderLoop, LatentStaysWithinTheCodebookRange) {
-  auto models = tiny_models();
-  auto& clip = models.require_clip();
-  auto& vqgan = models.require_vqgan();
-  auto generator = seeded(3);
-  const auto text = embed_texts(clip, {"a green cross"});
+TEST_F(RenderLoopTest, LatentStaysWithinTheCodebookRange) {
+  generator.set_current_seed(1);
+  const auto text = embed_texts(clip(), {"a green cross"});
   auto settings = quick_settings(5);
   settings.optimiser.lr = 5.0;  // large steps would leave the range without the clamp
-  RenderLoop loop(clip, vqgan, settings, random_codebook_latent(vqgan.codebook, 2, 2, generator),
-                  {{Target{"t", text[0], 1.0}}}, generator);
+  RenderLoop loop(clip(), vqgan(), settings, latent(2, 2), {{Target{"t", text[0], 1.0}}}, generator);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(loop.step().finite);
   const auto z = loop.latent().detach();
-  const auto low = std::get<0>(vqgan.codebook.min(0)).view({1, -1, 1, 1});
-  const auto high = std::get<0>(vqgan.codebook.max(0)).view({1, -1, 1, 1});
+  const auto low = std::get<0>(vqgan().codebook.min(0)).view({1, -1, 1, 1});
+  const auto high = std::get<0>(vqgan().codebook.max(0)).view({1, -1, 1, 1});
   EXPECT_TRUE((z >= low).all().item<bool>());
   EXPECT_TRUE((z <= high).all().item<bool>());
 }
