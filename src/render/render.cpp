@@ -89,6 +89,14 @@ nlohmann::json prompt_similarities(ClipModel& clip, const torch::Tensor& picture
   return list;
 }
 
+void log_size_rounding(const GenerationParams& asked, const GenerationParams& resolved, const Manifest& manifest) {
+  const int width = asked.width.value_or(manifest.default_width);
+  const int height = asked.height.value_or(manifest.default_height);
+  if (width == *resolved.width && height == *resolved.height) return;
+  spdlog::info("size {}x{} rounded to {}x{} (multiples of the VQGAN factor {})", width, height, *resolved.width,
+               *resolved.height, manifest.vqgan.downsample_factor);
+}
+
 }  // namespace
 
 RenderResult render(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks) {
@@ -98,12 +106,7 @@ RenderResult render(Models& models, const GenerationParams& params, const Render
   RenderResult result;
   result.params = resolve(params, models.manifest);
   const auto& resolved = result.params;
-  const int asked_width = params.width.value_or(models.manifest.default_width);
-  const int asked_height = params.height.value_or(models.manifest.default_height);
-  if (asked_width != *resolved.width || asked_height != *resolved.height) {
-    spdlog::info("size {}x{} rounded to {}x{} (multiples of the VQGAN factor {})", asked_width, asked_height,
-                 *resolved.width, *resolved.height, models.manifest.vqgan.downsample_factor);
-  }
+  log_size_rounding(params, resolved, models.manifest);
   auto generator = make_random_generator(*resolved.seed, models.device);
 
   auto phases = build_targets(clip, resolved, generator);
