@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "vqclip/enum_names.hpp"
+#include "vqclip/limits.hpp"
 
 namespace vqclip {
 
@@ -49,6 +50,7 @@ struct ContextParams {
   Precision precision = Precision::kFp32;
   int threads = 0;      // libtorch intra-op threads; 0 = auto (the cores, 1 for a small model)
   bool verify = true;   // sha256 of every bundle file that is loaded
+  int64_t max_image_pixels = limits::kDefaultMaxImagePixels;  // larger input pictures are refused unread
 };
 
 // The most threads a context may ask for: the cores this process may run on
@@ -62,6 +64,7 @@ struct ResolvedContext {
   Precision precision = Precision::kFp32;
   int threads = 1;
   bool verify = true;
+  int64_t max_image_pixels = 0;
 };
 
 // Checks what needs nothing but the values. Throws ParameterError.
@@ -75,7 +78,7 @@ void validate(const ContextParams& params);
 // no bundle or no valid vqclip.json is found.
 ResolvedContext resolve(const ContextParams& params);
 
-// {"bundle", "device", "precision", "threads", "verify"}
+// {"bundle", "device", "precision", "threads", "verify", "max_image_pixels"}
 nlohmann::json to_json(const ResolvedContext& context);
 
 }  // namespace vqclip

@@ -18,18 +18,9 @@
 #include "vqclip/cutout_settings.hpp"
 #include "vqclip/enum_names.hpp"
 #include "vqclip/image_io.hpp"
+#include "vqclip/limits.hpp"
 
 namespace vqclip {
-
-// Upper bounds on what one render may ask of the machine.
-namespace limits {
-inline constexpr int kMaxSteps = 1'000'000;
-inline constexpr int kMinSide = 8;
-inline constexpr int kMaxSide = 8192;
-inline constexpr int64_t kMaxPixels = int64_t{4096} * 4096;  // 16.8 megapixels
-inline constexpr int kMaxCutn = 1024;
-inline constexpr double kMaxPixelSteps = 1e11;  // steps x width x height: days of work on a GPU
-}  // namespace limits
 
 enum class Optimiser { kAdam, kAdamW, kAdagrad, kRmsprop, kSgd };
 

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "vqclip/limits.hpp"
+
 namespace vqclip {
 
 struct RgbImage {
@@ -17,7 +19,14 @@ struct RgbImage {
   std::vector<uint8_t> pixels;  // row-major RGB, 3 bytes per pixel
 };
 
-// Throws InputError naming the file if it cannot be read or decoded.
+// The picture-size limit read_image() applies (limits::kDefaultMaxImagePixels
+// unless set); process-wide, like libtorch's thread count (load_models() sets
+// both from the context).
+void set_max_image_pixels(int64_t pixels);
+int64_t max_image_pixels();
+
+// Throws InputError naming the file if it cannot be read or decoded, or is
+// larger than max_image_pixels().
 RgbImage read_image(const std::filesystem::path& path);
 
 // [1, 3, H, W] float32 in [0, 1] on CPU.
@@ -37,7 +46,8 @@ struct PngText {
 std::string encode_png(const RgbImage& image, const PngText& metadata);
 
 // Reads every tEXt/iTXt/zTXt chunk of a PNG file: keyword -> value.
-// Throws InputError if the file is not a PNG.
+// Throws InputError if the file is not a PNG, or a compressed chunk inflates
+// to more than 16 MiB.
 std::vector<std::pair<std::string, std::string>> read_png_text(const std::filesystem::path& path);
 
 // CLIP's preprocessing: resize the shorter side to `resolution` (bicubic),

@@ -68,8 +68,8 @@ struct Models {
 Models load_models(const std::filesystem::path& bundle_dir, const LoadOptions& options);
 
 // Loads on the context's device with its verification setting, keeps its
-// precision for render(), and sets libtorch's intra-op threads to its count
-// (a process-wide setting).
+// precision for render(), and applies its process-wide settings: libtorch's
+// intra-op threads and the input-picture limit (set_max_image_pixels).
 Models load_models(const ResolvedContext& context, ModelParts parts);
 
 // The tokenizer alone (for `tokenize`), its file's hash checked when `verify`.

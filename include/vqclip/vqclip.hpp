@@ -16,6 +16,7 @@
 #include "vqclip/errors.hpp"
 #include "vqclip/generation_params.hpp"
 #include "vqclip/image_io.hpp"
+#include "vqclip/limits.hpp"
 #include "vqclip/models.hpp"
 #include "vqclip/output_params.hpp"
 #include "vqclip/picture_output.hpp"

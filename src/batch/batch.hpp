@@ -72,10 +72,12 @@ struct Shard {
 Shard resolve_shard(const std::string& spec, int completions);
 
 // Appends one JSON line to `path` atomically with respect to other processes
-// (O_APPEND + an exclusive lock, one write). Throws OutputError.
+// (O_APPEND + an exclusive lock, one write), on a fresh line when a crash left
+// the last one unfinished. Throws OutputError.
 void append_manifest_line(const std::filesystem::path& path, const nlohmann::json& line);
 
-// The lines of a manifest.jsonl; a missing file gives none; unparsable lines are skipped.
+// The JSON objects of a manifest.jsonl; a missing file gives none; other lines
+// (torn by a crash, or not objects) are skipped with a warning saying how many.
 std::vector<nlohmann::json> read_manifest_lines(const std::filesystem::path& path);
 
 }  // namespace vqclip

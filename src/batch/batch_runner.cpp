@@ -48,7 +48,7 @@ bool already_rendered(const PlannedJob& planned) {
   if (planned.output.metadata == MetadataMode::kNone) return true;  // nothing to compare: the file is the record
   try {
     const auto record = read_picture_record(planned.output.path);
-    return record_is_complete(record) && record.value("job", nlohmann::json()) == planned.key;
+    return record_is_complete(record) && record.contains("job") && record["job"] == planned.key;
   } catch (const InputError&) {
     return false;
   }
@@ -98,9 +98,13 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
     if (!planned.output.frames_dir.empty()) frame_parents.insert(planned.output.frames_dir.parent_path());
   }
   for (const auto& dir : frame_parents) check_writable(dir / frame_file_name(0));
-  std::set<std::pair<int, std::string>> logged_done;
+  std::set<std::pair<int64_t, std::string>> logged_done;
   for (const auto& line : read_manifest_lines(manifest_path)) {
-    if (line.value("status", "") == "done") logged_done.insert({line.value("index", -1), line.value("file", "")});
+    const auto is = [&line](const char* key, auto check) { return line.contains(key) && (line[key].*check)(); };
+    if (is("status", &nlohmann::json::is_string) && line["status"] == "done" &&
+        is("index", &nlohmann::json::is_number_integer) && is("file", &nlohmann::json::is_string)) {
+      logged_done.insert({line["index"].get<int64_t>(), line["file"].get<std::string>()});
+    }
   }
 
   auto models = load_models(context, ModelParts::for_render(need_encoder));

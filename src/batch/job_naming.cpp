@@ -1,4 +1,4 @@
-#include <regex>
+#include <string_view>
 
 #include "batch/batch.hpp"
 #include "vqclip/errors.hpp"
@@ -24,33 +24,71 @@ std::string slugify(const std::string& prompt) {
   return slug.empty() ? "prompt" : slug;
 }
 
+namespace {
+
+constexpr size_t kMaxWidth = 64;        // {index:0N}: more zeros help no file system
+constexpr size_t kMaxNameBytes = 255;   // NAME_MAX of the usual file systems
+
+[[noreturn]] void bad_template(const std::string& name_template, const std::string& why) {
+  throw UsageError("--name " + name_template + ": " + why);
+}
+
+// The value of the field `text` ("index", "index:04", ...) for a job.
+std::string field_value(const std::string& name_template, std::string_view text, const Job& job, uint64_t seed,
+                        bool& has_index) {
+  const auto colon = text.find(':');
+  const auto field = text.substr(0, colon);
+  std::string value;
+  if (field == "index") {
+    value = std::to_string(job.index);
+    has_index = true;
+  } else if (field == "line") {
+    value = std::to_string(job.line);
+  } else if (field == "seed") {
+    value = std::to_string(seed);
+  } else if (field == "slug") {
+    value = slugify(job.prompt);
+  } else {
+    bad_template(name_template, "unknown field {" + std::string(text) +
+                                    "} (fields: {index}, {index:04}, {line}, {slug}, {seed})");
+  }
+  if (colon == std::string_view::npos) return value;
+  auto width_text = text.substr(colon + 1);
+  if (!width_text.empty() && width_text.front() == '0') width_text.remove_prefix(1);
+  if (width_text.empty() || width_text.size() > 2 ||
+      width_text.find_first_not_of("0123456789") != std::string_view::npos ||
+      std::stoul(std::string(width_text)) > kMaxWidth) {
+    bad_template(name_template, "{" + std::string(text) + "}: a width is 1 to " + std::to_string(kMaxWidth) +
+                                    " digits, as in {index:04}");
+  }
+  const size_t width = std::stoul(std::string(width_text));
+  if (value.size() < width) value.insert(0, width - value.size(), '0');
+  return value;
+}
+
+}  // namespace
+
 std::string job_file_name(const std::string& name_template, const Job& job, uint64_t seed) {
-  static const std::regex kField(R"(\{(index|line|slug|seed)(?::0?(\d+))?\})");
-  if (name_template.find("{index") == std::string::npos) {
-    throw UsageError("--name " + name_template + ": must contain {index} so that names cannot collide");
-  }
   std::string result;
-  auto begin = std::sregex_iterator(name_template.begin(), name_template.end(), kField);
-  size_t last = 0;
-  for (auto it = begin; it != std::sregex_iterator(); ++it) {
-    const auto& match = *it;
-    result += name_template.substr(last, match.position() - last);
-    const std::string field = match[1];
-    std::string value = field == "index"  ? std::to_string(job.index)
-                        : field == "line" ? std::to_string(job.line)
-                        : field == "seed" ? std::to_string(seed)
-                                          : slugify(job.prompt);
-    if (match[2].matched) {
-      const size_t width = std::stoul(match[2]);
-      if (value.size() < width) value.insert(0, width - value.size(), '0');
-    }
-    result += value;
-    last = match.position() + match.length();
+  bool has_index = false;
+  for (size_t at = 0; at < name_template.size();) {
+    const auto open = name_template.find('{', at);
+    result += name_template.substr(at, open == std::string::npos ? std::string::npos : open - at);
+    if (open == std::string::npos) break;
+    const auto close = name_template.find('}', open);
+    if (close == std::string::npos) bad_template(name_template, "a '{' without its '}'");
+    result += field_value(name_template, std::string_view(name_template).substr(open + 1, close - open - 1), job,
+                          seed, has_index);
+    at = close + 1;
   }
-  result += name_template.substr(last);
-  if (result.find('/') != std::string::npos || result.find('{') != std::string::npos) {
-    throw UsageError("--name " + name_template + ": unknown field or a '/' in the name (fields: {index}, {index:04}, "
-                     "{line}, {slug}, {seed})");
+  if (!has_index) bad_template(name_template, "must contain {index} so that names cannot collide");
+  if (result.find('/') != std::string::npos || result.find('}') != std::string::npos || result == "." ||
+      result == "..") {
+    bad_template(name_template, "a name may hold no '/' or '}' and may not be . or ..");
+  }
+  if (result.size() > kMaxNameBytes) {
+    bad_template(name_template, "the name of job " + std::to_string(job.index) + " would be " +
+                                    std::to_string(result.size()) + " bytes, at most " + std::to_string(kMaxNameBytes));
   }
   return result;
 }

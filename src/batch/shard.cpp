@@ -1,5 +1,5 @@
 #include <cstdlib>
-#include <regex>
+#include <string_view>
 
 #include "batch/batch.hpp"
 #include "vqclip/errors.hpp"
@@ -7,10 +7,20 @@
 namespace vqclip {
 namespace {
 
+// 1 to 9 digits as a number, else -1 (no regex: the text may be arbitrarily long).
+int small_count(std::string_view text) {
+  if (text.empty() || text.size() > 9) return -1;
+  int value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return -1;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
 int env_int(const char* name) {
   const char* value = std::getenv(name);
-  if (!value || !std::regex_match(value, std::regex(R"(\d{1,9})"))) return -1;
-  return std::atoi(value);
+  return value ? small_count(value) : -1;
 }
 
 Shard checked(int index, int count, const std::string& spec) {
@@ -42,11 +52,11 @@ Shard resolve_shard(const std::string& spec, int completions) {
     }
     throw UsageError("--shard auto: neither SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT nor JOB_COMPLETION_INDEX is set");
   }
-  std::smatch match;
-  if (!std::regex_match(spec, match, std::regex(R"((\d{1,9})/(\d{1,9}))"))) {
-    throw UsageError("--shard " + spec + ": expected K/N (e.g. 0/4) or auto");
-  }
-  return checked(std::stoi(match[1]), std::stoi(match[2]), spec);
+  const auto slash = spec.find('/');
+  const int index = slash == std::string::npos ? -1 : small_count(std::string_view(spec).substr(0, slash));
+  const int count = slash == std::string::npos ? -1 : small_count(std::string_view(spec).substr(slash + 1));
+  if (index < 0 || count < 0) throw UsageError("--shard " + spec + ": expected K/N (e.g. 0/4) or auto");
+  return checked(index, count, spec);
 }
 
 }  // namespace vqclip

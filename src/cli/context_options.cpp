@@ -31,6 +31,10 @@ std::vector<const CLI::Option*> add_context_options(CLI::App& app, ContextParams
       app.add_flag_callback(option_names("verify"), [&c] { c.verify = false; },
                             "Skip the sha256 check of the bundle files")
           ->group(kGroup),
+      app.add_option(option_names("max_image_pixels"), c.max_image_pixels,
+                     "Input pictures (image prompts, init images, pictures to score) with more pixels are refused "
+                     "from their header, unread")
+          ->group(kGroup),
       app.add_option(option_names("threads"), c.threads,
                      "CPU threads for libtorch, at most the cores (" + std::to_string(max_threads()) +
                          " here); 0 = auto (the cores; 1 for small models)")

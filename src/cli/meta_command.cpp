@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "cli/command.hpp"
+#include "vqclip/errors.hpp"
 #include "vqclip/picture_output.hpp"
 #include "vqclip/record.hpp"
 
@@ -19,7 +20,12 @@ class MetaCommand : public Command {
   int run(const CommonOptions&) override {
     const auto record = read_picture_record(file_);
     if (parameters_only_) {
-      std::cout << parameters_text(record) << "\n";
+      try {
+        std::cout << parameters_text(record) << "\n";
+      } catch (const nlohmann::json::exception& e) {
+        throw InputError(file_.string() + ": the vqclip record lacks a field or has one of the wrong type (" +
+                         e.what() + ")");
+      }
     } else {
       std::cout << record.dump(2) << "\n";
     }

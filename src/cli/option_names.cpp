@@ -13,13 +13,14 @@ struct FieldOption {
   const char* names;  // CLI11 spelling: short and long names, the long one last
 };
 
-constexpr std::array<FieldOption, 30> kFieldOptions{{
+constexpr std::array<FieldOption, 31> kFieldOptions{{
     // context
     {"models", "--models"},
     {"device", "--device"},
     {"precision", "--precision"},
     {"threads", "--threads"},
     {"verify", "--no-verify"},
+    {"max_image_pixels", "--max-image-pixels"},
     // generation
     {"prompts", "-p,--prompt"},
     {"image_prompts", "--image-prompt"},

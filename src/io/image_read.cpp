@@ -1,12 +1,30 @@
 #include <stb_image.h>
 
+#include <atomic>
+
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
 
 namespace vqclip {
+namespace {
+
+std::atomic<int64_t> g_max_image_pixels{limits::kDefaultMaxImagePixels};
+
+}  // namespace
+
+void set_max_image_pixels(int64_t pixels) { g_max_image_pixels = pixels; }
+
+int64_t max_image_pixels() { return g_max_image_pixels; }
 
 RgbImage read_image(const std::filesystem::path& path) {
   int width = 0, height = 0, channels = 0;
+  // The header first: a file of a few kilobytes can declare gigapixels.
+  if (stbi_info(path.c_str(), &width, &height, &channels) &&
+      int64_t{width} * height > max_image_pixels()) {
+    throw InputError(path.string() + ": " + std::to_string(width) + "x" + std::to_string(height) +
+                     " pixels, more than the limit of " + std::to_string(max_image_pixels()) +
+                     " (max_image_pixels)");
+  }
   // stbi_load reads PNG, JPEG, BMP, GIF (first frame), TGA, PSD, HDR, PNM.
   unsigned char* data = stbi_load(path.c_str(), &width, &height, &channels, 3);
   if (!data) {

@@ -2,7 +2,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 
+#include "io/bounded_json.hpp"
 #include "vqclip/atomic_file.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
@@ -36,17 +38,19 @@ nlohmann::json read_picture_record(const std::filesystem::path& path) {
   for (const auto& [keyword, value] : read_png_text(path)) {
     if (keyword != kMetadataKeyword) continue;
     try {
-      return nlohmann::json::parse(value);
-    } catch (const nlohmann::json::exception& e) {
+      return parse_bounded_json(value);
+    } catch (const std::exception& e) {  // malformed, or nested too deep
       throw InputError(path.string() + ": the vqclip metadata chunk is not valid JSON (" + e.what() + ")");
     }
   }
   const auto sidecar = sidecar_path(path);
   std::ifstream in(sidecar);
   if (in) {
+    std::stringstream text;
+    text << in.rdbuf();
     try {
-      return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
+      return parse_bounded_json(text.str());
+    } catch (const std::exception& e) {
       throw InputError(sidecar.string() + ": not valid JSON (" + e.what() + ")");
     }
   }

@@ -38,6 +38,12 @@ bool is_ascii(const std::string& s) {
   return true;
 }
 
+// What a compressed text chunk may inflate to: a record is kilobytes, and a
+// chunk of a few megabytes could otherwise inflate to gigabytes.
+constexpr size_t kMaxInflatedBytes = size_t{16} << 20;
+
+struct TooLarge {};
+
 std::string inflate_all(const std::string& compressed) {
   z_stream stream{};
   if (inflateInit(&stream) != Z_OK) return {};
@@ -51,6 +57,10 @@ std::string inflate_all(const std::string& compressed) {
     stream.avail_out = sizeof buffer;
     status = inflate(&stream, Z_NO_FLUSH);
     out.append(buffer, sizeof buffer - stream.avail_out);
+    if (out.size() > kMaxInflatedBytes) {
+      inflateEnd(&stream);
+      throw TooLarge{};
+    }
   }
   inflateEnd(&stream);
   return status == Z_STREAM_END ? out : std::string();
@@ -89,6 +99,14 @@ std::vector<std::pair<std::string, std::string>> read_png_text(const std::filesy
   const std::string png = buffer.str();
   if (png.compare(0, 8, std::string(kSignature, 8)) != 0) throw InputError(path.string() + ": not a PNG file");
 
+  const auto inflated = [&path](const std::string& compressed) {
+    try {
+      return inflate_all(compressed);
+    } catch (const TooLarge&) {
+      throw InputError(path.string() + ": a compressed text chunk inflates to more than " +
+                       std::to_string(kMaxInflatedBytes >> 20) + " MiB");
+    }
+  };
   std::vector<std::pair<std::string, std::string>> texts;
   size_t at = 8;
   while (at + 12 <= png.size()) {
@@ -102,14 +120,14 @@ std::vector<std::pair<std::string, std::string>> read_png_text(const std::filesy
       if (type == "tEXt") {
         texts.emplace_back(keyword, data.substr(nul + 1));
       } else if (type == "zTXt" && nul + 2 <= data.size()) {
-        texts.emplace_back(keyword, inflate_all(data.substr(nul + 2)));
+        texts.emplace_back(keyword, inflated(data.substr(nul + 2)));
       } else if (type == "iTXt" && nul + 3 <= data.size()) {
         const bool compressed = data[nul + 1] != 0;
         const size_t language_end = data.find('\0', nul + 3);
         const size_t translated_end = language_end == std::string::npos ? language_end : data.find('\0', language_end + 1);
         if (translated_end != std::string::npos) {
           const std::string text = data.substr(translated_end + 1);
-          texts.emplace_back(keyword, compressed ? inflate_all(text) : text);
+          texts.emplace_back(keyword, compressed ? inflated(text) : text);
         }
       }
     }

@@ -3,10 +3,13 @@
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <sstream>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "io/bounded_json.hpp"
 #include "vqclip/bundle.hpp"
 #include "vqclip/errors.hpp"
 
@@ -15,6 +18,16 @@ namespace {
 
 constexpr int64_t kSupportedVersion = 1;
 constexpr int64_t kLargestSize = int64_t{1} << 30;  // keeps every int field well inside int
+
+// Nothing for a regular file; "" for one that does not exist; else why it
+// cannot be examined (a symbolic-link loop, no permission): never an exception.
+std::optional<std::string> file_problem(const std::filesystem::path& path) {
+  std::error_code error;
+  const bool regular = std::filesystem::is_regular_file(path, error);
+  if (regular) return std::nullopt;
+  if (!error || error == std::errc::no_such_file_or_directory) return std::string();
+  return error.message();
+}
 
 // Reads fields of one JSON object, naming the manifest and the dotted field
 // path in every error.
@@ -104,7 +117,9 @@ class FieldReader {
       fail(key, "expected a file name inside the bundle directory, found \"" + name + "\"");
     }
     const auto path = dir / name;
-    if (!std::filesystem::is_regular_file(path)) fail(key, "file " + path.string() + " does not exist");
+    if (const auto problem = file_problem(path)) {
+      fail(key, "file " + path.string() + (problem->empty() ? " does not exist" : " cannot be read (" + *problem + ")"));
+    }
     return path;
   }
 
@@ -115,14 +130,19 @@ class FieldReader {
 };
 
 nlohmann::json parse_json_file(const std::filesystem::path& path) {
-  if (!std::filesystem::is_regular_file(path)) {
-    throw BundleError(path.string() + ": missing (a model bundle is a directory holding vqclip.json; "
-                                      "give one with --models DIR or $VQCLIP_MODELS)");
+  if (const auto problem = file_problem(path)) {
+    throw BundleError(path.string() + ": " + (problem->empty() ? "missing" : "cannot be read (" + *problem + ")") +
+                      " (a model bundle is a directory holding vqclip.json; give one with --models DIR or "
+                      "$VQCLIP_MODELS)");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw BundleError(path.string() + ": cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
   try {
-    return nlohmann::json::parse(in);
+    return parse_bounded_json(text.str());
+  } catch (const JsonTooDeep& e) {
+    throw BundleError(path.string() + ": not a manifest: " + e.what());
   } catch (const nlohmann::json::parse_error& e) {
     // what() is "[json.exception.parse_error.101] parse error at line L, column C: ..."
     std::string detail = e.what();

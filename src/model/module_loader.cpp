@@ -7,6 +7,7 @@
 
 #include "model/error_text.hpp"
 #include "vqclip/errors.hpp"
+#include "vqclip/image_io.hpp"
 #include "vqclip/models.hpp"
 #include "vqclip/runtime.hpp"
 
@@ -133,6 +134,7 @@ Models load_models(const std::filesystem::path& bundle_dir, const LoadOptions& o
 
 Models load_models(const ResolvedContext& context, ModelParts parts) {
   configure_threads(context.threads);
+  set_max_image_pixels(context.max_image_pixels);
   LoadOptions options;
   options.device = context.device;
   options.verify_hashes = context.verify;

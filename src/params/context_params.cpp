@@ -84,6 +84,9 @@ void validate(const ContextParams& params) {
     throw ParameterError("threads", std::to_string(params.threads) + ": expected 0 (auto) to " + std::to_string(most) +
                                         " (the cores this process may use)");
   }
+  if (params.max_image_pixels < 1) {
+    throw ParameterError("max_image_pixels", std::to_string(params.max_image_pixels) + ": expected 1 or more");
+  }
   if (params.device.kind == DeviceKind::kCpu && params.precision == Precision::kFp16) {
     throw ParameterError("precision", "fp16 needs a CUDA device; on the CPU use bf16 or fp32");
   }
@@ -99,6 +102,7 @@ ResolvedContext resolve(const ContextParams& params) {
   }
   context.bundle_dir = resolve_bundle_dir(params.models);
   context.verify = params.verify;
+  context.max_image_pixels = params.max_image_pixels;
   if (params.threads > 0) {
     context.threads = params.threads;
   } else {
@@ -112,7 +116,8 @@ nlohmann::json to_json(const ResolvedContext& context) {
           {"device", context.device.str()},
           {"precision", name_of(context.precision)},
           {"threads", context.threads},
-          {"verify", context.verify}};
+          {"verify", context.verify},
+          {"max_image_pixels", context.max_image_pixels}};
 }
 
 }  // namespace vqclip

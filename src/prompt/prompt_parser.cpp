@@ -1,6 +1,5 @@
 #include <cctype>
 #include <cmath>
-#include <regex>
 
 #include "vqclip/errors.hpp"
 #include "vqclip/prompt.hpp"
@@ -28,18 +27,53 @@ std::vector<std::string_view> split(std::string_view s, char separator) {
   return parts;
 }
 
-bool is_number(const std::string& s) {
-  static const std::regex kNumber(R"([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)");
-  return std::regex_match(s, kNumber);
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// [+-]?(digits[.digits?] | .digits)([eE][+-]?digits)?, scanned once: a regex
+// engine would recurse per character and a long run of digits overflows the stack.
+bool is_number(std::string_view s) {
+  size_t i = 0;
+  const auto skip_sign = [&] {
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  };
+  const auto digits = [&] {
+    const size_t start = i;
+    while (i < s.size() && is_digit(s[i])) ++i;
+    return i > start;
+  };
+  skip_sign();
+  const bool whole = digits();
+  bool fraction = false;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    fraction = digits();
+  }
+  if (!whole && !fraction) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    skip_sign();
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
+// A value as messages quote it: whole when short, else its start and its length,
+// so that a megabyte prompt gives a one-line error, not a megabyte one.
+std::string excerpt(std::string_view value) {
+  constexpr size_t kLongest = 80;
+  if (value.size() <= kLongest) return std::string(value);
+  size_t cut = kLongest - 20;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+  return std::string(value.substr(0, cut)) + "... (" + std::to_string(value.size()) + " bytes)";
 }
 
 [[noreturn]] void fail(std::string_view field, std::string_view value, const std::string& why) {
-  throw ParameterError(std::string(field), "'" + std::string(value) + "': " + why);
+  throw ParameterError(std::string(field), "'" + excerpt(value) + "': " + why);
 }
 
 double to_finite(const std::string& number, std::string_view field, std::string_view value) {
   const double parsed = std::strtod(number.c_str(), nullptr);
-  if (!std::isfinite(parsed)) fail(field, value, "number '" + number + "' is out of range");
+  if (!std::isfinite(parsed)) fail(field, value, "number '" + excerpt(number) + "' is out of range");
   return parsed;
 }
 
@@ -54,9 +88,7 @@ bool take_numeric_suffix(std::string& body, std::string& number) {
   return true;
 }
 
-bool ends_with_digit(const std::string& s) {
-  return !s.empty() && std::isdigit(static_cast<unsigned char>(s.back()));
-}
+bool ends_with_digit(const std::string& s) { return !s.empty() && is_digit(s.back()); }
 
 // text[:weight[:stop]] with the trailing numbers parsed off. With digit_guard,
 // the numbers only count when the text before them does not end in a digit,

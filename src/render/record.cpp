@@ -43,9 +43,16 @@ nlohmann::json make_record(const Models& models, const GenerationParams& resolve
 }
 
 bool record_is_complete(const nlohmann::json& record) {
-  if (!record.is_object() || !record.contains("generation") || !record["generation"].is_object()) return false;
-  return record.value("status", "") == "completed" &&
-         record.value("steps_done", -1) == record["generation"].value("steps", -2);
+  // A record read back from a file may hold anything: every type is checked.
+  const auto field = [](const nlohmann::json& object, const char* key) -> const nlohmann::json* {
+    return object.is_object() && object.contains(key) ? &object[key] : nullptr;
+  };
+  const auto* status = field(record, "status");
+  const auto* steps_done = field(record, "steps_done");
+  const auto* generation = field(record, "generation");
+  const auto* steps = generation ? field(*generation, "steps") : nullptr;
+  return status && status->is_string() && *status == "completed" && steps_done && steps_done->is_number_integer() &&
+         steps && steps->is_number_integer() && *steps_done == *steps;
 }
 
 std::string parameters_text(const nlohmann::json& record) {

@@ -7,7 +7,9 @@
 #include <fstream>
 #include <optional>
 #include <set>
+#include <sstream>
 
+#include "io/bounded_json.hpp"
 #include "tools/float_codec.hpp"
 #include "vqclip/atomic_file.hpp"
 #include "vqclip/clip_tools.hpp"
@@ -34,22 +36,36 @@ struct FileKey {
   int64_t mtime_ns;
 };
 
-std::vector<FileKey> list_images(const std::filesystem::path& dir, bool recursive) {
+// The image files under `dir`. An entry that cannot be examined (a symbolic-link
+// loop, a file gone meanwhile, no permission) is skipped with a warning and counted.
+std::vector<FileKey> list_images(const std::filesystem::path& dir, bool recursive, size_t& skipped) {
   std::vector<FileKey> files;
   const auto add = [&](const std::filesystem::directory_entry& entry) {
-    if (!entry.is_regular_file()) return;
+    std::error_code error;
+    const bool regular = entry.is_regular_file(error);
+    if (!error && !regular) return;
     auto extension = entry.path().extension().string();
     std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
-    if (!kImageExtensions.count(extension)) return;
-    const auto mtime = entry.last_write_time().time_since_epoch();
-    files.push_back({std::filesystem::relative(entry.path(), dir).generic_string(), entry.file_size(),
-                     std::chrono::duration_cast<std::chrono::nanoseconds>(mtime).count()});
+    if (!error && !kImageExtensions.count(extension)) return;
+    const auto size = error ? 0 : entry.file_size(error);
+    const auto mtime = error ? std::filesystem::file_time_type() : entry.last_write_time(error);
+    if (error) {
+      spdlog::warn("skipped: {}: {}", entry.path().string(), error.message());
+      ++skipped;
+      return;
+    }
+    files.push_back({std::filesystem::relative(entry.path(), dir).generic_string(), size,
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(mtime.time_since_epoch()).count()});
   };
   std::error_code error;
   if (recursive) {
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir, error)) add(entry);
+    const auto options = std::filesystem::directory_options::skip_permission_denied;
+    for (std::filesystem::recursive_directory_iterator it(dir, options, error), end; !error && it != end;
+         it.increment(error)) {
+      add(*it);
+    }
   } else {
-    for (const auto& entry : std::filesystem::directory_iterator(dir, error)) add(entry);
+    for (std::filesystem::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) add(*it);
   }
   if (error) throw InputError(dir.string() + ": cannot list (" + error.message() + ")");
   std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
@@ -61,10 +77,14 @@ std::vector<FileKey> list_images(const std::filesystem::path& dir, bool recursiv
 nlohmann::json read_index(const std::filesystem::path& path, const std::string& fingerprint) {
   std::ifstream in(path);
   if (!in) return nlohmann::json::object();
-  auto index = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  const bool usable = index.is_object() && index.value("format", "") == kIndexFormat &&
-                      index.value("version", 0) == kIndexVersion && index.value("bundle", "") == fingerprint &&
-                      index.contains("files") && index["files"].is_object();
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto index = parse_bounded_json_or_discarded(text.str());
+  const auto has = [&index](const char* key, const nlohmann::json& expected) {
+    return index.contains(key) && index[key] == expected;
+  };
+  const bool usable = index.is_object() && has("format", kIndexFormat) && has("version", kIndexVersion) &&
+                      has("bundle", fingerprint) && index.contains("files") && index["files"].is_object();
   if (!usable) {
     spdlog::info("{}: not usable with this bundle; embedding every image again", path.string());
     return nlohmann::json::object();
@@ -76,10 +96,14 @@ nlohmann::json read_index(const std::filesystem::path& path, const std::string& 
 std::optional<std::vector<float>> cached_embedding(const nlohmann::json& files, const FileKey& file, int64_t dim) {
   const auto it = files.find(file.path);
   if (it == files.end() || !it->is_object()) return std::nullopt;
-  if (it->value("size", uint64_t{0}) != file.size || it->value("mtime_ns", int64_t{0}) != file.mtime_ns) {
-    return std::nullopt;
-  }
-  auto embedding = floats_from_base64(it->value("embedding", ""));
+  // The index is outside input: a field of the wrong type makes the entry stale, not an error.
+  const auto& entry = *it;
+  const bool current = entry.contains("size") && entry["size"].is_number_unsigned() && entry["size"] == file.size &&
+                       entry.contains("mtime_ns") && entry["mtime_ns"].is_number_integer() &&
+                       entry["mtime_ns"] == file.mtime_ns && entry.contains("embedding") &&
+                       entry["embedding"].is_string();
+  if (!current) return std::nullopt;
+  auto embedding = floats_from_base64(entry["embedding"].get<std::string>());
   if (!embedding || static_cast<int64_t>(embedding->size()) != dim) return std::nullopt;
   return embedding;
 }
@@ -148,7 +172,10 @@ void embed_new_files(ClipModel& clip, const std::filesystem::path& dir, const st
 
 SearchResult search_images(Models& models, const std::filesystem::path& dir, const std::string& query, bool recursive,
                            size_t top_k) {
-  if (!std::filesystem::is_directory(dir)) throw InputError(dir.string() + ": not a directory");
+  std::error_code error;
+  if (!std::filesystem::is_directory(dir, error)) {
+    throw InputError(dir.string() + ": " + (error ? "cannot be read (" + error.message() + ")" : "not a directory"));
+  }
   auto& clip = models.require_clip();
   const int64_t dim = clip.spec.embed_dim;
   const auto fingerprint = bundle_fingerprint(models.manifest);
@@ -158,7 +185,7 @@ SearchResult search_images(Models& models, const std::filesystem::path& dir, con
   SearchResult result;
   IndexBuilder index;
   std::vector<FileKey> to_embed;
-  for (const auto& file : list_images(dir, recursive)) {
+  for (const auto& file : list_images(dir, recursive, result.skipped)) {
     if (const auto embedding = cached_embedding(cached, file, dim)) {
       index.add(file, embedding->data(), dim);
       ++result.cached;

@@ -102,6 +102,14 @@ TEST(JobNaming, TemplateFields) {
   EXPECT_THROW(job_file_name("{slug}.png", job, 1), UsageError) << "names could collide without {index}";
   EXPECT_THROW(job_file_name("{index}/{slug}.png", job, 1), UsageError);
   EXPECT_THROW(job_file_name("{index}-{colour}.png", job, 1), UsageError);
+  EXPECT_EQ(job_file_name("{index:4}.png", job, 1), "0007.png");
+  EXPECT_EQ(job_file_name("{index:064}", job, 1), std::string(63, '0') + "7") << "the widest width";
+  // Widths that would overflow or build huge names, and names no file system takes.
+  for (const char* bad : {"{index:065}", "{index:99999999999999999999}", "{index:999999999}", "{index:}",
+                          "{index:x}", "{index", "x}{index}", "{index}-{slug}" "-{slug}-{slug}-{slug}-{slug}"}) {
+    job.prompt = std::string(80, 'a');
+    EXPECT_THROW(job_file_name(bad, job, 1), UsageError) << bad;
+  }
 }
 
 TEST(JobSeeds, DependOnBaseAndIndexOnly) {
@@ -132,7 +140,11 @@ TEST_F(ShardEnv, ExplicitAndAutomaticShards) {
   EXPECT_TRUE(s.owns(1));
   EXPECT_TRUE(s.owns(4));
   EXPECT_FALSE(s.owns(2));
-  for (const char* bad : {"3/3", "1/0", "a/b", "1-3", "-1/3"}) EXPECT_THROW(resolve_shard(bad, 0), UsageError) << bad;
+  for (const char* bad : {"3/3", "1/0", "a/b", "1-3", "-1/3", "/3", "1/", "1/3/5", "1234567890/2"}) {
+    EXPECT_THROW(resolve_shard(bad, 0), UsageError) << bad;
+  }
+  // No regex: a long value is refused, not a stack overflow.
+  EXPECT_THROW(resolve_shard(std::string(200000, '1') + "/2", 0), UsageError);
   EXPECT_THROW(resolve_shard("auto", 0), UsageError);
 
   setenv("SLURM_ARRAY_TASK_ID", "2", 1);

@@ -95,5 +95,22 @@ TEST(NoisePrompt, ParsesSeedAndWeight) {
   EXPECT_THROW(parse_noise_prompt("-1"), UsageError);
 }
 
+// The number check scans once: a long run of digits after a colon (a regex
+// engine recursed per character and overflowed the stack) parses, or is refused, quickly.
+TEST(PromptParser, LongDigitRunsDoNotExhaustTheStack) {
+  const std::string digits(200000, '7');
+  const auto phases = parse_prompt("a cat:0." + digits);
+  EXPECT_EQ(phases[0][0].text, "a cat");
+  EXPECT_NEAR(phases[0][0].weight, 0.7777777, 1e-6);
+  try {
+    parse_prompt("a cat:" + digits);
+    FAIL() << "a weight of 10^200000 was accepted";
+  } catch (const ParameterError& e) {
+    EXPECT_LT(std::string(e.what()).size(), 300u) << "the message quotes an excerpt, not the whole prompt";
+    EXPECT_NE(std::string(e.what()).find("(200006 bytes)"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(parse_prompt("a cat:" + digits + "x")[0][0].text, "a cat:" + digits + "x") << "not a number: text";
+}
+
 }  // namespace
 }  // namespace vqclip

@@ -1,0 +1,20 @@
+#pragma once
+// Upper bounds on what one request may ask of the machine, checked by the
+// parameter groups' validate() and stated in --help.
+#include <cstdint>
+
+namespace vqclip::limits {
+
+inline constexpr int kMaxSteps = 1'000'000;
+inline constexpr int kMinSide = 8;
+inline constexpr int kMaxSide = 8192;
+inline constexpr int64_t kMaxPixels = int64_t{4096} * 4096;  // 16.8 megapixels
+inline constexpr int kMaxCutn = 1024;
+inline constexpr double kMaxPixelSteps = 1e11;  // steps x width x height: days of work on a GPU
+
+// Input pictures with more pixels are refused from their header, before
+// anything is decoded (a small file can declare gigapixels; 8192x8192 decodes
+// to 200 MB). The default of ContextParams::max_image_pixels.
+inline constexpr int64_t kDefaultMaxImagePixels = int64_t{8192} * 8192;
+
+}  // namespace vqclip::limits

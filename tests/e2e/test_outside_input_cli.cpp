@@ -1,0 +1,92 @@
+// Hostile or damaged input through the executable: every case ends with the
+// documented exit code and one line naming the culprit.
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+namespace vqclip::test {
+namespace {
+
+std::filesystem::path tiny() { return source_dir() / "models" / "tiny-shapes"; }
+
+void expect_one_line(const CliResult& result, int code, const std::string& part) {
+  EXPECT_EQ(result.exit_code, code) << result.err;
+  EXPECT_NE(result.err.find(part), std::string::npos) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+}
+
+TEST(OutsideInputCli, SymbolicLinkLoopsAreBundleErrorsOrSkippedFiles) {
+  const auto dir = scratch_dir("cli-link-loop");
+  std::filesystem::create_symlink(dir / "loop", dir / "loop");
+  expect_one_line(run_cli({"info", "--models", (dir / "loop").string()}), 3, "loop/vqclip.json");
+
+  // A bundle whose module file is a loop.
+  const auto bundle = dir / "bundle";
+  std::filesystem::copy(tiny(), bundle, std::filesystem::copy_options::recursive);
+  std::filesystem::remove(bundle / "clip_text.pt");
+  std::filesystem::create_symlink(bundle / "clip_text.pt", bundle / "clip_text.pt");
+  expect_one_line(run_cli({"info", "--models", bundle.string()}), 3, "clip_text.pt");
+
+  // In a searched folder: skipped with a warning, the search goes on.
+  const auto pictures = dir / "pictures";
+  std::filesystem::create_directories(pictures);
+  ASSERT_EQ(run_cli({"-p", "a red circle", "--steps", "1", "--cutn", "1", "-o", (pictures / "a.png").string()})
+                .exit_code,
+            0);
+  std::filesystem::create_symlink(pictures / "b.png", pictures / "b.png");
+  const auto search = run_cli({"search", pictures.string(), "-p", "a circle", "--json"});
+  EXPECT_EQ(search.exit_code, 0) << search.err;
+  EXPECT_NE(search.err.find("skipped: " + (pictures / "b.png").string()), std::string::npos) << search.err;
+  EXPECT_NE(search.out.find("\"skipped\": 1"), std::string::npos) << search.out;
+}
+
+TEST(OutsideInputCli, AnIndexWithFieldsOfTheWrongTypesIsUsedWhereItCanBe) {
+  const auto dir = scratch_dir("cli-bad-index");
+  ASSERT_EQ(run_cli({"-p", "a red circle", "--steps", "1", "--cutn", "1", "-o", (dir / "a.png").string()}).exit_code, 0);
+  ASSERT_EQ(run_cli({"search", dir.string(), "-p", "x"}).exit_code, 0);
+  auto index = nlohmann::json::parse(slurp(dir / ".vqclip-index.json"));
+  index["files"]["a.png"]["size"] = "big";
+  std::ofstream(dir / ".vqclip-index.json") << index.dump();
+  const auto entry = run_cli({"search", dir.string(), "-p", "x", "--json"});
+  EXPECT_EQ(entry.exit_code, 0) << entry.err;
+  EXPECT_NE(entry.out.find("\"embedded\": 1"), std::string::npos) << "the entry is embedded again: " << entry.out;
+  std::ofstream(dir / ".vqclip-index.json") << R"({"format": 7, "version": "1", "files": []})";
+  EXPECT_EQ(run_cli({"search", dir.string(), "-p", "x"}).exit_code, 0);
+}
+
+TEST(OutsideInputCli, WrongTypedRecordsAndManifestLinesDoNotAbortABatch) {
+  const auto dir = scratch_dir("cli-bad-records");
+  std::ofstream(dir / "prompts.txt") << "a red circle\na blue square\n";
+  const auto out = dir / "out";
+  std::filesystem::create_directories(out);
+  std::ofstream(out / "manifest.jsonl") << "[1]\n{\"index\": \"zero\", \"status\": 3}\n{\"index\": 0, \"file\": 5";
+  // An existing picture whose record has wrong-typed fields.
+  std::ofstream(out / "0000-a-red-circle.png") << "not a png";
+  std::ofstream(out / "0000-a-red-circle.json") << R"({"status": 1, "job": "x"})";
+  const auto result = run_cli({"--prompts-file", (dir / "prompts.txt").string(), "--out-dir", out.string(), "--steps",
+                               "1", "--cutn", "1", "--metadata", "sidecar"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("2 rendered"), std::string::npos) << result.err;
+
+  std::ofstream(dir / "odd.json") << R"({"generation": {"prompts": 5}, "steps_done": "x"})";
+  std::ofstream(dir / "odd.png") << "";
+  expect_one_line(run_cli({"meta", "--parameters", (dir / "odd.png").string()}), 4, "odd.png");
+}
+
+TEST(OutsideInputCli, BadLimitsAndHugePrompts) {
+  expect_one_line(run_cli({"-p", "x", "--max-image-pixels", "0", "--check"}), 2, "--max-image-pixels 0");
+  // An argument may be 128 KiB at most; a line of a prompt file has no such bound.
+  const auto argument = run_cli({"-p", std::string(100000, 'a') + "||", "--check"});
+  EXPECT_EQ(argument.exit_code, 2);
+  EXPECT_LT(argument.err.size(), 400u) << "the message quotes the start of the prompt only";
+  const auto dir = scratch_dir("cli-huge-line");
+  std::ofstream(dir / "prompts.txt") << "fine\n" << std::string(1 << 20, 'a') << "||\n";
+  const auto line = run_cli({"--prompts-file", (dir / "prompts.txt").string(), "--check"});
+  expect_one_line(line, 2, "prompts.txt:2: --prompt 'aaaa");
+  EXPECT_LT(line.err.size(), 600u);
+}
+
+}  // namespace
+}  // namespace vqclip::test
