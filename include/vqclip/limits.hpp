@@ -1,6 +1,7 @@
 #pragma once
 // Upper bounds on what one request may ask of the machine, checked by the
 // parameter groups' validate() and stated in --help.
+#include <cstddef>
 #include <cstdint>
 
 namespace vqclip::limits {
@@ -11,6 +12,8 @@ inline constexpr int kMaxSide = 8192;
 inline constexpr int64_t kMaxPixels = int64_t{4096} * 4096;  // 16.8 megapixels
 inline constexpr int kMaxCutn = 1024;
 inline constexpr double kMaxPixelSteps = 1e11;  // steps x width x height: days of work on a GPU
+// A text prompt's bytes: CLIP reads 77 tokens, and the record keeps the text.
+inline constexpr size_t kMaxPromptBytes = 16384;
 
 // Input pictures with more pixels are refused from their header, before
 // anything is decoded (a small file can declare gigapixels; 8192x8192 decodes

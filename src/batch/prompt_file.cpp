@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -7,6 +8,7 @@
 #include "cli/context_options.hpp"
 #include "cli/generate_options.hpp"
 #include "cli/option_names.hpp"
+#include "cli/option_values.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip {
@@ -35,8 +37,12 @@ void apply_overrides(const std::string& overrides, Job& job) {
   cli::DisplayOptions unused_display;
   const auto context = cli::add_context_options(app, unused_context);
   cli::add_display_options(app, unused_display);
+  auto args = CLI::detail::split_up(overrides);
+  args.erase(std::remove(args.begin(), args.end(), std::string()), args.end());
+  cli::reject_options_as_values(app, args);
+  std::reverse(args.begin(), args.end());  // CLI11 takes them last first
   try {
-    app.parse(overrides, false);
+    app.parse(std::move(args));
   } catch (const CLI::ParseError& e) {
     throw UsageError(e.what());
   }
@@ -59,9 +65,12 @@ std::string read_prompt_file(const std::string& path) {
     buffer << std::cin.rdbuf();
     return buffer.str();
   }
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) throw InputError("--prompts-file " + path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError("--prompts-file " + path + ": cannot be read (" + std::strerror(errno) + ")");
   buffer << in.rdbuf();
+  if (in.bad()) throw InputError("--prompts-file " + path + ": read error");
   return buffer.str();
 }
 

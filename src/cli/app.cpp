@@ -10,6 +10,7 @@
 #include "cli/generate_options.hpp"
 #include "cli/logging.hpp"
 #include "cli/option_names.hpp"
+#include "cli/option_values.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/runtime.hpp"
 #include "vqclip/version.hpp"
@@ -71,6 +72,7 @@ int parse_and_run(int argc, char** argv) {
     commands.back()->app->fallthrough();
   }
 
+  reject_options_as_values(app, std::vector<std::string>(argv + std::min(argc, 1), argv + argc));
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

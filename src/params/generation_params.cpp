@@ -6,6 +6,7 @@
 
 #include "vqclip/errors.hpp"
 #include "vqclip/prompt.hpp"
+#include "tokenizer/utf8.hpp"
 
 namespace vqclip {
 namespace {
@@ -66,6 +67,25 @@ void validate_size(const GenerationParams& p) {
   }
 }
 
+// What the tokenizer would refuse later, refused now: a run may not fail after
+// its models loaded, nor a batch after hours, for a byte of its text.
+void validate_prompt_text(const std::string& prompt) {
+  if (prompt.size() > limits::kMaxPromptBytes) {
+    throw ParameterError("prompts", "of " + std::to_string(prompt.size()) + " bytes: at most " +
+                                        std::to_string(limits::kMaxPromptBytes) + " (CLIP reads 77 tokens)");
+  }
+  if (const auto nul = prompt.find('\0'); nul != std::string::npos) {
+    throw ParameterError("prompts", "holds a NUL byte at byte " + std::to_string(nul));
+  }
+  for (size_t at = 0; at < prompt.size();) {
+    char32_t code_point = 0;
+    const size_t length = utf8_next_strict(prompt, at, code_point);
+    if (length == 0) throw ParameterError("prompts", "is not valid UTF-8 at byte " + std::to_string(at));
+    at += length;
+  }
+  parse_prompt(prompt, "prompts");
+}
+
 int round_to_factor(int value, int factor) {
   const int rounded = static_cast<int>(std::lround(static_cast<double>(value) / factor)) * factor;
   return std::max(rounded, factor);
@@ -98,7 +118,7 @@ void validate(const GenerationParams& p) {
     throw ParameterError("prompts", "missing: nothing to render (give {prompts}, {image_prompts} or {noise_prompts})",
                          {"prompts", "image_prompts", "noise_prompts"});
   }
-  for (const auto& prompt : p.prompts) parse_prompt(prompt, "prompts");
+  for (const auto& prompt : p.prompts) validate_prompt_text(prompt);
   for (const auto& prompt : p.image_prompts) {
     if (prompt.image.path.empty() && !prompt.image.pixels) throw ParameterError("image_prompts", "'': no image given");
     require_finite("image_prompts", prompt.weight, prompt.image.label());

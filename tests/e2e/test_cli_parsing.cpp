@@ -111,6 +111,10 @@ const std::vector<CliCase>& error_rows() {
       CliCase{{"-p", "x", "--precision", "fp16", "--device", "cpu"}, 2, "--precision fp16", true,
               "cannot be set on a line"},
       CliCase{{"-p", "x", "--init-noise", "pixels", "--init-image", "a.png"}, 2, "--init-image and --init-noise"},
+      // a value that is an option: CLI11 would take it as the value
+      CliCase{{"-p", "-o", "out.png"}, 2, "-o is an option, not a value", false},
+      CliCase{{"-p", "x", "--image-prompt", "--steps", "3"}, 2, "--steps is an option, not a value"},
+      CliCase{{"-p", "x", "--max-image-pixels", "0"}, 2, "--max-image-pixels 0", true, "cannot be set on a line"},
       CliCase{{"--steps", "5"}, 2, "nothing to render", false},
       CliCase{{"info", "--steps", "5"}, 2, "--steps", false}};
   return rows;

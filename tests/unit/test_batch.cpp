@@ -71,7 +71,19 @@ INSTANTIATE_TEST_SUITE_P(
                       PromptFileCase{"x -- --augment swirl\n", ExitCode::kUsage, "swirl"},
                       PromptFileCase{"x -- --init-image a.png --init-noise pixels\n", ExitCode::kUsage,
                                      "p.txt:1: --init-image and --init-noise cannot be combined"},
+                      PromptFileCase{"ok\nc\xFF\n", ExitCode::kUsage, "p.txt:2: --prompt is not valid UTF-8 at byte 1"},
+                      PromptFileCase{std::string("ok\na\0b\n", 7), ExitCode::kUsage, "p.txt:2: --prompt holds a NUL byte"},
+                      PromptFileCase{"x -- --image-prompt --steps 3\n", ExitCode::kUsage, "--steps is an option"},
                       PromptFileCase{"# only comments\n\n", ExitCode::kInput, "no prompts"}));
+
+TEST(PromptFile, ADirectoryIsNotAPromptFile) {
+  try {
+    read_prompt_file(test::scratch_dir("prompt-file-dir").string());
+    FAIL() << "a directory was read as a prompt file";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+  }
+}
 
 TEST(PromptFile, LineOptionsReplaceTheBatchsLists) {
   GenerationParams base;

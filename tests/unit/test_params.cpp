@@ -52,6 +52,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         GenerationCase{"no prompt", [](auto& p) { p.prompts.clear(); }, "prompts", "nothing to render"},
         GenerationCase{"bad prompt language", [](auto& p) { p.prompts = {"a||b"}; }, "prompts", "'a||b': part 2"},
+        GenerationCase{"nul byte", [](auto& p) { p.prompts = {std::string("a\0b", 3)}; }, "prompts", "NUL byte at byte 1"},
+        GenerationCase{"bad utf-8", [](auto& p) { p.prompts = {"caf\xC3"}; }, "prompts", "not valid UTF-8 at byte 3"},
+        GenerationCase{"long prompt", [](auto& p) { p.prompts = {std::string(20000, 'a')}; }, "prompts",
+                       "of 20000 bytes: at most 16384"},
         GenerationCase{"zero steps", [](auto& p) { p.steps = 0; }, "steps", "0: expected 1 to 1000000"},
         GenerationCase{"too many steps", [](auto& p) { p.steps = 1'000'001; }, "steps", "expected 1 to 1000000"},
         GenerationCase{"narrow", [](auto& p) { p.width = 4; }, "size", "width 4: expected 8 to 8192"},
