@@ -97,9 +97,24 @@ void log_size_rounding(const GenerationParams& asked, const GenerationParams& re
                *resolved.height, manifest.vqgan.downsample_factor);
 }
 
-}  // namespace
+// libtorch reports a failed allocation as c10::Error, or inside a TorchScript
+// module as an interpreter error whose later lines hold the allocator's words.
+bool is_out_of_memory(const std::exception& e) {
+  const std::string text = e.what();
+  return text.find("can't allocate memory") != std::string::npos ||
+         text.find("out of memory") != std::string::npos;
+}
 
-RenderResult render(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks) {
+// "you tried to allocate 12345 bytes", if the allocator said so.
+std::string allocation_size(const std::exception& e) {
+  const std::string text = e.what();
+  const auto at = text.find("you tried to allocate");
+  if (at == std::string::npos) return "";
+  return " (" + text.substr(at, text.find('.', at) - at) + ")";
+}
+
+// render() without the translation of allocation failures.
+RenderResult render_unguarded(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks) {
   const auto start = Clock::now();
   auto& clip = models.require_clip();
   auto& vqgan = models.require_vqgan();
@@ -147,6 +162,20 @@ RenderResult render(Models& models, const GenerationParams& params, const Render
   result.record = make_record(models, resolved, progress);
   result.record["similarity"] = prompt_similarities(clip, result.picture, loop.phases());
   return result;
+}
+
+}  // namespace
+
+RenderResult render(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks) {
+  try {
+    return render_unguarded(models, params, callbacks);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (!is_out_of_memory(e)) throw;
+    throw InternalError("memory ran out while rendering" + allocation_size(e) +
+                        ": a smaller size or fewer cutouts need less");
+  }
 }
 
 }  // namespace vqclip

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <fstream>
 #include <map>
+#include <random>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -78,6 +79,61 @@ TEST(BatchEndToEnd, ResumeAfterKillFinishesTheRestOnce) {
   const auto third = run_cli(batch_args(prompts, out, "40"));
   EXPECT_EQ(third.exit_code, 0);
   EXPECT_NE(third.err.find("0 rendered, 6 already done"), std::string::npos) << third.err;
+}
+
+// Thirty SIGKILLs at random moments (during a load, a step, a picture's
+// atomic write, a manifest append), in rounds that each end with a run to the
+// end: every job exactly once in the manifest, every line whole, every picture
+// decodable and equal to an uninterrupted batch's, no temporary file left.
+TEST(BatchEndToEnd, ThirtyRandomKillsThenResumeLoseAndRepeatNothing) {
+  const auto dir = scratch_dir("batch-kills");
+  const auto prompts = write_prompts(dir, 8);
+  const auto args_for = [&](const std::filesystem::path& out) {
+    auto args = batch_args(prompts, out, "12");
+    args.insert(args.end(), {"--metadata", "sidecar"});  // pixel-only PNGs, comparable byte for byte
+    return args;
+  };
+  ASSERT_EQ(run_cli(args_for(dir / "reference")).exit_code, 0);
+  const auto reference = pictures_in(dir / "reference");
+  ASSERT_EQ(reference.size(), 8u);
+
+  std::mt19937 random(20261202);
+  std::uniform_int_distribution<int> delay_ms(20, 900);
+  int kills = 0, rounds = 0, lines_checked = 0;
+  while (kills < 30) {
+    const auto out = dir / ("round-" + std::to_string(rounds++));
+    for (int in_round = 0; in_round < 8 && kills < 30; ++in_round) {
+      const auto log_dir = scratch_dir("batch-kills-log");
+      const pid_t pid = spawn_cli(args_for(out), log_dir);
+      ASSERT_GT(pid, 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+      kill(pid, SIGKILL);
+      const int code = wait_exit_code(pid);
+      if (code != 128 + SIGKILL) {
+        ASSERT_EQ(code, 0) << slurp(log_dir / "stderr");
+        break;  // the batch was done before the kill: next round
+      }
+      ++kills;
+    }
+    const auto last = run_cli(args_for(out));
+    ASSERT_EQ(last.exit_code, 0) << last.err;
+
+    std::ifstream manifest(out / "manifest.jsonl");
+    std::map<int, int> done;
+    for (std::string line; std::getline(manifest, line); ++lines_checked) {
+      const auto parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      ASSERT_TRUE(parsed.is_object()) << out << ": a torn line: " << line;
+      if (parsed.at("status") == "done") done[parsed.at("index").get<int>()]++;
+    }
+    ASSERT_EQ(done.size(), 8u) << out;
+    for (const auto& [index, count] : done) EXPECT_EQ(count, 1) << out << ": job " << index;
+    EXPECT_EQ(pictures_in(out), reference) << out;
+    for (const auto& [name, bytes] : pictures_in(out)) EXPECT_EQ(read_image(out / name).width, 32) << name;
+    for (const auto& entry : std::filesystem::directory_iterator(out)) {
+      EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "left behind: " << entry.path();
+    }
+  }
+  std::printf("[ figures ] %d kills in %d rounds, %d manifest lines checked\n", kills, rounds, lines_checked);
 }
 
 TEST(BatchEndToEnd, AFailingJobIsIsolatedAndReported) {

@@ -75,16 +75,35 @@ TEST(OutsideInputCli, WrongTypedRecordsAndManifestLinesDoNotAbortABatch) {
   expect_one_line(run_cli({"meta", "--parameters", (dir / "odd.png").string()}), 4, "odd.png");
 }
 
+// Under an address-space limit, as where memory is short: an allocation that
+// fails inside libtorch reads as memory running out, exit 1, one line.
+TEST(OutsideInputCli, MemoryRunningOutIsSaidInOneLine) {
+  const auto dir = scratch_dir("cli-out-of-memory");
+  const std::string command = "ulimit -v 1500000; exec " + exe().string() + " -p x --size 2048 2048 --steps 1 --cutn 4" +
+                              " --models " + tiny().string() + " -o " + (dir / "o.png").string() + " 2> " +
+                              (dir / "err").string();
+  const int status = std::system(("bash -c '" + command + "'").c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const auto err = slurp(dir / "err");
+  const auto last_line = err.substr(err.rfind("vqclip: error: "));
+  EXPECT_NE(last_line.find("memory ran out while rendering (you tried to allocate"), std::string::npos) << err;
+  EXPECT_EQ(std::count(last_line.begin(), last_line.end(), '\n'), 1) << err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "o.png"));
+}
+
 TEST(OutsideInputCli, BadLimitsAndHugePrompts) {
   expect_one_line(run_cli({"-p", "x", "--max-image-pixels", "0", "--check"}), 2, "--max-image-pixels 0");
   // An argument may be 128 KiB at most; a line of a prompt file has no such bound.
   const auto argument = run_cli({"-p", std::string(100000, 'a') + "||", "--check"});
-  EXPECT_EQ(argument.exit_code, 2);
-  EXPECT_LT(argument.err.size(), 400u) << "the message quotes the start of the prompt only";
+  expect_one_line(argument, 2, "--prompt of 100002 bytes: at most 16384");
+  const auto parsed = run_cli({"-p", std::string(16000, 'a') + "||", "--check"});  // under the bound: parsed
+  expect_one_line(parsed, 2, "(16002 bytes)': part 2 of phase 1 is empty");
+  EXPECT_LT(parsed.err.size(), 400u) << "the message quotes the start of the prompt only";
   const auto dir = scratch_dir("cli-huge-line");
   std::ofstream(dir / "prompts.txt") << "fine\n" << std::string(1 << 20, 'a') << "||\n";
   const auto line = run_cli({"--prompts-file", (dir / "prompts.txt").string(), "--check"});
-  expect_one_line(line, 2, "prompts.txt:2: --prompt 'aaaa");
+  expect_one_line(line, 2, "prompts.txt:2: --prompt of 1048578 bytes: at most 16384");
   EXPECT_LT(line.err.size(), 600u);
 }
 
