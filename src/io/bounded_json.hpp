@@ -16,8 +16,9 @@ struct JsonTooDeep : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// As nlohmann::json::parse (throws its parse_error for malformed text), and
-// JsonTooDeep for nesting beyond kMaxJsonDepth.
+// As nlohmann::json::parse (throws its exceptions: parse_error for malformed
+// text, out_of_range for a number too large), and JsonTooDeep for nesting
+// beyond kMaxJsonDepth.
 nlohmann::json parse_bounded_json(const std::string& text);
 
 // Without exceptions: a discarded value (is_discarded()) for malformed or too deep text.

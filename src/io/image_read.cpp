@@ -31,6 +31,11 @@ RgbImage read_image(const std::filesystem::path& path) {
     const char* why = stbi_failure_reason();
     throw InputError(path.string() + ": cannot read image (" + (why ? why : "unknown reason") + ")");
   }
+  if (width <= 0 || height <= 0) {  // stb "decodes" some damaged headers to an empty picture
+    stbi_image_free(data);
+    throw InputError(path.string() + ": " + std::to_string(width) + "x" + std::to_string(height) +
+                     " pixels: an empty picture");
+  }
   RgbImage image{width, height, std::vector<uint8_t>(data, data + static_cast<size_t>(width) * height * 3)};
   stbi_image_free(data);
   return image;

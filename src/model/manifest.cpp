@@ -143,8 +143,9 @@ nlohmann::json parse_json_file(const std::filesystem::path& path) {
     return parse_bounded_json(text.str());
   } catch (const JsonTooDeep& e) {
     throw BundleError(path.string() + ": not a manifest: " + e.what());
-  } catch (const nlohmann::json::parse_error& e) {
-    // what() is "[json.exception.parse_error.101] parse error at line L, column C: ..."
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, or out_of_range for a number too large; what() is
+    // "[json.exception.parse_error.101] parse error at line L, column C: ..."
     std::string detail = e.what();
     if (const auto tag_end = detail.find("] "); detail.rfind("[json.", 0) == 0 && tag_end != std::string::npos) {
       detail.erase(0, tag_end + 2);

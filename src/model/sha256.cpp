@@ -8,6 +8,7 @@
 #include <vector>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define VQCLIP_SHA_NI 1
 #endif
@@ -107,7 +108,13 @@ __attribute__((target("sha,sse4.1"))) void hardware_blocks(State& state, const u
 
 bool cpu_has_sha_extensions() {
 #ifdef VQCLIP_SHA_NI
-  return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+  // cpuid directly: clang's __builtin_cpu_supports knows no "sha".
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+  const bool sse41 = c & (1u << 19);
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  const bool sha = b & (1u << 29);
+  return sse41 && sha;
 #else
   return false;
 #endif

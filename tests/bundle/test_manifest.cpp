@@ -83,6 +83,9 @@ std::vector<BrokenBundleCase> manifest_cases() {
       {"missing-manifest", [](auto& d) { std::filesystem::remove(d / "vqclip.json"); }, "vqclip.json: missing"},
       {"bad-json", [](auto& d) { std::ofstream(d / "vqclip.json") << "{\"format\": \"vqclip-bundle\",\n \"version\": }"; },
        "vqclip.json: not valid JSON: parse error at line 2, column 13"},
+      // Found by fuzz_manifest: nlohmann reports a number too large as out_of_range, not parse_error.
+      {"number-overflow", [](auto& d) { std::ofstream(d / "vqclip.json") << "{\"version\": 1e400}"; },
+       "vqclip.json: not valid JSON: number overflow"},
       {"not-an-object", [](auto& d) { std::ofstream(d / "vqclip.json") << "[1, 2]"; },
        "expected a JSON object at the top level"},
       {"wrong-format", [](auto& d) { set(d, P("/format"), "other"); },

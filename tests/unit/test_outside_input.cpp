@@ -61,6 +61,19 @@ TEST(OutsideInput, APictureDeclaringGigapixelsIsRefusedFromItsHeader) {
   set_max_image_pixels(limits::kDefaultMaxImagePixels);
 }
 
+// Found by fuzz_image: stb "decodes" this PNM header to a 3x0 picture.
+TEST(OutsideInput, AnEmptyPictureIsRefused) {
+  const auto dir = test::scratch_dir("outside-empty-picture");
+  static const char kBytes[] = "P6\n3 )\n\"55\n\0\1\2\1\4\5\6\7\10\11\n:\13\14\15\16\17\20O";
+  const auto path = write(dir / "empty.ppm", std::string(kBytes, sizeof kBytes - 1));
+  try {
+    read_image(path);
+    FAIL() << "an empty picture was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("3x0 pixels: an empty picture"), std::string::npos) << e.what();
+  }
+}
+
 TEST(OutsideInput, ACompressedTextChunkMayNotInflateWithoutEnd) {
   const auto dir = test::scratch_dir("outside-ztxt");
   // 64 MiB of spaces deflate to about 64 KiB.
