@@ -32,8 +32,8 @@ done
 printf "%-20s %12s %8s %8s %10s  %s\n" target executions cov ft corpus findings
 for target in "${targets[@]}"; do
   log=$work/$target/log
-  runs=$(grep -o "stat::number_of_executed_units: *[0-9]*" "$log" | grep -o "[0-9]*$" || echo "?")
-  last=$(grep -E "^#[0-9]+" "$log" | tail -1)
+  runs=$(grep -ao "stat::number_of_executed_units: *[0-9]*" "$log" | grep -o "[0-9]*$" || echo "?")
+  last=$(grep -aE "^#[0-9]+" "$log" | tail -1)
   cov=$(grep -o "cov: [0-9]*" <<<"$last" | grep -o "[0-9]*" || echo "?")
   ft=$(grep -o "ft: [0-9]*" <<<"$last" | grep -o "[0-9]*" || echo "?")
   files=$(ls "$work/$target/corpus" | wc -l)
