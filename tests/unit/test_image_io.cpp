@@ -1,10 +1,10 @@
 // Image reading, PNG metadata and CLIP preprocessing.
 #include <stb_image_write.h>
-#include <zlib.h>
 
 #include <fstream>
 
 #include "cli_runner.hpp"
+#include "png_bytes.hpp"
 #include "vqclip/atomic_file.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
@@ -45,28 +45,8 @@ TEST(Png, PixelsAndTextChunksRoundTrip) {
   EXPECT_EQ(chunks[2].second, R"({"seed": 5, "prompt": "\u00e9t\u00e9 ☀"})");
 }
 
-// A PNG chunk as written by other tools: length, type, data, CRC of type+data.
-std::string png_chunk(const std::string& type, const std::string& data) {
-  std::string out;
-  const auto put_u32 = [&out](uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((v >> shift) & 0xff);
-  };
-  put_u32(static_cast<uint32_t>(data.size()));
-  out += type + data;
-  const std::string body = type + data;
-  put_u32(static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
-  return out;
-}
-
-std::string zlib_compress(const std::string& text) {
-  uLongf size = compressBound(static_cast<uLong>(text.size()));
-  std::string out(size, '\0');
-  EXPECT_EQ(compress(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(text.data()),
-                     static_cast<uLong>(text.size())),
-            Z_OK);
-  out.resize(size);
-  return out;
-}
+using test::png_chunk;
+using test::zlib_compress;
 
 TEST(Png, ReadsCompressedTextChunksOfOtherWriters) {
   const auto dir = test::scratch_dir("png-ztxt");

@@ -1,12 +1,11 @@
 // Input from outside the program that is hostile or damaged: picture headers
 // that declare gigapixels, compressed chunks that inflate without end, JSON
 // nested a million deep, records and manifest lines of the wrong types.
-#include <zlib.h>
-
 #include <fstream>
 
 #include "batch/batch.hpp"
 #include "io/bounded_json.hpp"
+#include "png_bytes.hpp"
 #include "test_env.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
@@ -16,27 +15,8 @@
 namespace vqclip {
 namespace {
 
-void put_u32(std::string& out, uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xff);
-}
-
-std::string png_chunk(const std::string& type, const std::string& data) {
-  std::string out;
-  put_u32(out, static_cast<uint32_t>(data.size()));
-  const std::string body = type + data;
-  out += body;
-  put_u32(out, static_cast<uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size()))));
-  return out;
-}
-
-// A PNG of a few dozen bytes whose header declares width x height.
-std::string png_declaring(uint32_t width, uint32_t height, const std::string& more_chunks = "") {
-  std::string ihdr;
-  put_u32(ihdr, width);
-  put_u32(ihdr, height);
-  ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit RGB, deflate, no filter, no interlace
-  return std::string("\x89PNG\r\n\x1a\n", 8) + png_chunk("IHDR", ihdr) + more_chunks + png_chunk("IEND", "");
-}
+using test::png_chunk;
+using test::png_declaring;
 
 std::filesystem::path write(const std::filesystem::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
@@ -78,12 +58,7 @@ TEST(OutsideInput, ACompressedTextChunkMayNotInflateWithoutEnd) {
   const auto dir = test::scratch_dir("outside-ztxt");
   // 64 MiB of spaces deflate to about 64 KiB.
   const std::string text(64u << 20, ' ');
-  std::string compressed(compressBound(static_cast<uLong>(text.size())), '\0');
-  uLongf size = static_cast<uLongf>(compressed.size());
-  ASSERT_EQ(compress2(reinterpret_cast<Bytef*>(compressed.data()), &size, reinterpret_cast<const Bytef*>(text.data()),
-                      static_cast<uLong>(text.size()), 9),
-            Z_OK);
-  compressed.resize(size);
+  const std::string compressed = test::zlib_compress(text);
   const auto png = write(dir / "ztxt.png", png_declaring(1, 1, png_chunk("zTXt", std::string("vqclip\0\0", 8) + compressed)));
   try {
     read_png_text(png);
