@@ -42,13 +42,24 @@ SpmModule load(const std::filesystem::path& path) {
   return module;
 }
 
+SpmModule& linked_module() {
+  static SpmModule module;
+  return module;
+}
+
 }  // namespace
+
+void use_linked_spm_module(const SpmModule& module) { linked_module() = module; }
 
 const SpmModule& spm_module() {
   static SpmModule module;
   static std::string failure;
   static std::once_flag once;
   std::call_once(once, [] {
+    if (linked_module().open) {
+      module = linked_module();
+      return;
+    }
     std::vector<std::filesystem::path> candidates;
     if (const char* env = std::getenv("VQCLIP_SPM_MODULE"); env && *env) candidates.emplace_back(env);
     // Beside the library or the executable (a build tree), then where an install puts it.

@@ -21,4 +21,10 @@ struct SpmModule {
 // Throws BundleError, the same one on every call, when it is missing or unusable.
 const SpmModule& spm_module();
 
+// For torch-free programs that compile the module's source in (the sentencepiece
+// fuzzer, the sanitizer build's tokenizer tests): no protobuf to keep apart, and
+// a sanitizer runtime cannot be loaded a second time into a dlmopen namespace.
+// Call it before the first spm_module(); later calls change nothing.
+void use_linked_spm_module(const SpmModule& module);
+
 }  // namespace vqclip

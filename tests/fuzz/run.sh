@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for SECONDS on a copy of its seed corpus (the
-# committed corpus stays as it is), two at a time, and prints each one's
+# committed corpus stays as it is) and prints each one's
 # executions, coverage and findings. Crash inputs are kept in WORK/<target>/.
+# VQCLIP_FUZZ_WORK names WORK, VQCLIP_FUZZ_JOBS how many run at once.
 # Usage: tests/fuzz/run.sh BUILD_DIR [SECONDS] [TARGET...]   (default 600 s, every target)
 set -euo pipefail
 build=$1
@@ -10,9 +11,21 @@ shift $(( $# >= 2 ? 2 : 1 ))
 source=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_prompt fuzz_prompt_file fuzz_manifest fuzz_png_metadata fuzz_image
-                                       fuzz_clean_text fuzz_clip_bpe)
+                                       fuzz_clean_text fuzz_clip_bpe fuzz_sentencepiece)
 work=${VQCLIP_FUZZ_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/vqclip-fuzz.XXXXXX")}
+jobs=${VQCLIP_FUZZ_JOBS:-2}
 export VQCLIP_BPE_VOCAB=${VQCLIP_BPE_VOCAB:-$source/../../../shared/data/clip/bpe_simple_vocab_16e6.txt.gz}
+
+# A sentencepiece model with the default NFKC normaliser, trained on the seed
+# corpus's texts (mixed scripts, so the vocabulary holds more than ASCII).
+if [[ -z ${VQCLIP_SPM_MODEL:-} ]]; then
+  mkdir -p "$work/spm-model"
+  cat "$source/corpus/fuzz_sentencepiece/"* "$source/corpus/fuzz_clip_bpe/"* >"$work/spm-model/corpus.txt"
+  spm_train --input="$work/spm-model/corpus.txt" --model_prefix="$work/spm-model/m" --vocab_size=200 \
+      --hard_vocab_limit=false --character_coverage=1.0 --pad_id=0 --unk_id=1 --bos_id=2 --eos_id=3 \
+      >"$work/spm-model/log" 2>&1 || { echo "spm_train failed: $work/spm-model/log" >&2; exit 1; }
+  export VQCLIP_SPM_MODEL=$work/spm-model/m.model
+fi
 
 run_one() {
   local target=$1
@@ -23,9 +36,9 @@ run_one() {
       -rss_limit_mb=4096 -print_final_stats=1 corpus >"$work/$target/log" 2>&1) || true
 }
 
-for ((i = 0; i < ${#targets[@]}; i += 2)); do
-  run_one "${targets[$i]}" &
-  [[ $((i + 1)) -lt ${#targets[@]} ]] && run_one "${targets[$((i + 1))]}" &
+# VQCLIP_FUZZ_JOBS targets at a time (default 2, one per core here).
+for ((i = 0; i < ${#targets[@]}; i += jobs)); do
+  for ((j = i; j < i + jobs && j < ${#targets[@]}; ++j)); do run_one "${targets[$j]}" & done
   wait
 done
 
