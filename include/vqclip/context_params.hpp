@@ -51,6 +51,7 @@ struct ContextParams {
   int threads = 0;      // libtorch intra-op threads; 0 = auto (the cores, 1 for a small model)
   bool verify = true;   // sha256 of every bundle file that is loaded
   int64_t max_image_pixels = limits::kDefaultMaxImagePixels;  // larger input pictures are refused unread
+  int64_t max_memory = 0;  // bytes a render's step may take (memory_estimate.hpp); 0 = what is available
 };
 
 // The most threads a context may ask for: the cores this process may run on
@@ -65,6 +66,7 @@ struct ResolvedContext {
   int threads = 1;
   bool verify = true;
   int64_t max_image_pixels = 0;
+  int64_t max_memory = 0;
 };
 
 // Checks what needs nothing but the values. Throws ParameterError.
@@ -78,7 +80,7 @@ void validate(const ContextParams& params);
 // no bundle or no valid vqclip.json is found.
 ResolvedContext resolve(const ContextParams& params);
 
-// {"bundle", "device", "precision", "threads", "verify", "max_image_pixels"}
+// {"bundle", "device", "precision", "threads", "verify", "max_image_pixels", "max_memory"}
 nlohmann::json to_json(const ResolvedContext& context);
 
 }  // namespace vqclip

@@ -6,11 +6,14 @@
 #include <torch/script.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "vqclip/bundle.hpp"
 #include "vqclip/context_params.hpp"
+#include "vqclip/memory_costs.hpp"
 #include "vqclip/tokenizer.hpp"
 
 namespace vqclip {
@@ -55,6 +58,9 @@ struct Models {
   Precision precision = Precision::kFp32;
   std::optional<ClipModel> clip;
   std::optional<VqganModel> vqgan;
+  int64_t memory_budget = 0;  // bytes one render's step may take; 0 = what the machine has available
+  // Measured by render() on first need, per loop settings (memory_estimate.hpp).
+  std::map<std::string, MemoryCosts> memory_costs;
 
   // The part, or a BundleError saying it was not loaded (a bug of the caller's)
   // or that the bundle lacks it.
@@ -68,7 +74,7 @@ struct Models {
 Models load_models(const std::filesystem::path& bundle_dir, const LoadOptions& options);
 
 // Loads on the context's device with its verification setting, keeps its
-// precision for render(), and applies its process-wide settings: libtorch's
+// precision and memory budget for render(), and applies its process-wide settings: libtorch's
 // intra-op threads and the input-picture limit (set_max_image_pixels).
 Models load_models(const ResolvedContext& context, ModelParts parts);
 

@@ -6,6 +6,7 @@
 #include <ATen/core/Generator.h>
 #include <torch/torch.h>
 
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -69,6 +70,10 @@ class RenderLoop {
   torch::Tensor render();
   const std::vector<TargetPhase>& phases() const { return phases_; }
   const torch::Tensor& latent() const { return z_; }
+  // Called in each step's backward pass when the gradient reaches the decoded
+  // picture: between CLIP's side and the decoder's (the memory estimate
+  // measures each side's peak). Empty: none.
+  void set_picture_gradient_hook(std::function<void()> hook) { picture_gradient_hook_ = std::move(hook); }
 
  private:
   void apply_learning_rate_schedule();
@@ -89,6 +94,7 @@ class RenderLoop {
   std::unique_ptr<torch::optim::Optimizer> optimiser_;
   int steps_done_ = 0;
   bool lr_dropped_ = false;
+  std::function<void()> picture_gradient_hook_;
 };
 
 // Optimiser over `parameters`: Adam, AdamW, Adagrad, RMSprop, or SGD with momentum 0.9.

@@ -148,9 +148,11 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
     } catch (const Error& e) {
       if (e.code() == ExitCode::kOutput) throw;  // the next job would fail the same way
       ++failed;
-      spdlog::error("{}:{}: job {} failed: {}", source, planned.job->line, planned.job->index, e.what());
+      const auto* parameter = dynamic_cast<const ParameterError*>(&e);
+      const std::string why = parameter ? cli::cli_message(*parameter) : e.what();  // flags, as the line spells them
+      spdlog::error("{}:{}: job {} failed: {}", source, planned.job->line, planned.job->index, why);
       auto line = manifest_line(planned, "failed");
-      line["error"] = e.what();
+      line["error"] = why;
       append_manifest_line(manifest_path, line);
       if (options.fail_fast) break;
     }

@@ -1,5 +1,6 @@
 #include "cli/context_options.hpp"
 
+#include "cli/byte_size.hpp"
 #include "cli/option_binding.hpp"
 #include "cli/option_names.hpp"
 
@@ -35,6 +36,16 @@ std::vector<const CLI::Option*> add_context_options(CLI::App& app, ContextParams
                      "Input pictures (image prompts, init images, pictures to score) with more pixels are refused "
                      "from their header, unread")
           ->group(kGroup),
+      app.add_option_function<std::string>(
+             option_names("max_memory"),
+             [&c](const std::string& text) {
+               const auto bytes = parse_byte_size(text);
+               if (!bytes) throw CLI::ValidationError("--max-memory " + text + ": expected a size such as 8G or 512M");
+               c.max_memory = *bytes;
+             },
+             "Memory one render step may take, estimated before the first step from costs measured on the bundle "
+             "(K, M, G, T: powers of 1024); 0 = what the machine has available. Larger renders are refused")
+          ->group(kGroup)->type_name("SIZE")->default_str("0"),
       app.add_option(option_names("threads"), c.threads,
                      "CPU threads for libtorch, at most the cores (" + std::to_string(max_threads()) +
                          " here); 0 = auto (the cores; 1 for small models)")

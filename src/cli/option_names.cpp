@@ -13,7 +13,7 @@ struct FieldOption {
   const char* names;  // CLI11 spelling: short and long names, the long one last
 };
 
-constexpr std::array<FieldOption, 31> kFieldOptions{{
+constexpr std::array<FieldOption, 32> kFieldOptions{{
     // context
     {"models", "--models"},
     {"device", "--device"},
@@ -21,6 +21,7 @@ constexpr std::array<FieldOption, 31> kFieldOptions{{
     {"threads", "--threads"},
     {"verify", "--no-verify"},
     {"max_image_pixels", "--max-image-pixels"},
+    {"max_memory", "--max-memory"},
     // generation
     {"prompts", "-p,--prompt"},
     {"image_prompts", "--image-prompt"},

@@ -141,6 +141,7 @@ Models load_models(const ResolvedContext& context, ModelParts parts) {
   options.parts = parts;
   auto models = load_models(context.bundle_dir, options);
   models.precision = context.precision;
+  models.memory_budget = context.max_memory;
   return models;
 }
 

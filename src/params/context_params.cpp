@@ -87,6 +87,9 @@ void validate(const ContextParams& params) {
   if (params.max_image_pixels < 1) {
     throw ParameterError("max_image_pixels", std::to_string(params.max_image_pixels) + ": expected 1 or more");
   }
+  if (params.max_memory < 0) {
+    throw ParameterError("max_memory", std::to_string(params.max_memory) + ": expected 0 (what is available) or more");
+  }
   if (params.device.kind == DeviceKind::kCpu && params.precision == Precision::kFp16) {
     throw ParameterError("precision", "fp16 needs a CUDA device; on the CPU use bf16 or fp32");
   }
@@ -103,6 +106,7 @@ ResolvedContext resolve(const ContextParams& params) {
   context.bundle_dir = resolve_bundle_dir(params.models);
   context.verify = params.verify;
   context.max_image_pixels = params.max_image_pixels;
+  context.max_memory = params.max_memory;
   if (params.threads > 0) {
     context.threads = params.threads;
   } else {
@@ -117,7 +121,8 @@ nlohmann::json to_json(const ResolvedContext& context) {
           {"precision", name_of(context.precision)},
           {"threads", context.threads},
           {"verify", context.verify},
-          {"max_image_pixels", context.max_image_pixels}};
+          {"max_image_pixels", context.max_image_pixels},
+          {"max_memory", context.max_memory}};
 }
 
 }  // namespace vqclip

@@ -9,6 +9,7 @@
 
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
+#include "vqclip/memory_estimate.hpp"
 #include "vqclip/prompt.hpp"
 #include "vqclip/record.hpp"
 #include "vqclip/render_loop.hpp"
@@ -122,6 +123,7 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
   result.params = resolve(params, models.manifest);
   const auto& resolved = result.params;
   log_size_rounding(params, resolved, models.manifest);
+  check_memory(models, resolved, models.memory_budget);
   auto generator = make_random_generator(*resolved.seed, models.device);
 
   auto phases = build_targets(clip, resolved, generator);

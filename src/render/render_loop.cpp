@@ -89,6 +89,7 @@ StepResult RenderLoop::step() {
     decoded = decoder_.forward({z_q}).toTensor();
   }
   const auto picture = clamp_with_grad((decoded.to(torch::kFloat) + 1) / 2, 0.0, 1.0);
+  if (picture_gradient_hook_) picture.register_hook([this](const torch::Tensor&) { picture_gradient_hook_(); });
   result.timings.decode = seconds_since(start, device);
 
   start = Clock::now();

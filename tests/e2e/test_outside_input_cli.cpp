@@ -107,5 +107,32 @@ TEST(OutsideInputCli, BadLimitsAndHugePrompts) {
   EXPECT_LT(line.err.size(), 600u);
 }
 
+TEST(OutsideInputCli, RendersThatCannotFitAreRefusedBeforeTheirFirstStep) {
+  const auto dir = scratch_dir("cli-memory");
+  const auto out = (dir / "a.png").string();
+  expect_one_line(run_cli({"-q", "-p", "a red circle", "--steps", "2", "--max-memory", "1M", "-o", out}), 2,
+                  "--size 64x64 with --cutn 32 needs about");
+  EXPECT_FALSE(std::filesystem::exists(out));
+  // Without --max-memory, what the machine has available: 4096x4096 needs hundreds of GiB on
+  // the tiny bundle (its decoder's attention over 512x512 latent cells).
+  expect_one_line(run_cli({"-q", "-p", "x", "--steps", "1", "--size", "4096", "4096", "-o", out}), 2,
+                  "this machine has available; lower --size or --cutn");
+  expect_one_line(run_cli({"--max-memory", "8x", "-p", "x", "--check"}), 2, "--max-memory 8x: expected a size");
+
+  // In a batch the job that cannot fit fails, in the flags its line spells; the others render.
+  std::ofstream(dir / "prompts.txt") << "a red circle\na blue square -- --size 1024 1024\n";
+  const auto batch = run_cli({"--prompts-file", (dir / "prompts.txt").string(), "--out-dir", (dir / "out").string(),
+                              "--steps", "1", "--cutn", "2", "--max-memory", "200M"});
+  EXPECT_EQ(batch.exit_code, 6) << batch.err;
+  std::ifstream manifest(dir / "out" / "manifest.jsonl");
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(manifest, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["status"], "done");
+  EXPECT_EQ(lines[1]["status"], "failed");
+  EXPECT_NE(lines[1]["error"].get<std::string>().find("--size 1024x1024 with --cutn 2 needs about"), std::string::npos)
+      << lines[1]["error"];
+}
+
 }  // namespace
 }  // namespace vqclip::test

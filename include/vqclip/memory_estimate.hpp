@@ -1,0 +1,34 @@
+#pragma once
+// The memory a render needs, estimated before its first step and held against
+// a budget (docs/architecture.md, "Memory estimate"). Measured on the CPU;
+// on CUDA no estimate is made yet and an allocation failure says what to lower.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "vqclip/generation_params.hpp"
+#include "vqclip/memory_costs.hpp"
+#include "vqclip/models.hpp"
+#include "vqclip/render_loop.hpp"
+
+namespace vqclip {
+
+// Runs four single steps of the loop at small sizes (latent grids of 4, 8 and
+// 12 cells a side with one cutout, and 4 cells with three) while counting every
+// CPU tensor's bytes, and fits the costs to their peaks. About four small steps
+// of time; render() measures once per Models and loop settings.
+MemoryCosts measure_memory_costs(Models& models, const LoopSettings& settings);
+
+// Bytes this process may still take: the kernel's MemAvailable, lowered by the
+// limit of the process's cgroup (a container, a Slurm job) where it has one.
+int64_t available_memory_bytes();
+
+// "1.5 GiB", "640 MiB", "512 KiB", "100 bytes".
+std::string format_bytes(double bytes);
+
+// Throws ParameterError naming size and cutn, with the estimate and the
+// budget, when the render's step would need more than `budget_bytes`.
+// Returns the estimate otherwise. Nothing on CUDA.
+std::optional<int64_t> check_memory(Models& models, const GenerationParams& resolved, int64_t budget_bytes);
+
+}  // namespace vqclip

@@ -1,0 +1,204 @@
+// The memory estimate: probe steps under a tensor meter, a fit, a budget
+// (docs/architecture.md, "Memory estimate").
+#include "vqclip/memory_estimate.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <fstream>
+#include <sstream>
+#include <tuple>
+
+#include "render/memory_meter.hpp"
+#include "vqclip/errors.hpp"
+#include "vqclip/runtime.hpp"
+#include "vqclip/targets.hpp"
+
+namespace vqclip {
+namespace {
+
+// Peak tensor bytes of each side of one step on a grid x grid latent with cutn
+// views, the loop's construction included (the latent, the optimiser's state).
+struct ProbePeaks {
+  double views_side = 0;
+  double decoder_side = 0;
+};
+
+ProbePeaks probe(Models& models, const LoopSettings& base, int grid, int cutn) {
+  auto& clip = models.require_clip();
+  auto& vqgan = models.require_vqgan();
+  LoopSettings settings = base;
+  settings.steps = 1;
+  settings.cutouts.cutn = cutn;
+  auto generator = make_random_generator(0, models.device);  // its own: the render's draws stay as they are
+  ProbePeaks peaks;
+  TensorMemoryMeter meter;
+  {
+    auto direction = torch::randn({clip.spec.embed_dim}, generator, torch::TensorOptions().device(models.device));
+    std::vector<TargetPhase> phases{{Target{"memory probe", direction / direction.norm()}}};
+    RenderLoop loop(clip, vqgan, settings, random_codebook_latent(vqgan.codebook, grid, grid, generator),
+                    std::move(phases), generator);
+    loop.set_picture_gradient_hook([&] {
+      peaks.views_side = static_cast<double>(meter.peak_bytes());
+      meter.reset_peak();
+    });
+    loop.step();
+    peaks.decoder_side = static_cast<double>(meter.peak_bytes());
+  }
+  return peaks;
+}
+
+// The quadratic through three (cells, bytes) points; a line through the ends
+// when the curve bends down (no attention worth the name, or noise).
+PeakFit fit_cells(double f, const double (&cells)[3], const double (&bytes)[3]) {
+  const double slope12 = (bytes[1] - bytes[0]) / (cells[1] - cells[0]);
+  const double slope23 = (bytes[2] - bytes[1]) / (cells[2] - cells[1]);
+  double quadratic = (slope23 - slope12) / (cells[2] - cells[0]);
+  double linear = slope12 - quadratic * (cells[0] + cells[1]);
+  if (quadratic < 0 || linear < 0) {
+    quadratic = 0;
+    linear = std::max(0.0, (bytes[2] - bytes[0]) / (cells[2] - cells[0]));
+  }
+  PeakFit fit;
+  fit.bytes_per_cell_pair = quadratic;
+  fit.bytes_per_pixel = linear / (f * f);
+  fit.fixed_bytes = std::max(0.0, bytes[0] - linear * cells[0] - quadratic * cells[0] * cells[0]);
+  return fit;
+}
+
+// /proc/meminfo's MemAvailable in bytes, or nothing.
+std::optional<int64_t> meminfo_available() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  int64_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit) {
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return std::nullopt;
+}
+
+// A number in a cgroup file, or nothing ("max", missing, unreadable).
+std::optional<int64_t> cgroup_number(const std::string& path) {
+  std::ifstream file(path);
+  std::string text;
+  if (!(file >> text) || text == "max") return std::nullopt;
+  try {
+    return static_cast<int64_t>(std::stoll(text));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// limit - usage of this process's cgroup (v2, then v1), or nothing.
+std::optional<int64_t> cgroup_room() {
+  std::ifstream self("/proc/self/cgroup");
+  for (std::string line; std::getline(self, line);) {
+    if (line.rfind("0::", 0) == 0) {  // cgroup v2
+      const std::string dir = "/sys/fs/cgroup" + line.substr(3);
+      const auto limit = cgroup_number(dir + "/memory.max");
+      const auto usage = cgroup_number(dir + "/memory.current");
+      if (limit && usage) return std::max<int64_t>(0, *limit - *usage);
+    }
+  }
+  const auto limit = cgroup_number("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  const auto usage = cgroup_number("/sys/fs/cgroup/memory/memory.usage_in_bytes");
+  // v1 says "no limit" with a huge number.
+  if (limit && usage && *limit < (int64_t{1} << 60)) return std::max<int64_t>(0, *limit - *usage);
+  return std::nullopt;
+}
+
+std::string settings_key(const LoopSettings& settings) {
+  std::ostringstream key;
+  key << static_cast<int>(settings.precision) << '/' << static_cast<int>(settings.optimiser.kind) << '/'
+      << static_cast<int>(settings.cutouts.method) << '/' << to_string(settings.cutouts.augments);
+  return key.str();
+}
+
+}  // namespace
+
+double PeakFit::at(double pixels, double cells, int cutn) const {
+  return fixed_bytes + bytes_per_pixel * pixels + bytes_per_cell_pair * cells * cells + bytes_per_cutout * cutn;
+}
+
+int64_t MemoryCosts::peak_bytes(int width, int height, int cutn) const {
+  const double pixels = static_cast<double>(width) * height;
+  const double cells = pixels / (static_cast<double>(downsample_factor) * downsample_factor);
+  return static_cast<int64_t>(std::ceil(std::max(views_side.at(pixels, cells, cutn), decoder_side.at(pixels, cells, cutn))));
+}
+
+MemoryCosts measure_memory_costs(Models& models, const LoopSettings& settings) {
+  MemoryCosts costs;
+  const int f = models.require_vqgan().spec.downsample_factor;
+  costs.downsample_factor = f;
+  const double cells[3] = {16, 64, 144};  // grids of 4, 8 and 12 cells a side
+  ProbePeaks one_view[3];
+  for (int i = 0; i < 3; ++i) one_view[i] = probe(models, settings, static_cast<int>(std::lround(std::sqrt(cells[i]))), 1);
+  const ProbePeaks three_views = probe(models, settings, 4, 3);
+  costs.views_side = fit_cells(f, cells, {one_view[0].views_side, one_view[1].views_side, one_view[2].views_side});
+  costs.decoder_side = fit_cells(f, cells, {one_view[0].decoder_side, one_view[1].decoder_side, one_view[2].decoder_side});
+  // Views on each side: the fits above hold one; the difference to three gives the rest.
+  for (auto [fit, three, one] : {std::tuple{&costs.views_side, three_views.views_side, one_view[0].views_side},
+                                 std::tuple{&costs.decoder_side, three_views.decoder_side, one_view[0].decoder_side}}) {
+    fit->bytes_per_cutout = std::max(0.0, (three - one) / 2);
+    fit->fixed_bytes = std::max(0.0, fit->fixed_bytes - fit->bytes_per_cutout);
+  }
+  spdlog::debug("memory costs, views side: {} fixed, {:.1f} bytes a pixel, {} a cutout; decoder side: {} fixed, "
+                "{:.1f} bytes a pixel; {:.3g} and {:.3g} bytes a latent cell pair",
+                format_bytes(costs.views_side.fixed_bytes), costs.views_side.bytes_per_pixel,
+                format_bytes(costs.views_side.bytes_per_cutout), format_bytes(costs.decoder_side.fixed_bytes),
+                costs.decoder_side.bytes_per_pixel, costs.views_side.bytes_per_cell_pair,
+                costs.decoder_side.bytes_per_cell_pair);
+  return costs;
+}
+
+int64_t available_memory_bytes() {
+  std::optional<int64_t> room = meminfo_available();
+  if (const auto cgroup = cgroup_room()) room = room ? std::min(*room, *cgroup) : *cgroup;
+  return room.value_or(std::numeric_limits<int64_t>::max());
+}
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+  int unit = 0;
+  while (bytes >= 1024 && unit < 4) {
+    bytes /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
+  return text;
+}
+
+std::optional<int64_t> check_memory(Models& models, const GenerationParams& resolved, int64_t budget_bytes) {
+  if (!models.device.is_cpu()) return std::nullopt;
+  const auto settings = LoopSettings::from(resolved, models.precision);
+  const auto key = settings_key(settings);
+  auto found = models.memory_costs.find(key);
+  if (found == models.memory_costs.end()) {
+    found = models.memory_costs.emplace(key, measure_memory_costs(models, settings)).first;
+  }
+  const auto& costs = found->second;
+  const int64_t estimate = costs.peak_bytes(*resolved.width, *resolved.height, resolved.cutouts.cutn);
+  const bool machine = budget_bytes <= 0;
+  const int64_t budget = machine ? available_memory_bytes() : budget_bytes;
+  spdlog::debug("memory estimate {} against {} {}", format_bytes(static_cast<double>(estimate)),
+                format_bytes(static_cast<double>(budget)), machine ? "available" : "allowed");
+  if (estimate > budget) {
+    throw ParameterError(
+        "size",
+        std::to_string(*resolved.width) + "x" + std::to_string(*resolved.height) + " with {cutn} " +
+            std::to_string(resolved.cutouts.cutn) + " needs about " + format_bytes(static_cast<double>(estimate)) +
+            " for one step (this bundle: " + format_bytes(costs.decoder_side.bytes_per_pixel) + " a pixel, " +
+            format_bytes(costs.views_side.bytes_per_cutout) + " a cutout), more than the " +
+            format_bytes(static_cast<double>(budget)) +
+            (machine ? " this machine has available" : " that {max_memory} allows") + "; lower {size} or {cutn}",
+        {"cutn", "max_memory", "size"});
+  }
+  return estimate;
+}
+
+}  // namespace vqclip
