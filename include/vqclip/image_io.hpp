@@ -31,6 +31,14 @@ RgbImage read_image(const std::filesystem::path& path);
 
 // [1, 3, H, W] float32 in [0, 1] on CPU.
 torch::Tensor image_to_tensor(const RgbImage& image);
+
+// A picture that is about to be resized down to target_width x target_height,
+// shrunk first by the largest whole factor k that keeps at least twice those
+// sides, each k x k block averaged in 8 bits; the picture itself when k < 2.
+// The float resize that follows then works on a copy of at most 16x the
+// target's pixels instead of one at full size (an 8192x8192 picture: 805 MB).
+RgbImage shrink_for(RgbImage image, int target_width, int target_height);
+int shrink_factor(int width, int height, int target_width, int target_height);
 // Accepts [1,3,H,W] or [3,H,W] in [0,1] on any device; rounds to 8 bits.
 RgbImage tensor_to_image(const torch::Tensor& tensor);
 

@@ -59,10 +59,12 @@ RgbImage tensor_to_image(const torch::Tensor& tensor) {
 torch::Tensor clip_preprocess(const RgbImage& image, int resolution, const std::array<float, 3>& mean,
                               const std::array<float, 3>& std) {
   namespace F = torch::nn::functional;
-  const auto picture = image_to_tensor(image);
   const double scale = static_cast<double>(resolution) / std::min(image.width, image.height);
   const int64_t height = std::max<int64_t>(resolution, std::llround(image.height * scale));
   const int64_t width = std::max<int64_t>(resolution, std::llround(image.width * scale));
+  const bool large = shrink_factor(image.width, image.height, static_cast<int>(width), static_cast<int>(height)) > 1;
+  const auto picture =
+      large ? image_to_tensor(shrink_for(image, static_cast<int>(width), static_cast<int>(height))) : image_to_tensor(image);
   // Bicubic with antialiasing, like PIL's resize in CLIP's preprocessing.
   auto resized = F::interpolate(picture, F::InterpolateFuncOptions()
                                              .size(std::vector<int64_t>{height, width})

@@ -57,11 +57,12 @@ std::vector<TargetPhase> build_targets(ClipModel& clip, const GenerationParams& 
 torch::Tensor initial_latent(VqganModel& vqgan, const GenerationParams& params, at::Generator& generator) {
   const int width = *params.width, height = *params.height;
   if (params.init_image) {
-    const auto picture = torch::nn::functional::interpolate(
-        image_to_tensor(params.init_image->read()), torch::nn::functional::InterpolateFuncOptions()
-                                                         .size(std::vector<int64_t>{height, width})
-                                                         .mode(torch::kBilinear)
-                                                         .align_corners(false));
+    const auto shrunk = shrink_for(params.init_image->read(), width, height);  // no float copy at full size
+    const auto picture = torch::nn::functional::interpolate(image_to_tensor(shrunk),
+                                                            torch::nn::functional::InterpolateFuncOptions()
+                                                                .size(std::vector<int64_t>{height, width})
+                                                                .mode(torch::kBilinear)
+                                                                .align_corners(false));
     return encode_picture(vqgan, picture.clamp(0, 1));
   }
   if (params.init_noise != InitNoise::kNone) {

@@ -23,7 +23,7 @@ torch::Tensor embed_texts(ClipModel& clip, const std::vector<std::string>& texts
 Target image_target(ClipModel& clip, const ImagePrompt& prompt, int width, int height, const CutoutSettings& cutouts,
                     at::Generator& generator) {
   torch::NoGradGuard no_grad;
-  const auto picture = image_to_tensor(prompt.image.read()).to(clip.device);
+  const auto picture = image_to_tensor(shrink_for(prompt.image.read(), width, height)).to(clip.device);
   const auto resized = torch::nn::functional::interpolate(
       picture, torch::nn::functional::InterpolateFuncOptions()
                    .size(std::vector<int64_t>{height, width})

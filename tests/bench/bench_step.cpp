@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <torch/cuda.h>
 
+#include "render/memory_meter.hpp"
 #include "vqclip/context_params.hpp"
+#include "vqclip/memory_estimate.hpp"
 #include "vqclip/models.hpp"
 #include "vqclip/render_loop.hpp"
 #include "vqclip/runtime.hpp"
@@ -85,6 +87,17 @@ int run(int argc, char** argv) {
   auto generator = vqclip::make_random_generator(0, context.device);
   const auto text = vqclip::embed_texts(clip, {"a red circle on a blue background"});
   const auto z = vqclip::random_codebook_latent(vqgan.codebook, height / f, width / f, generator);
+  // The memory estimate against the tensor bytes the first step really takes.
+  const auto costs_start = Clock::now();
+  const auto costs = vqclip::measure_memory_costs(loaded, settings);
+  const double costs_seconds = std::chrono::duration<double>(Clock::now() - costs_start).count();
+  int64_t measured_peak = 0;
+  {
+    vqclip::TensorMemoryMeter meter;
+    vqclip::RenderLoop first(clip, vqgan, settings, z, {{vqclip::Target{"prompt", text[0], 1.0}}}, generator);
+    first.step();
+    measured_peak = meter.peak_bytes();
+  }
   vqclip::RenderLoop loop(clip, vqgan, settings, z, {{vqclip::Target{"prompt", text[0], 1.0}}}, generator);
 
   loop.step();  // warm-up: first-call allocations and JIT profiling
@@ -115,6 +128,11 @@ int run(int argc, char** argv) {
   std::printf("  optimiser   %8.4f s\n", total.optimiser / steps);
   std::printf("modules alone %8.4f s  (step / modules = %.3f)\n", modules, step_seconds / modules);
   std::printf("peak RSS      %8.3f GiB\n", peak_rss_gib());
+  const double estimate = static_cast<double>(costs.peak_bytes(width, height, cutn));
+  std::printf("memory        estimate %s (costs measured in %.2f s), first step's tensors %s (%+.1f%%)\n",
+              vqclip::format_bytes(estimate).c_str(), costs_seconds,
+              vqclip::format_bytes(static_cast<double>(measured_peak)).c_str(),
+              100.0 * (estimate / static_cast<double>(measured_peak) - 1));
   return 0;
 }
 

@@ -5,6 +5,7 @@
 
 #include "cli_runner.hpp"
 #include "png_bytes.hpp"
+#include "render/memory_meter.hpp"
 #include "vqclip/atomic_file.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
@@ -119,6 +120,63 @@ TEST(ClipPreprocess, ResizesShorterSideCentreCropsAndNormalises) {
   EXPECT_GT(left, 0.2f);
   EXPECT_LT(right, 0.8f);
   EXPECT_LT(left, right);
+}
+
+TEST(ShrinkFor, AveragesWholeBlocksInEightBits) {
+  // 9x6 picture, target 2x1: k = min(9 / 4, 6 / 2) = 2, so 4x3 of 2x2 blocks (the last column left out).
+  RgbImage image{9, 6, std::vector<uint8_t>(9 * 6 * 3)};
+  for (size_t i = 0; i < image.pixels.size(); ++i) image.pixels[i] = static_cast<uint8_t>((i * 37) % 256);
+  EXPECT_EQ(shrink_factor(9, 6, 2, 1), 2);
+  const auto shrunk = shrink_for(image, 2, 1);
+  ASSERT_EQ(shrunk.width, 4);
+  ASSERT_EQ(shrunk.height, 3);
+  for (int y = 0; y < 3; ++y) {
+    for (int x = 0; x < 4; ++x) {
+      for (int c = 0; c < 3; ++c) {
+        int sum = 0;
+        for (int dy = 0; dy < 2; ++dy) {
+          for (int dx = 0; dx < 2; ++dx) sum += image.pixels[((y * 2 + dy) * 9 + x * 2 + dx) * 3 + c];
+        }
+        EXPECT_EQ(shrunk.pixels[(y * 4 + x) * 3 + c], (sum + 2) / 4) << x << "," << y << "," << c;
+      }
+    }
+  }
+  const auto same = shrink_for(image, 4, 3);  // k would be 1: the picture as it is
+  EXPECT_EQ(same.pixels, image.pixels);
+}
+
+TEST(ShrinkFor, ALargePictureIsPreprocessedWithoutAFloatCopyAtFullSize) {
+  // 3000x2000 (a float copy would be 72 MB), smooth with fine noise on top.
+  RgbImage image{3000, 2000, std::vector<uint8_t>(3000u * 2000u * 3)};
+  for (int y = 0; y < image.height; ++y) {
+    for (int x = 0; x < image.width; ++x) {
+      uint8_t* p = &image.pixels[(static_cast<size_t>(y) * image.width + x) * 3];
+      p[0] = static_cast<uint8_t>(x * 255 / image.width);
+      p[1] = static_cast<uint8_t>(y * 255 / image.height);
+      p[2] = static_cast<uint8_t>(128 + ((x * 7 + y * 13) % 9) - 4);
+    }
+  }
+  const std::array<float, 3> mean{0.5f, 0.5f, 0.5f}, std{0.25f, 0.25f, 0.25f};
+  torch::Tensor shrunk_first;
+  int64_t peak = 0;
+  {
+    TensorMemoryMeter meter;
+    shrunk_first = clip_preprocess(image, 224, mean, std);
+    peak = meter.peak_bytes();
+  }
+  EXPECT_LT(peak, 3000 * 2000 * 3 * 4 / 4) << "peak tensor bytes " << peak;
+  // Against resizing the float copy at full size directly: the same picture to well within a level.
+  namespace F = torch::nn::functional;
+  const auto direct = F::interpolate(image_to_tensor(image), F::InterpolateFuncOptions()
+                                                                 .size(std::vector<int64_t>{224, 336})
+                                                                 .mode(torch::kBicubic)
+                                                                 .align_corners(false)
+                                                                 .antialias(true))
+                          .narrow(3, 56, 224)
+                          .clamp(0, 1);
+  const auto back = shrunk_first * 0.25 + 0.5;
+  EXPECT_LT((back - direct).abs().max().item<double>(), 3.0 / 255);
+  EXPECT_LT((back - direct).abs().mean().item<double>(), 0.5 / 255);
 }
 
 }  // namespace
