@@ -20,7 +20,8 @@ namespace vqclip {
 MemoryCosts measure_memory_costs(Models& models, const LoopSettings& settings);
 
 // Bytes this process may still take: the kernel's MemAvailable, lowered by the
-// limit of the process's cgroup (a container, a Slurm job) where it has one.
+// limit of the process's cgroup (a container, a Slurm job) and by what
+// `ulimit -v` leaves of its address space, where it has those.
 int64_t available_memory_bytes();
 
 // "1.5 GiB", "640 MiB", "512 KiB", "100 bytes".

@@ -3,6 +3,8 @@
 #include "vqclip/memory_estimate.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -111,6 +113,17 @@ std::optional<int64_t> cgroup_room() {
   return std::nullopt;
 }
 
+// What `ulimit -v` (RLIMIT_AS) leaves of the address space, or nothing.
+std::optional<int64_t> address_space_room() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return std::nullopt;
+  std::ifstream statm("/proc/self/statm");
+  int64_t pages = 0;
+  if (!(statm >> pages)) return std::nullopt;
+  const int64_t used = pages * static_cast<int64_t>(sysconf(_SC_PAGESIZE));
+  return std::max<int64_t>(0, static_cast<int64_t>(limit.rlim_cur) - used);
+}
+
 std::string settings_key(const LoopSettings& settings) {
   std::ostringstream key;
   key << static_cast<int>(settings.precision) << '/' << static_cast<int>(settings.optimiser.kind) << '/'
@@ -157,7 +170,9 @@ MemoryCosts measure_memory_costs(Models& models, const LoopSettings& settings) {
 
 int64_t available_memory_bytes() {
   std::optional<int64_t> room = meminfo_available();
-  if (const auto cgroup = cgroup_room()) room = room ? std::min(*room, *cgroup) : *cgroup;
+  for (const auto limit : {cgroup_room(), address_space_room()}) {
+    if (limit) room = room ? std::min(*room, *limit) : *limit;
+  }
   return room.value_or(std::numeric_limits<int64_t>::max());
 }
 
@@ -195,7 +210,7 @@ std::optional<int64_t> check_memory(Models& models, const GenerationParams& reso
             " for one step (this bundle: " + format_bytes(costs.decoder_side.bytes_per_pixel) + " a pixel, " +
             format_bytes(costs.views_side.bytes_per_cutout) + " a cutout), more than the " +
             format_bytes(static_cast<double>(budget)) +
-            (machine ? " this machine has available" : " that {max_memory} allows") + "; lower {size} or {cutn}",
+            (machine ? " available to this process" : " that {max_memory} allows") + "; lower {size} or {cutn}",
         {"cutn", "max_memory", "size"});
   }
   return estimate;

@@ -79,10 +79,16 @@ TEST(OutsideInputCli, WrongTypedRecordsAndManifestLinesDoNotAbortABatch) {
 // fails inside libtorch reads as memory running out, exit 1, one line.
 TEST(OutsideInputCli, MemoryRunningOutIsSaidInOneLine) {
   const auto dir = scratch_dir("cli-out-of-memory");
-  const std::string command = "ulimit -v 1500000; exec " + exe().string() + " -p x --size 2048 2048 --steps 1 --cutn 4" +
-                              " --models " + tiny().string() + " -o " + (dir / "o.png").string() + " 2> " +
-                              (dir / "err").string();
-  const int status = std::system(("bash -c '" + command + "'").c_str());
+  // Under `ulimit -v` the estimate refuses the render before its first step...
+  const std::string render = exe().string() + " -p x --size 2048 2048 --steps 1 --cutn 4 --models " + tiny().string() +
+                             " -o " + (dir / "o.png").string() + " 2> " + (dir / "err").string();
+  int status = std::system(("bash -c 'ulimit -v 1500000; exec " + render + "'").c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  EXPECT_NE(slurp(dir / "err").find("available to this process; lower --size or --cutn"), std::string::npos)
+      << slurp(dir / "err");
+  // ...and with a budget that ignores the limit, the allocation that fails is said in one line.
+  status = std::system(("bash -c 'ulimit -v 1500000; exec " + render + " --max-memory 1T'").c_str());
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 1);
   const auto err = slurp(dir / "err");
@@ -116,7 +122,7 @@ TEST(OutsideInputCli, RendersThatCannotFitAreRefusedBeforeTheirFirstStep) {
   // Without --max-memory, what the machine has available: 4096x4096 needs hundreds of GiB on
   // the tiny bundle (its decoder's attention over 512x512 latent cells).
   expect_one_line(run_cli({"-q", "-p", "x", "--steps", "1", "--size", "4096", "4096", "-o", out}), 2,
-                  "this machine has available; lower --size or --cutn");
+                  "available to this process; lower --size or --cutn");
   expect_one_line(run_cli({"--max-memory", "8x", "-p", "x", "--check"}), 2, "--max-memory 8x: expected a size");
 
   // In a batch the job that cannot fit fails, in the flags its line spells; the others render.

@@ -1,4 +1,4 @@
-// Fuzzes picture decoding (stb: PNG, JPEG, BMP, GIF, ...) behind vqclip's
+// Fuzzes picture decoding (stb: PNG, JPEG, BMP, GIF; no other format) behind vqclip's
 // header check: a picture within the pixel limit whose bytes match its size,
 // or an InputError.
 #include "fuzz_support.hpp"

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string_view>
 
+#include <spdlog/spdlog.h>
+
 #include "fuzz_support.hpp"
 #include "tokenizer/spm_module/spm_linked.hpp"
 #include "vqclip/errors.hpp"
@@ -22,6 +24,7 @@ int64_t vocabulary = 0;
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  spdlog::set_level(spdlog::level::off);  // a truncation warning per input would be most of the time
   vqclip::use_linked_spm_module(vqclip::linked_spm_entry_points());
   const char* model = std::getenv("VQCLIP_SPM_MODEL");
   if (!model || !*model) {

@@ -106,6 +106,23 @@ TEST(ImageRead, NotAnImageNamesTheFile) {
   EXPECT_THROW(read_png_text(dir / "notes.txt"), InputError);
 }
 
+TEST(ImageRead, OnlyTheDocumentedFormatsAreDecoded) {
+  const auto dir = test::scratch_dir("image-formats");
+  // A 16-bit PNM that Debian's stb_image read past its buffer (fuzz_image found it),
+  // and a well-formed 2x1 PPM: both formats vqclip does not read.
+  std::filesystem::copy_file(test::source_dir() / "tests/fuzz/corpus/fuzz_image/regression-pnm-16bit-overflow",
+                             dir / "a.pnm");
+  std::ofstream(dir / "b.ppm", std::ios::binary) << "P6 2 1 255\n" << std::string(6, '\x80');
+  for (const char* name : {"a.pnm", "b.ppm"}) {
+    try {
+      read_image(dir / name);
+      FAIL() << name << " was decoded";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(ClipPreprocess, ResizesShorterSideCentreCropsAndNormalises) {
   RgbImage image{40, 20, std::vector<uint8_t>(40 * 20 * 3, 128)};
   const auto input = clip_preprocess(image, 10, {0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f});

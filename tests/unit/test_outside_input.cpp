@@ -44,8 +44,15 @@ TEST(OutsideInput, APictureDeclaringGigapixelsIsRefusedFromItsHeader) {
 // Found by fuzz_image: stb "decodes" this PNM header to a 3x0 picture.
 TEST(OutsideInput, AnEmptyPictureIsRefused) {
   const auto dir = test::scratch_dir("outside-empty-picture");
-  static const char kBytes[] = "P6\n3 )\n\"55\n\0\1\2\1\4\5\6\7\10\11\n:\13\14\15\16\17\20O";
-  const auto path = write(dir / "empty.ppm", std::string(kBytes, sizeof kBytes - 1));
+  // A BMP header declaring 3x0 pixels (fuzz_image first found one as a PPM, a format no longer read).
+  std::string bmp = "BM";
+  const auto put_le = [&bmp](uint32_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i) bmp += static_cast<char>((value >> (8 * i)) & 0xff);
+  };
+  put_le(54, 4), put_le(0, 4), put_le(54, 4);                    // file size, reserved, pixel offset
+  put_le(40, 4), put_le(3, 4), put_le(0, 4), put_le(1, 2), put_le(24, 2);  // info header: 3x0, 24 bits
+  for (int i = 0; i < 6; ++i) put_le(0, 4);
+  const auto path = write(dir / "empty.bmp", bmp);
   try {
     read_image(path);
     FAIL() << "an empty picture was read";
