@@ -11,6 +11,7 @@
 #include "vqclip/record.hpp"
 #include "vqclip/render.hpp"
 #include "vqclip/render_output.hpp"
+#include "vqclip/runtime.hpp"
 
 namespace vqclip {
 namespace {
@@ -46,6 +47,21 @@ TEST(RenderApi, TwoRendersInOneProcessWithTheSameSeedGiveTheSamePicture) {
   EXPECT_EQ(first.final_loss, again.final_loss);
   const auto other = render(models, quick(7));
   EXPECT_FALSE(torch::equal(first.picture, other.picture)) << "another seed, another picture";
+}
+
+TEST(RenderApi, ARunsGeneratorDrawsWhatManualSeedMakesTheGlobalOneDraw) {
+  for (const uint64_t seed : {0ull, 7ull, 184964832153007ull}) {
+    torch::manual_seed(seed);
+    const auto normal = torch::randn({5});
+    const auto uniform = torch::rand({3});
+    const auto integers = torch::randint(1000, {4});
+    const auto single = torch::randn({1});  // the normal sampler's cached second value
+    auto generator = make_random_generator(seed, torch::kCPU);
+    EXPECT_TRUE(torch::equal(torch::randn({5}, generator), normal)) << seed;
+    EXPECT_TRUE(torch::equal(torch::rand({3}, generator), uniform)) << seed;
+    EXPECT_TRUE(torch::equal(torch::randint(1000, {4}, generator), integers)) << seed;
+    EXPECT_TRUE(torch::equal(torch::randn({1}, generator), single)) << seed;
+  }
 }
 
 TEST(RenderApi, LeavesTorchsGlobalGeneratorAlone) {
