@@ -9,8 +9,8 @@
 #include <set>
 #include <sstream>
 
-#include "io/bounded_json.hpp"
 #include "tools/float_codec.hpp"
+#include "tools/index_file.hpp"
 #include "vqclip/atomic_file.hpp"
 #include "vqclip/clip_tools.hpp"
 #include "vqclip/errors.hpp"
@@ -18,10 +18,8 @@
 namespace vqclip {
 namespace {
 
-constexpr const char* kIndexFormat = "vqclip-search-index";
-constexpr int kIndexVersion = 1;
-
-const std::set<std::string> kImageExtensions{".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".pnm", ".ppm", ".pgm"};
+// The formats read_image decodes.
+const std::set<std::string> kImageExtensions{".png", ".jpg", ".jpeg", ".bmp", ".gif"};
 
 // The index is only valid for the exact bundle that made it.
 std::string bundle_fingerprint(const Manifest& manifest) {
@@ -29,12 +27,6 @@ std::string bundle_fingerprint(const Manifest& manifest) {
   for (const auto& [file, hash] : manifest.file_hashes) fingerprint += "|" + file + ":" + hash;
   return fingerprint;
 }
-
-struct FileKey {
-  std::string path;  // relative, generic form
-  uint64_t size;
-  int64_t mtime_ns;
-};
 
 // The image files under `dir`. An entry that cannot be examined (a symbolic-link
 // loop, a file gone meanwhile, no permission) is skipped with a warning and counted.
@@ -70,42 +62,6 @@ std::vector<FileKey> list_images(const std::filesystem::path& dir, bool recursiv
   if (error) throw InputError(dir.string() + ": cannot list (" + error.message() + ")");
   std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   return files;
-}
-
-// The "files" object of the index, or an empty one when the index is missing,
-// damaged or made by another bundle (then everything is embedded again).
-nlohmann::json read_index(const std::filesystem::path& path, const std::string& fingerprint) {
-  std::ifstream in(path);
-  if (!in) return nlohmann::json::object();
-  std::stringstream text;
-  text << in.rdbuf();
-  const auto index = parse_bounded_json_or_discarded(text.str());
-  const auto has = [&index](const char* key, const nlohmann::json& expected) {
-    return index.contains(key) && index[key] == expected;
-  };
-  const bool usable = index.is_object() && has("format", kIndexFormat) && has("version", kIndexVersion) &&
-                      has("bundle", fingerprint) && index.contains("files") && index["files"].is_object();
-  if (!usable) {
-    spdlog::info("{}: not usable with this bundle; embedding every image again", path.string());
-    return nlohmann::json::object();
-  }
-  return index["files"];
-}
-
-// The cached embedding of `file`, if the entry matches its size and mtime.
-std::optional<std::vector<float>> cached_embedding(const nlohmann::json& files, const FileKey& file, int64_t dim) {
-  const auto it = files.find(file.path);
-  if (it == files.end() || !it->is_object()) return std::nullopt;
-  // The index is outside input: a field of the wrong type makes the entry stale, not an error.
-  const auto& entry = *it;
-  const bool current = entry.contains("size") && entry["size"].is_number_unsigned() && entry["size"] == file.size &&
-                       entry.contains("mtime_ns") && entry["mtime_ns"].is_number_integer() &&
-                       entry["mtime_ns"] == file.mtime_ns && entry.contains("embedding") &&
-                       entry["embedding"].is_string();
-  if (!current) return std::nullopt;
-  auto embedding = floats_from_base64(entry["embedding"].get<std::string>());
-  if (!embedding || static_cast<int64_t>(embedding->size()) != dim) return std::nullopt;
-  return embedding;
 }
 
 class IndexBuilder {

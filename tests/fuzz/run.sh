@@ -11,7 +11,8 @@ shift $(( $# >= 2 ? 2 : 1 ))
 source=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_prompt fuzz_prompt_file fuzz_manifest fuzz_png_metadata fuzz_image
-                                       fuzz_clean_text fuzz_clip_bpe fuzz_sentencepiece)
+                                       fuzz_search_index fuzz_manifest_log fuzz_clean_text fuzz_clip_bpe
+                                       fuzz_sentencepiece)
 work=${VQCLIP_FUZZ_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/vqclip-fuzz.XXXXXX")}
 jobs=${VQCLIP_FUZZ_JOBS:-2}
 export VQCLIP_BPE_VOCAB=${VQCLIP_BPE_VOCAB:-$source/../../../shared/data/clip/bpe_simple_vocab_16e6.txt.gz}
