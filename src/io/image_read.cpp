@@ -1,7 +1,10 @@
 #include <stb_image.h>
 
 #include <atomic>
+#include <fstream>
+#include <iterator>
 
+#include "io/jpeg_tables.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
 
@@ -17,16 +20,27 @@ void set_max_image_pixels(int64_t pixels) { g_max_image_pixels = pixels; }
 int64_t max_image_pixels() { return g_max_image_pixels; }
 
 RgbImage read_image(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (!file.good() && !file.eof()) throw InputError(path.string() + ": cannot read image (cannot read the file)");
+  if (const auto problem = jpeg_huffman_table_problem(bytes)) {
+    throw InputError(path.string() + ": cannot read image (corrupt JPEG: " + *problem + ")");
+  }
+  if (bytes.size() > static_cast<size_t>(INT32_MAX)) {
+    throw InputError(path.string() + ": cannot read image (a file of more than 2 GiB)");
+  }
+  const auto* data_in = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int size = static_cast<int>(bytes.size());
   int width = 0, height = 0, channels = 0;
   // The header first: a file of a few kilobytes can declare gigapixels.
-  if (stbi_info(path.c_str(), &width, &height, &channels) &&
+  if (stbi_info_from_memory(data_in, size, &width, &height, &channels) &&
       int64_t{width} * height > max_image_pixels()) {
     throw InputError(path.string() + ": " + std::to_string(width) + "x" + std::to_string(height) +
                      " pixels, more than the limit of " + std::to_string(max_image_pixels()) +
                      " (max_image_pixels)");
   }
-  // stbi_load reads PNG, JPEG, BMP, GIF (first frame), TGA, PSD, HDR, PNM.
-  unsigned char* data = stbi_load(path.c_str(), &width, &height, &channels, 3);
+  // PNG, JPEG, BMP and GIF (first frame) only: see stb_impl.cpp.
+  unsigned char* data = stbi_load_from_memory(data_in, size, &width, &height, &channels, 3);
   if (!data) {
     const char* why = stbi_failure_reason();
     throw InputError(path.string() + ": cannot read image (" + (why ? why : "unknown reason") + ")");

@@ -106,6 +106,21 @@ TEST(ImageRead, NotAnImageNamesTheFile) {
   EXPECT_THROW(read_png_text(dir / "notes.txt"), InputError);
 }
 
+TEST(ImageRead, AJpegWhoseHuffmanTableOverflowsStbIsRefusedUnread) {
+  // fuzz_image's find: Debian's stb_image wrote past its 257-entry table for this one.
+  const auto dir = test::scratch_dir("image-jpeg-huffman");
+  std::filesystem::copy_file(
+      test::source_dir() / "tests/fuzz/corpus/fuzz_image/regression-jpeg-huffman-table-overflow", dir / "bad.jpg");
+  try {
+    read_image(dir / "bad.jpg");
+    FAIL() << "the JPEG was handed to stb";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.jpg: cannot read image (corrupt JPEG: a Huffman table of"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(ImageRead, OnlyTheDocumentedFormatsAreDecoded) {
   const auto dir = test::scratch_dir("image-formats");
   // A 16-bit PNM that Debian's stb_image read past its buffer (fuzz_image found it),
