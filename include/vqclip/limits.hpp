@@ -19,5 +19,9 @@ inline constexpr size_t kMaxPromptBytes = 16384;
 // anything is decoded (a small file can declare gigapixels; 8192x8192 decodes
 // to 200 MB). The default of ContextParams::max_image_pixels.
 inline constexpr int64_t kDefaultMaxImagePixels = int64_t{8192} * 8192;
+// Pictures for CLIP (score, classify, search) whose longer side is this many
+// times the shorter or more are refused: the shorter side resized to the
+// resolution would make the longer one enormous.
+inline constexpr int kMaxPictureAspect = 64;
 
 }  // namespace vqclip::limits

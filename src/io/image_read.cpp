@@ -1,6 +1,7 @@
 #include <stb_image.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
@@ -33,8 +34,9 @@ RgbImage read_image(const std::filesystem::path& path) {
   const int size = static_cast<int>(bytes.size());
   int width = 0, height = 0, channels = 0;
   // The header first: a file of a few kilobytes can declare gigapixels.
+  // A BMP stores a top-down picture's height negated; stb reports it so.
   if (stbi_info_from_memory(data_in, size, &width, &height, &channels) &&
-      int64_t{width} * height > max_image_pixels()) {
+      std::abs(int64_t{width}) * std::abs(int64_t{height}) > max_image_pixels()) {
     throw InputError(path.string() + ": " + std::to_string(width) + "x" + std::to_string(height) +
                      " pixels, more than the limit of " + std::to_string(max_image_pixels()) +
                      " (max_image_pixels)");
@@ -49,6 +51,11 @@ RgbImage read_image(const std::filesystem::path& path) {
     stbi_image_free(data);
     throw InputError(path.string() + ": " + std::to_string(width) + "x" + std::to_string(height) +
                      " pixels: an empty picture");
+  }
+  if (int64_t{width} * height > max_image_pixels()) {  // the header said less than stb decoded
+    stbi_image_free(data);
+    throw InputError(path.string() + ": " + std::to_string(width) + "x" + std::to_string(height) +
+                     " pixels, more than the limit of " + std::to_string(max_image_pixels()) + " (max_image_pixels)");
   }
   RgbImage image{width, height, std::vector<uint8_t>(data, data + static_cast<size_t>(width) * height * 3)};
   stbi_image_free(data);
@@ -73,6 +80,12 @@ RgbImage tensor_to_image(const torch::Tensor& tensor) {
 torch::Tensor clip_preprocess(const RgbImage& image, int resolution, const std::array<float, 3>& mean,
                               const std::array<float, 3>& std) {
   namespace F = torch::nn::functional;
+  // Resizing the shorter side to the resolution would make the longer one 64 times that or more.
+  if (std::max(image.width, image.height) / std::min(image.width, image.height) >= limits::kMaxPictureAspect) {
+    throw InputError("a picture of " + std::to_string(image.width) + "x" + std::to_string(image.height) +
+                     ": its sides differ " + std::to_string(limits::kMaxPictureAspect) +
+                     " times or more, too many for CLIP's centre crop");
+  }
   const double scale = static_cast<double>(resolution) / std::min(image.width, image.height);
   const int64_t height = std::max<int64_t>(resolution, std::llround(image.height * scale));
   const int64_t width = std::max<int64_t>(resolution, std::llround(image.width * scale));

@@ -15,7 +15,13 @@ torch::Tensor normalise_rows(const torch::Tensor& embeddings) {
 
 torch::Tensor preprocess_image_file(const ClipModel& clip, const std::filesystem::path& path) {
   const auto& spec = clip.spec;
-  return clip_preprocess(read_image(path), spec.input_resolution, spec.mean, spec.std);
+  try {
+    return clip_preprocess(read_image(path), spec.input_resolution, spec.mean, spec.std);
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    if (what.rfind(path.string(), 0) == 0) throw;  // names the file already
+    throw InputError(path.string() + ": " + what);
+  }
 }
 
 torch::Tensor embed_clip_inputs(ClipModel& clip, const torch::Tensor& inputs) {

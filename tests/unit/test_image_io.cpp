@@ -121,6 +121,25 @@ TEST(ImageRead, AJpegWhoseHuffmanTableOverflowsStbIsRefusedUnread) {
   }
 }
 
+TEST(ImageRead, ATopDownBmpIsHeldToThePixelLimitToo) {
+  // fuzz_image's find: a BMP's negative (top-down) height slipped past the header check.
+  const auto dir = test::scratch_dir("image-bmp-negative");
+  std::filesystem::copy_file(test::source_dir() / "tests/fuzz/corpus/fuzz_image/regression-bmp-negative-height",
+                             dir / "tall.bmp");
+  set_max_image_pixels(1 << 20);
+  EXPECT_THROW(read_image(dir / "tall.bmp"), InputError);
+  set_max_image_pixels(limits::kDefaultMaxImagePixels);
+  // Within the limit it decodes (3 x 16776456), and CLIP's preprocessing refuses its shape.
+  const auto tall = read_image(dir / "tall.bmp");
+  EXPECT_EQ(tall.width, 3);
+  try {
+    clip_preprocess(tall, 224, {0.5f, 0.5f, 0.5f}, {0.5f, 0.5f, 0.5f});
+    FAIL() << "a 1:5592152 picture was preprocessed";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("its sides differ 64 times or more"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ImageRead, OnlyTheDocumentedFormatsAreDecoded) {
   const auto dir = test::scratch_dir("image-formats");
   // A 16-bit PNM that Debian's stb_image read past its buffer (fuzz_image found it),
