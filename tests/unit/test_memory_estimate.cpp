@@ -9,6 +9,7 @@
 #include "cli/byte_size.hpp"
 #include "render/memory_meter.hpp"
 #include "test_env.hpp"
+#include "tiny_models.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/memory_estimate.hpp"
 #include "vqclip/render.hpp"
@@ -18,15 +19,7 @@
 namespace vqclip {
 namespace {
 
-Models& tiny_models() {
-  static Models models = [] {
-    LoadOptions options;
-    options.verify_hashes = false;
-    options.parts = ModelParts::for_render(false);
-    return load_models(test::source_dir() / "models" / "tiny-shapes", options);
-  }();
-  return models;
-}
+using test::tiny_models;
 
 GenerationParams sized(int width, int height, int cutn) {
   GenerationParams params;

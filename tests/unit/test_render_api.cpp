@@ -4,6 +4,7 @@
 #include <ATen/core/Generator.h>
 
 #include "test_env.hpp"
+#include "tiny_models.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
 #include "vqclip/models.hpp"
@@ -16,15 +17,7 @@
 namespace vqclip {
 namespace {
 
-Models& tiny_models() {
-  static Models models = [] {
-    LoadOptions options;
-    options.verify_hashes = false;
-    options.parts = ModelParts::for_render(true);
-    return load_models(test::source_dir() / "models" / "tiny-shapes", options);
-  }();
-  return models;
-}
+using test::tiny_models;
 
 GenerationParams quick(uint64_t seed, const std::string& prompt = "a red circle on a blue background") {
   GenerationParams params;
