@@ -14,6 +14,11 @@ namespace {
 
 std::atomic<int64_t> g_max_image_pixels{limits::kDefaultMaxImagePixels};
 
+InputError over_pixel_limit(const std::filesystem::path& path, int width, int height) {
+  return InputError(path.string() + ": " + std::to_string(width) + "x" + std::to_string(height) +
+                    " pixels, more than the limit of " + std::to_string(max_image_pixels()) + " (max_image_pixels)");
+}
+
 }  // namespace
 
 void set_max_image_pixels(int64_t pixels) { g_max_image_pixels = pixels; }
@@ -37,9 +42,7 @@ RgbImage read_image(const std::filesystem::path& path) {
   // A BMP stores a top-down picture's height negated; stb reports it so.
   if (stbi_info_from_memory(data_in, size, &width, &height, &channels) &&
       std::abs(int64_t{width}) * std::abs(int64_t{height}) > max_image_pixels()) {
-    throw InputError(path.string() + ": " + std::to_string(width) + "x" + std::to_string(height) +
-                     " pixels, more than the limit of " + std::to_string(max_image_pixels()) +
-                     " (max_image_pixels)");
+    throw over_pixel_limit(path, width, height);
   }
   // PNG, JPEG, BMP and GIF (first frame) only: see stb_impl.cpp.
   unsigned char* data = stbi_load_from_memory(data_in, size, &width, &height, &channels, 3);
@@ -54,8 +57,7 @@ RgbImage read_image(const std::filesystem::path& path) {
   }
   if (int64_t{width} * height > max_image_pixels()) {  // the header said less than stb decoded
     stbi_image_free(data);
-    throw InputError(path.string() + ": " + std::to_string(width) + "x" + std::to_string(height) +
-                     " pixels, more than the limit of " + std::to_string(max_image_pixels()) + " (max_image_pixels)");
+    throw over_pixel_limit(path, width, height);
   }
   RgbImage image{width, height, std::vector<uint8_t>(data, data + static_cast<size_t>(width) * height * 3)};
   stbi_image_free(data);
