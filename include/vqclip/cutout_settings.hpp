@@ -43,6 +43,10 @@ struct CutoutSettings {
   CutMethod method = CutMethod::kPooled;
   AugmentSet augments = default_augments();
   double noise_max = 0.1;
+  // Views per CLIP micro-batch: their gradients are summed before the
+  // optimiser's step, so fewer views are in memory at once. 0 = all cutn in one
+  // batch, or as many as the memory budget allows (render() decides and records it).
+  int batch = 0;
 };
 
 }  // namespace vqclip

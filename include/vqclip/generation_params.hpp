@@ -90,7 +90,8 @@ struct GenerationParams {
   // Where the latent starts: random codebook vectors unless one of these is set.
   std::optional<ImageSource> init_image;
   InitNoise init_noise = InitNoise::kNone;
-  double init_weight = 0.0;     // pull back towards the initial latent
+  double init_weight = 0.0;     // constant pull back towards the initial latent (Crowson's notebook)
+  double zero_weight = 0.0;     // pull towards zero fading as 1/(2i+1) (nerdyrodent's generate.py -iw)
 
   CutoutSettings cutouts;
   OptimiserSettings optimiser;
@@ -114,5 +115,11 @@ uint64_t random_seed();
 
 // Every field, typed values spelled as the name tables spell them.
 nlohmann::json to_json(const GenerationParams& params);
+
+// The parameters back from to_json's form (a picture's record), pictures as
+// files. Fields later versions added may be missing and take their defaults.
+// Throws InputError naming `where` and the field of a wrong type; the values
+// themselves are for validate() to judge.
+GenerationParams generation_from_json(const nlohmann::json& generation, const std::string& where);
 
 }  // namespace vqclip

@@ -27,9 +27,18 @@ int64_t available_memory_bytes();
 // "1.5 GiB", "640 MiB", "512 KiB", "100 bytes".
 std::string format_bytes(double bytes);
 
-// Throws ParameterError naming size and cutn, with the estimate and the
-// budget, when the render's step would need more than `budget_bytes`.
-// Returns the estimate otherwise. Nothing on CUDA.
-std::optional<int64_t> check_memory(Models& models, const GenerationParams& resolved, int64_t budget_bytes);
+// How a render's step fits in memory.
+struct MemoryPlan {
+  int64_t estimate_bytes = 0;  // one step's peak with `batch` views a CLIP batch
+  int64_t budget_bytes = 0;
+  int batch = 0;               // views per micro-batch; cutn: all at once
+};
+
+// Views per micro-batch for the render: resolved.cutouts.batch when set, else
+// all cutn when they fit in the budget (`budget_bytes`, or what the machine
+// has available when 0), else the most that fit. Throws ParameterError naming
+// size (and cutn_batch when set), with the estimate and the budget, when that
+// step would still need more. Nothing on CUDA.
+std::optional<MemoryPlan> plan_memory(Models& models, const GenerationParams& resolved, int64_t budget_bytes);
 
 }  // namespace vqclip

@@ -25,6 +25,8 @@ struct OutputParams {
   int save_every = 0;                          // refresh the picture every N steps; 0 = only at the end
   std::filesystem::path frames_dir;            // numbered frames frame_000001.png, ... (empty: none)
   int frames_every = 1;
+  std::filesystem::path state_path;            // the render's state, to resume from (empty: none)
+  int state_every = 25;                        // steps between states; one is also written at the end and on a stop
 };
 
 // Throws ParameterError naming the field.

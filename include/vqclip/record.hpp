@@ -25,10 +25,14 @@ struct RunProgress {
 };
 
 // {"record_version", "version", "commit", "bundle": {"name", "files"},
-//  "context": {"device", "precision", "threads"}, "generation": {...},
+//  "context": {"device", "precision", "threads"}, "machine": {"cpu", "libtorch"}, "generation": {...},
 //  "steps_done", "final_loss", "seconds", "status", "interrupted"
 //  [, "non_finite_at_step"]}
 nlohmann::json make_record(const Models& models, const GenerationParams& resolved, const RunProgress& progress);
+
+// The CPU's model name from /proc/cpuinfo ("unknown" where there is none):
+// with the thread count, what a bit-for-bit rerun depends on.
+std::string cpu_model_name();
 
 // True if a record describes a finished run: every step done, not stopped,
 // no non-finite loss.

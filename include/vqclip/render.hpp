@@ -12,6 +12,7 @@
 #include "vqclip/enum_names.hpp"
 #include "vqclip/generation_params.hpp"
 #include "vqclip/models.hpp"
+#include "vqclip/render_state.hpp"
 
 namespace vqclip {
 
@@ -32,8 +33,9 @@ struct StepInfo {
   int step = 0;         // steps done, 1-based
   int steps = 0;        // of the run
   double loss = 0;
-  double elapsed = 0;   // seconds since the first step started
-  double eta() const { return step > 0 ? elapsed / step * (steps - step) : 0.0; }
+  double elapsed = 0;   // seconds since the first step of this call started
+  int resumed_at = 0;   // steps done before this call (a resumed render)
+  double eta() const { return step > resumed_at ? elapsed / (step - resumed_at) * (steps - step) : 0.0; }
 };
 
 struct Preview {
@@ -50,6 +52,11 @@ struct RenderCallbacks {
   // Both are called before on_step for that step.
   std::function<bool(int step, int steps)> wants_preview;
   std::function<void(const Preview&)> on_preview;
+  // Whether to hand over the render's state after step `step` (called before
+  // on_step), and where it goes. on_state also gets the state when the run
+  // ends, completed or stopped, if wants_state is set.
+  std::function<bool(int step, int steps)> wants_state;
+  std::function<void(const RenderState&)> on_state;
 };
 
 struct RenderResult {
@@ -68,6 +75,11 @@ struct RenderResult {
 // count: every random draw comes from a generator of its own (runtime.hpp).
 // Throws InputError (an unreadable image), BundleError (a part missing), or
 // InternalError for a bug; a non-finite loss is a status, not an exception.
-RenderResult render(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks = {});
+// With `resume`, the render continues from that state: its seed and micro-batch
+// size are taken where params leave them open, and any other difference from
+// the render it came from is a ParameterError (check_resumable). The picture
+// is the uninterrupted run's, bit for bit, on the same machine and threads.
+RenderResult render(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks = {},
+                    const RenderState* resume = nullptr);
 
 }  // namespace vqclip

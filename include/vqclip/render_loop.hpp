@@ -16,6 +16,7 @@
 #include "vqclip/generation_params.hpp"
 #include "vqclip/models.hpp"
 #include "vqclip/render_ops.hpp"
+#include "vqclip/render_state.hpp"
 
 namespace vqclip {
 
@@ -32,7 +33,8 @@ struct LoopSettings {
   int steps = 300;
   CutoutSettings cutouts;
   OptimiserSettings optimiser;
-  double init_weight = 0.0;
+  double init_weight = 0.0;  // constant pull towards the initial latent
+  double zero_weight = 0.0;  // pull towards zero, weight / (2 i + 1) at step i
   int change_prompt_every = 0;  // 0 = steps split evenly over the phases
   Precision precision = Precision::kFp32;
 
@@ -64,6 +66,11 @@ class RenderLoop {
 
   StepResult step();
   int steps_done() const { return steps_done_; }
+  // Everything the next steps depend on, and taking it back (a loop built with
+  // the same settings, models and latent shape). restore() throws InputError
+  // when the state does not fit this loop.
+  LoopState state();
+  void restore(const LoopState& state);
   // Index of the story phase in effect at 0-based step `step`.
   int phase_at(int step) const;
   // The current picture: [1, 3, H, W] in [0, 1], computed without gradients.
@@ -77,6 +84,12 @@ class RenderLoop {
 
  private:
   void apply_learning_rate_schedule();
+  // CLIP embeddings of normalised views, float32.
+  torch::Tensor embed_views(const torch::Tensor& views);
+  // The pulls on the latent itself (init_weight, zero_weight).
+  torch::Tensor regulariser_loss() const;
+  // Every prompt of the current phase against `embeddings`, times `share`.
+  torch::Tensor prompts_loss(const torch::Tensor& embeddings, double share) const;
 
   torch::jit::Module decoder_;
   torch::jit::Module image_encoder_;
@@ -94,6 +107,7 @@ class RenderLoop {
   std::unique_ptr<torch::optim::Optimizer> optimiser_;
   int steps_done_ = 0;
   bool lr_dropped_ = false;
+  double last_loss_ = 0;
   std::function<void()> picture_gradient_hook_;
 };
 

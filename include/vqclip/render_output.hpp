@@ -25,6 +25,10 @@ class RenderOutput {
   // For RenderCallbacks::on_preview: writes the frame and/or refreshes the picture.
   void write_preview(const Preview& preview);
 
+  // For RenderCallbacks::wants_state and on_state: every state_every steps to state_path.
+  bool wants_state(int step, int steps) const;
+  void write_state(const RenderState& state) const;
+
   // The final picture with its record. Throws OutputError.
   void write_final(const RenderResult& result) const;
 

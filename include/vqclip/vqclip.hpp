@@ -24,6 +24,7 @@
 #include "vqclip/record.hpp"
 #include "vqclip/render.hpp"
 #include "vqclip/render_output.hpp"
+#include "vqclip/render_state.hpp"
 #include "vqclip/runtime.hpp"
 #include "vqclip/tokenizer.hpp"
 #include "vqclip/version.hpp"

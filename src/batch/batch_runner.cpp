@@ -75,6 +75,10 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
   bool need_encoder = false;
   for (const auto& job : jobs) {
     if (!shard.owns(job.index)) continue;
+    if (!job.output.state_path.empty()) {
+      throw UsageError(source + ":" + std::to_string(job.line) +
+                       ": --state is for a single render; a batch resumes job by job when run again");
+    }
     plan.push_back(plan_job(job, options, base_seed));
     // Sizes and seeds that only the bundle decides are checked now, not after hours of other jobs.
     try {

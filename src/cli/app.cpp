@@ -41,7 +41,7 @@ using CommandFactory = std::function<std::unique_ptr<Command>(CLI::App&)>;
 
 const std::vector<CommandFactory>& command_factories() {
   static const std::vector<CommandFactory> factories{
-      make_info_command, make_tokenize_command, make_meta_command,
+      make_info_command, make_tokenize_command, make_meta_command, make_rerun_command,
       make_score_command, make_classify_command, make_search_command,
   };
   return factories;
@@ -62,6 +62,9 @@ int parse_and_run(int argc, char** argv) {
   OutputParams output;
   const auto output_options = add_output_options(app, output);
   rendering_options.insert(rendering_options.end(), output_options.begin(), output_options.end());
+  std::filesystem::path resume;
+  const CLI::Option* resume_option = add_resume_option(app, resume);
+  rendering_options.push_back(resume_option);
   BatchOptions batch;
   const auto batch_options = add_batch_options(app, batch);
 
@@ -103,18 +106,21 @@ int parse_and_run(int argc, char** argv) {
     if (app.get_option("--output")->count() > 0) {
       throw UsageError("--output does not apply to --prompts-file; use --out-dir and --name");
     }
+    if (resume_option->count() > 0) {
+      throw UsageError("--resume is for a single render; a batch resumes job by job when run again");
+    }
     return run_batch(batch, common, generation, output);
   }
   if (batch.check_only) {
     if (first_option_given(batch_options) != "--check") {
       throw UsageError(first_option_given(batch_options) + " needs --prompts-file");
     }
-    return check_generate(common, generation, output);
+    return check_generate(common, generation, output, resume);
   }
   if (!first_option_given(batch_options).empty()) {
     throw UsageError(first_option_given(batch_options) + " needs --prompts-file");
   }
-  return run_generate(common, generation, output);
+  return run_generate(common, generation, output, resume);
 }
 
 }  // namespace

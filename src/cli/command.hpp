@@ -30,6 +30,7 @@ std::unique_ptr<Command> make_score_command(CLI::App& parent);
 std::unique_ptr<Command> make_classify_command(CLI::App& parent);
 std::unique_ptr<Command> make_search_command(CLI::App& parent);
 std::unique_ptr<Command> make_meta_command(CLI::App& parent);
+std::unique_ptr<Command> make_rerun_command(CLI::App& parent);
 
 // Resolves the context and loads the parts of its bundle that `parts` names.
 Models load_models_for(const ContextParams& context, ModelParts parts);

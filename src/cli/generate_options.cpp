@@ -86,11 +86,20 @@ std::vector<const CLI::Option*> add_generation_options(CLI::App& app, Generation
                "Start from this image (needs the bundle's VQGAN encoder)")
             ->group(kPictureGroup)->type_name("PATH"));
   track(add_enum_option(app, "init_noise", p.init_noise, "Start from a noise image")->group(kPictureGroup));
-  track(app.add_option(option_names("init_weight"), p.init_weight, "Weight of the pull back towards the initial latent")
+  track(app.add_option(option_names("init_weight"), p.init_weight,
+                       "Weight of a constant pull back towards the initial latent (the original notebook's init_weight)")
+            ->group(kPictureGroup));
+  track(app.add_option(option_names("zero_weight"), p.zero_weight,
+                       "Weight of a pull of the latent towards zero that fades as 1/(2i+1) at step i "
+                       "(nerdyrodent's generate.py -iw)")
             ->group(kPictureGroup));
 
   track(app.add_option(option_names("cutn"), p.cutouts.cutn,
                        "Cutouts per step, 1 to " + std::to_string(limits::kMaxCutn))
+            ->group(kCutoutGroup));
+  track(app.add_option(option_names("cutn_batch"), p.cutouts.batch,
+                       "Cutouts per CLIP micro-batch (gradients summed before each step); 0 = all at once, "
+                       "or fewer when the memory budget needs it")
             ->group(kCutoutGroup));
   track(app.add_option(option_names("cut_pow"), p.cutouts.cut_pow, "Cutout size power (crops method), 0 to 10")
             ->group(kCutoutGroup));
@@ -121,7 +130,21 @@ std::vector<const CLI::Option*> add_output_options(CLI::App& app, OutputParams& 
                      "Write numbered frames here (for a video; a batch writes DIR/<picture name>/)")
           ->group(kOutputGroup)->type_name("DIR"),
       app.add_option(option_names("frames_every"), p.frames_every, "Write a frame every N steps")->group(kOutputGroup),
+      app.add_option(option_names("state"), p.state_path,
+                     "Keep the render's state in FILE (every --state-every steps, at the end and on Ctrl-C) "
+                     "to continue it with --resume")
+          ->group(kOutputGroup)->type_name("FILE"),
+      app.add_option(option_names("state_every"), p.state_every, "Steps between two states written to --state")
+          ->group(kOutputGroup),
   };
+}
+
+const CLI::Option* add_resume_option(CLI::App& app, std::filesystem::path& resume) {
+  return app.add_option(option_names("resume"), resume,
+                        "Continue the render whose state FILE holds (written by --state; the same settings, "
+                        "the seed and micro-batches taken from it); states go on being written to FILE "
+                        "unless --state names another")
+      ->group(kOutputGroup)->type_name("FILE");
 }
 
 std::string first_option_given(const std::vector<const CLI::Option*>& options) {

@@ -13,7 +13,7 @@ struct FieldOption {
   const char* names;  // CLI11 spelling: short and long names, the long one last
 };
 
-constexpr std::array<FieldOption, 32> kFieldOptions{{
+constexpr std::array<FieldOption, 37> kFieldOptions{{
     // context
     {"models", "--models"},
     {"device", "--device"},
@@ -33,7 +33,9 @@ constexpr std::array<FieldOption, 32> kFieldOptions{{
     {"init_image", "--init-image"},
     {"init_noise", "--init-noise"},
     {"init_weight", "--init-weight"},
+    {"zero_weight", "--zero-weight"},
     {"cutn", "--cutn"},
+    {"cutn_batch", "--cutn-batch"},
     {"cut_pow", "--cut-pow"},
     {"cut_method", "--cut-method"},
     {"augments", "--augment"},
@@ -47,6 +49,9 @@ constexpr std::array<FieldOption, 32> kFieldOptions{{
     {"save_every", "--save-every"},
     {"frames_dir", "--frames-dir"},
     {"frames_every", "--frames-every"},
+    {"state", "--state"},
+    {"state_every", "--state-every"},
+    {"resume", "--resume"},
     // the command line's own
     {"log_every", "--log-every"},
     {"progress", "--progress"},

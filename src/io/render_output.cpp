@@ -25,6 +25,14 @@ void RenderOutput::write_preview(const Preview& preview) {
   }
 }
 
+bool RenderOutput::wants_state(int step, int steps) const {
+  return !params_.state_path.empty() && step % params_.state_every == 0 && step != steps;
+}
+
+void RenderOutput::write_state(const RenderState& state) const {
+  if (!params_.state_path.empty()) save_render_state(state, params_.state_path);
+}
+
 std::optional<std::filesystem::path> RenderOutput::frame_at(int step) const {
   if (step != last_frame_step_ || last_frame_.empty()) return std::nullopt;
   return last_frame_;

@@ -138,8 +138,14 @@ void validate(const GenerationParams& p) {
     throw ParameterError("init_image", "'': no image given");
   }
   require_non_negative("init_weight", p.init_weight);
+  require_non_negative("zero_weight", p.zero_weight);
 
   require_range("cutn", p.cutouts.cutn, 1, limits::kMaxCutn);
+  if (p.cutouts.batch < 0 || p.cutouts.batch > p.cutouts.cutn) {
+    throw ParameterError("cutn_batch", std::to_string(p.cutouts.batch) + ": expected 0 (automatic) to {cutn} (" +
+                                           std::to_string(p.cutouts.cutn) + ")",
+                         {"cutn"});
+  }
   require_between("cut_pow", p.cutouts.cut_pow, 0.0, 10.0);
   require_between("noise_max", p.cutouts.noise_max, 0.0, 10.0);
 
@@ -185,7 +191,9 @@ nlohmann::json to_json(const GenerationParams& p) {
           {"init_image", p.init_image ? nlohmann::json(p.init_image->label()) : nlohmann::json()},
           {"init_noise", name_of(p.init_noise)},
           {"init_weight", p.init_weight},
+          {"zero_weight", p.zero_weight},
           {"cutn", p.cutouts.cutn},
+          {"cutn_batch", p.cutouts.batch},
           {"cut_pow", p.cutouts.cut_pow},
           {"cut_method", name_of(p.cutouts.method)},
           {"augments", to_string(p.cutouts.augments)},

@@ -11,6 +11,12 @@ void validate(const OutputParams& params) {
   if (params.save_every < 0) {
     throw ParameterError("save_every", std::to_string(params.save_every) + ": expected 0 (never) or more steps");
   }
+  if (params.state_every < 1) {
+    throw ParameterError("state_every", std::to_string(params.state_every) + ": expected 1 or more steps");
+  }
+  if (!params.state_path.empty() && params.state_path == params.path) {
+    throw ParameterError("state", "'" + params.state_path.string() + "' is also the picture's path", {"output"});
+  }
   if (params.frames_every < 1) {
     throw ParameterError("frames_every", std::to_string(params.frames_every) + ": expected 1 or more steps");
   }
@@ -20,6 +26,7 @@ void check_writable(const OutputParams& params) {
   check_writable(params.path);
   if (params.metadata == MetadataMode::kSidecar) check_writable(sidecar_path(params.path));
   if (!params.frames_dir.empty()) check_writable(params.frames_dir / frame_file_name(0));
+  if (!params.state_path.empty()) check_writable(params.state_path);
 }
 
 nlohmann::json to_json(const OutputParams& params) {

@@ -29,12 +29,13 @@ struct ProbePeaks {
   double decoder_side = 0;
 };
 
-ProbePeaks probe(Models& models, const LoopSettings& base, int grid, int cutn) {
+ProbePeaks probe(Models& models, const LoopSettings& base, int grid, int cutn, int batch = 0) {
   auto& clip = models.require_clip();
   auto& vqgan = models.require_vqgan();
   LoopSettings settings = base;
   settings.steps = 1;
   settings.cutouts.cutn = cutn;
+  settings.cutouts.batch = batch;
   auto generator = make_random_generator(0, models.device);  // its own: the render's draws stay as they are
   ProbePeaks peaks;
   TensorMemoryMeter meter;
@@ -68,6 +69,24 @@ PeakFit fit_cells(double f, const double (&cells)[3], const double (&bytes)[3]) 
   fit.bytes_per_cell_pair = quadratic;
   fit.bytes_per_pixel = linear / (f * f);
   fit.fixed_bytes = std::max(0.0, bytes[0] - linear * cells[0] - quadratic * cells[0] * cells[0]);
+  return fit;
+}
+
+// Micro-batched steps keep every view's cutout graph and one batch's CLIP
+// activations. From the all-at-once fit of the same side (its attention term)
+// and four micro-batched probes: b21 (grid 4, 2 views a batch of 1), b31, b42
+// and b21 on grid 8.
+PeakFit fit_batched(double f, const PeakFit& all_at_once, double b21, double b31, double b42, double b21_grid8) {
+  const double cells4 = 16, cells8 = 64;
+  const double quadratic = all_at_once.bytes_per_cell_pair;
+  const double linear = std::max(0.0, (b21_grid8 - b21 - quadratic * (cells8 * cells8 - cells4 * cells4)) / (cells8 - cells4));
+  PeakFit fit;
+  fit.bytes_per_cell_pair = quadratic;
+  fit.bytes_per_pixel = linear / (f * f);
+  fit.bytes_per_cutout = std::max(0.0, b31 - b21);
+  fit.bytes_per_batch_view = std::max(0.0, b42 - b21 - 2 * fit.bytes_per_cutout);
+  fit.fixed_bytes = std::max(0.0, b21 - linear * cells4 - quadratic * cells4 * cells4 - 2 * fit.bytes_per_cutout -
+                                      fit.bytes_per_batch_view);
   return fit;
 }
 
@@ -133,14 +152,27 @@ std::string settings_key(const LoopSettings& settings) {
 
 }  // namespace
 
-double PeakFit::at(double pixels, double cells, int cutn) const {
-  return fixed_bytes + bytes_per_pixel * pixels + bytes_per_cell_pair * cells * cells + bytes_per_cutout * cutn;
+double PeakFit::at(double pixels, double cells, int cutn, int batch) const {
+  return fixed_bytes + bytes_per_pixel * pixels + bytes_per_cell_pair * cells * cells + bytes_per_cutout * cutn +
+         bytes_per_batch_view * batch;
 }
 
-int64_t MemoryCosts::peak_bytes(int width, int height, int cutn) const {
+int64_t MemoryCosts::peak_bytes(int width, int height, int cutn, int batch) const {
   const double pixels = static_cast<double>(width) * height;
   const double cells = pixels / (static_cast<double>(downsample_factor) * downsample_factor);
-  return static_cast<int64_t>(std::ceil(std::max(views_side.at(pixels, cells, cutn), decoder_side.at(pixels, cells, cutn))));
+  const bool micro_batched = batch > 0 && batch < cutn;
+  const auto& views = micro_batched ? batched_views_side : views_side;
+  const auto& decoder = micro_batched ? batched_decoder_side : decoder_side;
+  return static_cast<int64_t>(
+      std::ceil(std::max(views.at(pixels, cells, cutn, batch), decoder.at(pixels, cells, cutn, batch))));
+}
+
+int MemoryCosts::largest_batch(int width, int height, int cutn, int64_t budget_bytes) const {
+  if (peak_bytes(width, height, cutn) <= budget_bytes) return cutn;
+  for (int batch = cutn - 1; batch >= 1; --batch) {
+    if (peak_bytes(width, height, cutn, batch) <= budget_bytes) return batch;
+  }
+  return 0;
 }
 
 MemoryCosts measure_memory_costs(Models& models, const LoopSettings& settings) {
@@ -159,12 +191,20 @@ MemoryCosts measure_memory_costs(Models& models, const LoopSettings& settings) {
     fit->bytes_per_cutout = std::max(0.0, (three - one) / 2);
     fit->fixed_bytes = std::max(0.0, fit->fixed_bytes - fit->bytes_per_cutout);
   }
+  const ProbePeaks b21 = probe(models, settings, 4, 2, 1), b31 = probe(models, settings, 4, 3, 1),
+                   b42 = probe(models, settings, 4, 4, 2), b21_grid8 = probe(models, settings, 8, 2, 1);
+  costs.batched_views_side =
+      fit_batched(f, costs.views_side, b21.views_side, b31.views_side, b42.views_side, b21_grid8.views_side);
+  costs.batched_decoder_side =
+      fit_batched(f, costs.decoder_side, b21.decoder_side, b31.decoder_side, b42.decoder_side, b21_grid8.decoder_side);
   spdlog::debug("memory costs, views side: {} fixed, {:.1f} bytes a pixel, {} a cutout; decoder side: {} fixed, "
-                "{:.1f} bytes a pixel; {:.3g} and {:.3g} bytes a latent cell pair",
+                "{:.1f} bytes a pixel; {:.3g} and {:.3g} bytes a latent cell pair; micro-batched: {} a cutout, {} a view "
+                "of a batch",
                 format_bytes(costs.views_side.fixed_bytes), costs.views_side.bytes_per_pixel,
                 format_bytes(costs.views_side.bytes_per_cutout), format_bytes(costs.decoder_side.fixed_bytes),
                 costs.decoder_side.bytes_per_pixel, costs.views_side.bytes_per_cell_pair,
-                costs.decoder_side.bytes_per_cell_pair);
+                costs.decoder_side.bytes_per_cell_pair, format_bytes(costs.batched_views_side.bytes_per_cutout),
+                format_bytes(costs.batched_views_side.bytes_per_batch_view));
   return costs;
 }
 
@@ -188,7 +228,7 @@ std::string format_bytes(double bytes) {
   return text;
 }
 
-std::optional<int64_t> check_memory(Models& models, const GenerationParams& resolved, int64_t budget_bytes) {
+std::optional<MemoryPlan> plan_memory(Models& models, const GenerationParams& resolved, int64_t budget_bytes) {
   if (!models.device.is_cpu()) return std::nullopt;
   const auto settings = LoopSettings::from(resolved, models.precision);
   const auto key = settings_key(settings);
@@ -197,23 +237,32 @@ std::optional<int64_t> check_memory(Models& models, const GenerationParams& reso
     found = models.memory_costs.emplace(key, measure_memory_costs(models, settings)).first;
   }
   const auto& costs = found->second;
-  const int64_t estimate = costs.peak_bytes(*resolved.width, *resolved.height, resolved.cutouts.cutn);
+  const int width = *resolved.width, height = *resolved.height, cutn = resolved.cutouts.cutn;
+  const int asked = resolved.cutouts.batch;
   const bool machine = budget_bytes <= 0;
-  const int64_t budget = machine ? available_memory_bytes() : budget_bytes;
-  spdlog::debug("memory estimate {} against {} {}", format_bytes(static_cast<double>(estimate)),
-                format_bytes(static_cast<double>(budget)), machine ? "available" : "allowed");
-  if (estimate > budget) {
+  MemoryPlan plan;
+  plan.budget_bytes = machine ? available_memory_bytes() : budget_bytes;
+  plan.batch = asked > 0 ? asked : std::max(1, costs.largest_batch(width, height, cutn, plan.budget_bytes));
+  plan.estimate_bytes = costs.peak_bytes(width, height, cutn, plan.batch);
+  spdlog::debug("memory estimate {} with {} of {} cutouts a batch, against {} {}",
+                format_bytes(static_cast<double>(plan.estimate_bytes)), plan.batch, cutn,
+                format_bytes(static_cast<double>(plan.budget_bytes)), machine ? "available" : "allowed");
+  if (plan.estimate_bytes > plan.budget_bytes) {
+    const std::string batches = plan.batch >= cutn ? ""
+                                : asked > 0        ? " in micro-batches of {cutn_batch} " + std::to_string(plan.batch)
+                                                   : " even one cutout at a time";
     throw ParameterError(
         "size",
-        std::to_string(*resolved.width) + "x" + std::to_string(*resolved.height) + " with {cutn} " +
-            std::to_string(resolved.cutouts.cutn) + " needs about " + format_bytes(static_cast<double>(estimate)) +
-            " for one step (this bundle: " + format_bytes(costs.decoder_side.bytes_per_pixel) + " a pixel, " +
+        std::to_string(width) + "x" + std::to_string(height) + " with {cutn} " + std::to_string(cutn) +
+            " needs about " + format_bytes(static_cast<double>(plan.estimate_bytes)) + " for one step" + batches +
+            " (this bundle: " + format_bytes(costs.decoder_side.bytes_per_pixel) + " a pixel, " +
             format_bytes(costs.views_side.bytes_per_cutout) + " a cutout), more than the " +
-            format_bytes(static_cast<double>(budget)) +
-            (machine ? " available to this process" : " that {max_memory} allows") + "; lower {size} or {cutn}",
-        {"cutn", "max_memory", "size"});
+            format_bytes(static_cast<double>(plan.budget_bytes)) +
+            (machine ? " available to this process" : " that {max_memory} allows") +
+            (asked > 0 && plan.batch > 1 ? "; lower {size} or {cutn_batch}" : "; lower {size} or {cutn}"),
+        {"cutn", "cutn_batch", "max_memory", "size"});
   }
-  return estimate;
+  return plan;
 }
 
 }  // namespace vqclip

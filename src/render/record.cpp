@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "vqclip/version.hpp"
@@ -20,6 +21,19 @@ std::string number_text(const nlohmann::json& value) {
 
 }  // namespace
 
+std::string cpu_model_name() {
+  static const std::string name = [] {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    for (std::string line; std::getline(cpuinfo, line);) {
+      if (line.rfind("model name", 0) != 0) continue;
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+    return std::string("unknown");
+  }();
+  return name;
+}
+
 nlohmann::json make_record(const Models& models, const GenerationParams& resolved, const RunProgress& progress) {
   nlohmann::json hashes = nlohmann::json::object();
   for (const auto& [file, hash] : models.manifest.file_hashes) hashes[file] = hash;
@@ -32,6 +46,7 @@ nlohmann::json make_record(const Models& models, const GenerationParams& resolve
       // the same picture on the same machine with the same thread count.
       {"context",
        {{"device", models.device.str()}, {"precision", name_of(models.precision)}, {"threads", torch::get_num_threads()}}},
+      {"machine", {{"cpu", cpu_model_name()}, {"libtorch", TORCH_VERSION}}},
       {"generation", to_json(resolved)},
       {"steps_done", progress.steps_done},
       {"final_loss", progress.final_loss},

@@ -115,27 +115,57 @@ std::string allocation_size(const std::exception& e) {
   return " (" + text.substr(at, text.find('.', at) - at) + ")";
 }
 
+// Sets resolved.cutouts.batch to the views per CLIP batch the step will use,
+// fewer than cutn only where the memory budget needs it or the caller asked.
+void plan_cutout_batches(Models& models, GenerationParams& resolved) {
+  auto& cutouts = resolved.cutouts;
+  const int asked = cutouts.batch;
+  if (const auto plan = plan_memory(models, resolved, models.memory_budget)) {
+    cutouts.batch = plan->batch;
+    if (asked == 0 && plan->batch < cutouts.cutn) {
+      spdlog::info("cutouts in micro-batches of {} to stay within {} (one step needs about {})", plan->batch,
+                   format_bytes(static_cast<double>(plan->budget_bytes)),
+                   format_bytes(static_cast<double>(plan->estimate_bytes)));
+    }
+  }
+  if (cutouts.batch == 0) cutouts.batch = cutouts.cutn;
+}
+
 // render() without the translation of allocation failures.
-RenderResult render_unguarded(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks) {
+RenderResult render_unguarded(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks,
+                              const RenderState* resume) {
   const auto start = Clock::now();
   auto& clip = models.require_clip();
   auto& vqgan = models.require_vqgan();
   RenderResult result;
-  result.params = resolve(params, models.manifest);
-  const auto& resolved = result.params;
+  result.params = resolve(resume ? adopt_from_state(params, *resume) : params, models.manifest);
+  auto& resolved = result.params;
   log_size_rounding(params, resolved, models.manifest);
-  check_memory(models, resolved, models.memory_budget);
+  plan_cutout_batches(models, resolved);
+  const auto made_with = render_made_with(make_record(models, resolved, RunProgress{}));
+  if (resume) check_resumable(*resume, made_with);
   auto generator = make_random_generator(*resolved.seed, models.device);
 
+  // Targets and the initial latent are built as in the first run, so that
+  // the generator's draws and the latent's shape are those the state continues.
   auto phases = build_targets(clip, resolved, generator);
   RenderLoop loop(clip, vqgan, LoopSettings::from(resolved, models.precision), initial_latent(vqgan, resolved, generator),
                   phases, generator);
+  RunProgress progress;
+  if (resume) {
+    loop.restore(resume->loop);
+    progress.steps_done = loop.steps_done();
+    progress.final_loss = resume->loop.last_loss;
+    spdlog::info("resuming from {} at step {}", resume->source, loop.steps_done());
+  }
   spdlog::info("rendering {}x{}, {} steps, seed {}, {} on {}", *resolved.width, *resolved.height, resolved.steps,
                *resolved.seed, models.manifest.name, models.device.str());
+  const bool hands_states = callbacks.on_state && callbacks.wants_state;
+  const auto hand_state = [&] { callbacks.on_state(RenderState{made_with, loop.state()}); };
 
-  RunProgress progress;
+  const int resumed_at = loop.steps_done();
   const auto loop_start = Clock::now();
-  for (int step = 1; step <= resolved.steps; ++step) {
+  for (int step = resumed_at + 1; step <= resolved.steps; ++step) {
     const auto outcome = loop.step();
     if (!outcome.finite) {
       progress.status = RenderStatus::kNonFinite;
@@ -149,13 +179,15 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
       const auto record = make_record(models, resolved, progress);
       callbacks.on_preview(Preview{step, resolved.steps, picture, record});
     }
-    const StepInfo info{step, resolved.steps, outcome.loss, seconds_since(loop_start)};
+    if (hands_states && callbacks.wants_state(step, resolved.steps)) hand_state();
+    const StepInfo info{step, resolved.steps, outcome.loss, seconds_since(loop_start), resumed_at};
     if (callbacks.on_step && !callbacks.on_step(info) && step < resolved.steps) {
       progress.status = RenderStatus::kStopped;
       break;
     }
   }
 
+  if (hands_states && progress.status != RenderStatus::kNonFinite) hand_state();
   result.picture = loop.render().to(torch::kCPU);
   progress.seconds = seconds_since(start);
   result.steps_done = progress.steps_done;
@@ -163,15 +195,17 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
   result.seconds = progress.seconds;
   result.status = progress.status;
   result.record = make_record(models, resolved, progress);
+  if (resume) result.record["resumed_from_step"] = resumed_at;
   result.record["similarity"] = prompt_similarities(clip, result.picture, loop.phases());
   return result;
 }
 
 }  // namespace
 
-RenderResult render(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks) {
+RenderResult render(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks,
+                    const RenderState* resume) {
   try {
-    return render_unguarded(models, params, callbacks);
+    return render_unguarded(models, params, callbacks, resume);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {

@@ -29,6 +29,7 @@ LoopSettings LoopSettings::from(const GenerationParams& params, Precision precis
   settings.cutouts = params.cutouts;
   settings.optimiser = params.optimiser;
   settings.init_weight = params.init_weight;
+  settings.zero_weight = params.zero_weight;
   settings.change_prompt_every = params.change_prompt_every;
   settings.precision = precision;
   return settings;
@@ -75,6 +76,33 @@ void RenderLoop::apply_learning_rate_schedule() {
   lr_dropped_ = true;
 }
 
+torch::Tensor RenderLoop::embed_views(const torch::Tensor& views) {
+  // On the CPU, bf16 made the CLIP ViT 5.6x slower (docs/architecture.md,
+  // "Platform facts"): fp32 there.
+  AutocastScope autocast(views.is_cuda() ? settings_.precision : Precision::kFp32, views.device());
+  return image_encoder_.forward({views}).toTensor().to(torch::kFloat);
+}
+
+torch::Tensor RenderLoop::prompts_loss(const torch::Tensor& embeddings, double share) const {
+  auto loss = torch::zeros({}, embeddings.options());
+  for (const auto& target : phases_[phase_at(steps_done_)]) {
+    const auto one = prompt_loss(embeddings, target.embedding, target.weight, target.stop);
+    loss = loss + (share == 1.0 ? one : one * share);
+  }
+  return loss;
+}
+
+torch::Tensor RenderLoop::regulariser_loss() const {
+  auto loss = torch::zeros({}, z_.options());
+  // Katherine Crowson's notebook: a constant pull towards the initial latent.
+  if (settings_.init_weight > 0) loss = loss + settings_.init_weight * torch::mse_loss(z_, z_init_) / 2;
+  // nerdyrodent's generate.py (its --init_weight): towards zero, fading as 1 / (2 i + 1).
+  if (settings_.zero_weight > 0) {
+    loss = loss + settings_.zero_weight / (2.0 * steps_done_ + 1) * z_.square().mean() / 2;
+  }
+  return loss;
+}
+
 StepResult RenderLoop::step() {
   const auto device = z_.device();
   StepResult result;
@@ -89,38 +117,56 @@ StepResult RenderLoop::step() {
     decoded = decoder_.forward({z_q}).toTensor();
   }
   const auto picture = clamp_with_grad((decoded.to(torch::kFloat) + 1) / 2, 0.0, 1.0);
-  if (picture_gradient_hook_) picture.register_hook([this](const torch::Tensor&) { picture_gradient_hook_(); });
+  const int cutn = settings_.cutouts.cutn;
+  const int batch = settings_.cutouts.batch;
+  const bool micro_batched = batch > 0 && batch < cutn;
+  // Micro-batches backpropagate into a detached copy of the picture, whose
+  // gradient then goes through the decoder once.
+  const auto cut_from = micro_batched ? picture.detach().requires_grad_(true) : picture;
+  if (picture_gradient_hook_ && !micro_batched) {
+    picture.register_hook([this](const torch::Tensor&) { picture_gradient_hook_(); });
+  }
   result.timings.decode = seconds_since(start, device);
 
   start = Clock::now();
-  const auto views = (make_cutouts(picture, clip_resolution_, settings_.cutouts, generator_) - clip_mean_) / clip_std_;
+  const auto views = (make_cutouts(cut_from, clip_resolution_, settings_.cutouts, generator_) - clip_mean_) / clip_std_;
   result.timings.cutouts = seconds_since(start, device);
 
-  start = Clock::now();
-  torch::Tensor embeddings;
-  {
-    // On the CPU, bf16 made the CLIP ViT 5.6x slower (docs/architecture.md,
-    // "Platform facts"): fp32 there.
-    AutocastScope autocast(device.is_cuda() ? settings_.precision : Precision::kFp32, device);
-    embeddings = image_encoder_.forward({views}).toTensor();
+  const bool regularised = settings_.init_weight > 0 || settings_.zero_weight > 0;
+  if (!micro_batched) {
+    start = Clock::now();
+    auto loss = prompts_loss(embed_views(views), 1.0);
+    if (regularised) loss = loss + regulariser_loss();
+    result.timings.clip_forward = seconds_since(start, device);
+    result.loss = loss.item<double>();
+    result.finite = std::isfinite(result.loss);
+    if (!result.finite) return result;
+    start = Clock::now();
+    loss.backward();
+    result.timings.backward = seconds_since(start, device);
+  } else {
+    // Each micro-batch's loss is its share of the mean over all views, so the
+    // summed gradients are the full batch's up to float summation order.
+    const auto latent_loss = regularised ? regulariser_loss() : torch::Tensor();
+    result.loss = regularised ? latent_loss.item<double>() : 0.0;
+    for (int first = 0; first < cutn; first += batch) {
+      const int count = std::min(batch, cutn - first);
+      start = Clock::now();
+      const auto loss = prompts_loss(embed_views(views.narrow(0, first, count)), static_cast<double>(count) / cutn);
+      result.timings.clip_forward += seconds_since(start, device);
+      result.loss += loss.item<double>();
+      result.finite = std::isfinite(result.loss);
+      if (!result.finite) return result;  // the next step's zero_grad() drops what was summed
+      start = Clock::now();
+      loss.backward({}, /*retain_graph=*/first + count < cutn);  // the cutouts' graph serves every batch
+      result.timings.backward += seconds_since(start, device);
+    }
+    start = Clock::now();
+    if (picture_gradient_hook_) picture_gradient_hook_();
+    picture.backward(cut_from.grad());
+    if (regularised) latent_loss.backward();
+    result.timings.backward += seconds_since(start, device);
   }
-  embeddings = embeddings.to(torch::kFloat);
-  auto loss = torch::zeros({}, embeddings.options());
-  for (const auto& target : phases_[phase_at(steps_done_)]) {
-    loss = loss + prompt_loss(embeddings, target.embedding, target.weight, target.stop);
-  }
-  if (settings_.init_weight > 0) {
-    loss = loss + settings_.init_weight * torch::mse_loss(z_, z_init_) / 2;
-  }
-  result.timings.clip_forward = seconds_since(start, device);
-
-  result.loss = loss.item<double>();
-  result.finite = std::isfinite(result.loss);
-  if (!result.finite) return result;
-
-  start = Clock::now();
-  loss.backward();
-  result.timings.backward = seconds_since(start, device);
 
   start = Clock::now();
   optimiser_->step();
@@ -130,7 +176,56 @@ StepResult RenderLoop::step() {
   }
   result.timings.optimiser = seconds_since(start, device);
   ++steps_done_;
+  last_loss_ = result.loss;
   return result;
+}
+
+LoopState RenderLoop::state() {
+  LoopState state;
+  state.steps_done = steps_done_;
+  state.lr_dropped = lr_dropped_;
+  state.last_loss = last_loss_;
+  state.latent = z_.detach().to(torch::kCPU).clone();
+  {
+    std::lock_guard<std::mutex> lock(generator_.mutex());
+    state.generator_state = generator_.get_state().to(torch::kCPU);
+  }
+  torch::serialize::OutputArchive archive;
+  optimiser_->save(archive);
+  archive.save_to([&state](const void* data, size_t size) {
+    state.optimiser_state.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  return state;
+}
+
+void RenderLoop::restore(const LoopState& state) {
+  if (!state.latent.defined() || state.latent.sizes() != z_.sizes()) {
+    throw InputError("the state's latent does not fit this render's size");
+  }
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(state.optimiser_state.data(), state.optimiser_state.size());
+    optimiser_->load(archive);
+    std::lock_guard<std::mutex> lock(generator_.mutex());
+    generator_.set_state(state.generator_state);
+  } catch (const c10::Error& e) {
+    throw InputError(std::string("the state's optimiser or generator cannot be restored: ") + e.what_without_backtrace());
+  }
+  {
+    torch::NoGradGuard no_grad;
+    z_.copy_(state.latent.to(z_.device()));
+  }
+  steps_done_ = state.steps_done;
+  lr_dropped_ = state.lr_dropped;
+  last_loss_ = state.last_loss;
+  // The optimiser's archive holds its learning rate; set it as the schedule
+  // would have, whatever the archive's version keeps.
+  if (lr_dropped_) {
+    for (auto& group : optimiser_->param_groups()) {
+      group.options().set_lr(settings_.optimiser.lr * settings_.optimiser.lr_drop_factor);
+    }
+  }
 }
 
 torch::Tensor RenderLoop::render() {

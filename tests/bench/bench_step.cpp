@@ -42,13 +42,14 @@ double modules_alone_seconds(vqclip::Models& models, const torch::Tensor& z_q, i
 int run(int argc, char** argv) {
   CLI::App app{"vqclip step benchmark"};
   std::string models;
-  int width = 0, height = 0, cutn = 32, steps = 5, threads = 0;
+  int width = 0, height = 0, cutn = 32, cutn_batch = 0, steps = 5, threads = 0;
   std::string cut_method = "pooled", augments = "affine,perspective,jitter,erasing,noise", precision = "fp32";
   std::string device = "cpu";
   app.add_option("--models", models, "bundle directory")->required();
   app.add_option("--width", width, "picture width (default: bundle's)");
   app.add_option("--height", height, "picture height (default: bundle's)");
   app.add_option("--cutn", cutn);
+  app.add_option("--cutn-batch", cutn_batch, "views per CLIP micro-batch (0: all at once)");
   app.add_option("--steps", steps, "measured steps (after one warm-up step)");
   app.add_option("--threads", threads);
   app.add_option("--cut-method", cut_method);
@@ -81,6 +82,7 @@ int run(int argc, char** argv) {
   vqclip::LoopSettings settings;
   settings.steps = steps + 1;
   settings.cutouts.cutn = cutn;
+  settings.cutouts.batch = cutn_batch;
   settings.cutouts.method = cut_method == "crops" ? vqclip::CutMethod::kCrops : vqclip::CutMethod::kPooled;
   settings.cutouts.augments = vqclip::parse_augments(augments);
   settings.precision = context.precision;
@@ -118,8 +120,8 @@ int run(int argc, char** argv) {
   for (int i = 0; i < steps; ++i) modules += modules_alone_seconds(loaded, z, cutn);
   modules /= steps;
 
-  std::printf("bundle %s | %dx%d | cutn %d | %s | %s | %d thread(s) | load %.2f s\n", loaded.manifest.name.c_str(),
-              width, height, cutn, loaded.device.str().c_str(), precision.c_str(), context.threads, load_seconds);
+  std::printf("bundle %s | %dx%d | cutn %d (batches of %d) | %s | %s | %d thread(s) | load %.2f s\n", loaded.manifest.name.c_str(),
+              width, height, cutn, cutn_batch > 0 ? cutn_batch : cutn, loaded.device.str().c_str(), precision.c_str(), context.threads, load_seconds);
   std::printf("step          %8.4f s  (%.2f steps/s)\n", step_seconds, 1.0 / step_seconds);
   std::printf("  decode      %8.4f s\n", total.decode / steps);
   std::printf("  cutouts     %8.4f s\n", total.cutouts / steps);
@@ -128,7 +130,7 @@ int run(int argc, char** argv) {
   std::printf("  optimiser   %8.4f s\n", total.optimiser / steps);
   std::printf("modules alone %8.4f s  (step / modules = %.3f)\n", modules, step_seconds / modules);
   std::printf("peak RSS      %8.3f GiB\n", peak_rss_gib());
-  const double estimate = static_cast<double>(costs.peak_bytes(width, height, cutn));
+  const double estimate = static_cast<double>(costs.peak_bytes(width, height, cutn, cutn_batch));
   std::printf("memory        estimate %s (costs measured in %.2f s), first step's tensors %s (%+.1f%%)\n",
               vqclip::format_bytes(estimate).c_str(), costs_seconds,
               vqclip::format_bytes(static_cast<double>(measured_peak)).c_str(),

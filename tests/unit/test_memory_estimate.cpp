@@ -21,7 +21,7 @@ namespace {
 
 using test::tiny_models;
 
-GenerationParams sized(int width, int height, int cutn) {
+GenerationParams sized(int width, int height, int cutn, int batch = 0) {
   GenerationParams params;
   params.prompts = {"a red circle"};
   params.steps = 2;
@@ -29,6 +29,7 @@ GenerationParams sized(int width, int height, int cutn) {
   params.height = height;
   params.seed = 3;
   params.cutouts.cutn = cutn;
+  params.cutouts.batch = batch;
   return params;
 }
 
@@ -78,14 +79,18 @@ TEST(MemoryEstimate, CostsMeasuredOnSmallStepsPredictALargerStep) {
   // on both sides of the switch from a views-side peak to a decoder-side one.
   // (Here the prediction is exact to the byte; the tolerance leaves room for
   // convolution workspaces that differ between CPUs.)
-  for (const auto& [width, height, cutn] : {std::tuple{256, 256, 8}, std::tuple{384, 192, 64}, std::tuple{512, 512, 4},
-                                            std::tuple{96, 96, 32}}) {
-    const double predicted = static_cast<double>(costs.peak_bytes(width, height, cutn));
-    const double measured = static_cast<double>(measured_step_peak(models, sized(width, height, cutn)));
+  // Micro-batches (the second half) are fitted on probes of their own.
+  for (const auto& [width, height, cutn, batch] :
+       {std::tuple{256, 256, 8, 0}, std::tuple{384, 192, 64, 0}, std::tuple{512, 512, 4, 0}, std::tuple{96, 96, 32, 0},
+        std::tuple{256, 256, 16, 4}, std::tuple{384, 192, 64, 8}, std::tuple{96, 96, 32, 1},
+        std::tuple{512, 512, 8, 3}}) {
+    const double predicted = static_cast<double>(costs.peak_bytes(width, height, cutn, batch));
+    const double measured = static_cast<double>(measured_step_peak(models, sized(width, height, cutn, batch)));
     EXPECT_NEAR(predicted / measured, 1.0, 0.05)
-        << width << "x" << height << " cutn " << cutn << ": predicted " << format_bytes(predicted) << ", measured "
-        << format_bytes(measured);
+        << width << "x" << height << " cutn " << cutn << " batch " << batch << ": predicted "
+        << format_bytes(predicted) << ", measured " << format_bytes(measured);
   }
+  EXPECT_LT(costs.peak_bytes(256, 256, 64, 4), costs.peak_bytes(256, 256, 64)) << "micro-batches need less";
 }
 
 TEST(MemoryEstimate, ARenderOverTheBudgetIsRefusedBeforeItsFirstStep) {
@@ -102,14 +107,54 @@ TEST(MemoryEstimate, ARenderOverTheBudgetIsRefusedBeforeItsFirstStep) {
     EXPECT_EQ(e.field(), "size");
     const std::string text = e.what();
     EXPECT_NE(text.find("256x256 with cutn 16 needs about"), std::string::npos) << text;
+    EXPECT_NE(text.find("for one step even one cutout at a time"), std::string::npos) << text;
     EXPECT_NE(text.find("more than the 1.0 MiB that max_memory allows"), std::string::npos) << text;
   }
   models.memory_budget = budget;
   EXPECT_EQ(steps_seen, 0);
-  const auto estimate = check_memory(models, resolve(sized(256, 256, 16), models.manifest), int64_t{1} << 40);
-  ASSERT_TRUE(estimate.has_value());
-  EXPECT_GT(*estimate, 1 << 20);
-  EXPECT_NO_THROW(render(models, sized(32, 32, 2))) << "the machine's available memory holds a small render";
+  const auto plan = plan_memory(models, resolve(sized(256, 256, 16), models.manifest), int64_t{1} << 40);
+  ASSERT_TRUE(plan.has_value());
+  EXPECT_GT(plan->estimate_bytes, 1 << 20);
+  EXPECT_EQ(plan->batch, 16) << "all views at once when they fit";
+  const auto small = render(models, sized(32, 32, 2));
+  EXPECT_EQ(small.record["generation"]["cutn_batch"], 2) << "the machine's available memory holds a small render";
+}
+
+// Between the peak of all views at once and that of one view a batch, the
+// render runs in the largest micro-batches that fit, and its tensors stay
+// within the budget (give or take the estimate's tolerance).
+TEST(MemoryEstimate, ARenderOverTheBudgetRunsInMicroBatchesThatFit) {
+  auto& models = tiny_models();
+  const auto params = sized(64, 64, 32);  // small picture, many views: CLIP's side is the peak
+  const auto resolved = resolve(params, models.manifest);
+  ASSERT_TRUE(plan_memory(models, resolved, int64_t{1} << 40).has_value());  // the costs, measured once for render()
+  const auto costs = measure_memory_costs(models, LoopSettings::from(resolved, models.precision));
+  const int64_t budget = (costs.peak_bytes(64, 64, 32, 4) + costs.peak_bytes(64, 64, 32, 5)) / 2;
+  ASSERT_LT(budget, costs.peak_bytes(64, 64, 32));
+  const auto saved = models.memory_budget;
+  models.memory_budget = budget;
+  int64_t peak = 0;
+  RenderResult result;
+  {
+    TensorMemoryMeter meter;
+    result = render(models, params);
+    peak = meter.peak_bytes();
+  }
+  EXPECT_EQ(result.params.cutouts.batch, 4);
+  EXPECT_EQ(result.record["generation"]["cutn_batch"], 4);
+  EXPECT_LE(static_cast<double>(peak), 1.05 * static_cast<double>(budget))
+      << "measured " << format_bytes(static_cast<double>(peak)) << " against "
+      << format_bytes(static_cast<double>(budget));
+
+  auto asked = params;
+  asked.cutouts.batch = 8;  // over the budget: refused, not lowered
+  try {
+    render(models, asked);
+    FAIL() << "an explicit micro-batch over the budget ran";
+  } catch (const ParameterError& e) {
+    EXPECT_NE(std::string(e.what()).find("in micro-batches of cutn_batch 8"), std::string::npos) << e.what();
+  }
+  models.memory_budget = saved;
 }
 
 TEST(MemoryEstimate, AvailableMemoryIsWhatTheKernelSays) {

@@ -70,6 +70,11 @@ INSTANTIATE_TEST_SUITE_P(
                        },
                        "init_image", "init_image and init_noise cannot be combined"},
         GenerationCase{"negative init weight", [](auto& p) { p.init_weight = -1; }, "init_weight", "-1"},
+        GenerationCase{"negative zero weight", [](auto& p) { p.zero_weight = -0.5; }, "zero_weight", "-0.5"},
+        GenerationCase{"infinite zero weight", [](auto& p) { p.zero_weight = HUGE_VAL; }, "zero_weight", "inf"},
+        GenerationCase{"micro-batch over cutn", [](auto& p) { p.cutouts.batch = p.cutouts.cutn + 1; }, "cutn_batch",
+                       "33: expected 0 (automatic) to cutn (32)"},
+        GenerationCase{"negative micro-batch", [](auto& p) { p.cutouts.batch = -1; }, "cutn_batch", "-1"},
         GenerationCase{"no cutouts", [](auto& p) { p.cutouts.cutn = 0; }, "cutn", "0: expected 1 to 1024"},
         GenerationCase{"many cutouts", [](auto& p) { p.cutouts.cutn = 1025; }, "cutn", "1025"},
         GenerationCase{"cut_pow", [](auto& p) { p.cutouts.cut_pow = 11; }, "cut_pow", "expected 0 to 10"},
@@ -151,7 +156,7 @@ TEST(GenerationJson, EveryFieldWithEnumsByName) {
   EXPECT_TRUE(json.at("seed").is_null());
   EXPECT_TRUE(json.at("width").is_null());
   for (const char* field : {"prompts", "steps", "cutn", "cut_pow", "lr", "lr_drop_at", "lr_drop_factor",
-                            "init_image", "init_weight", "change_prompt_every", "height"}) {
+                            "init_image", "init_weight", "zero_weight", "cutn_batch", "change_prompt_every", "height"}) {
     EXPECT_TRUE(json.contains(field)) << field;
   }
 }

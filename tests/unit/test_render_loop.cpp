@@ -75,12 +75,45 @@ TEST_F(RenderLoopTest, StoryPhasesSplitTheStepsEvenly) {
 
 TEST_F(RenderLoopTest, NonFiniteLossLeavesTheLatentUntouched) {
   const auto nan_target = torch::full({manifest().clip.embed_dim}, std::nan(""));
-  RenderLoop loop(clip(), vqgan(), quick_settings(5), latent(2, 2), {{Target{"nan", nan_target, 1.0}}}, generator);
-  const auto before = loop.render();
-  const auto result = loop.step();
-  EXPECT_FALSE(result.finite);
-  EXPECT_EQ(loop.steps_done(), 0);
-  EXPECT_TRUE(torch::equal(before, loop.render()));
+  for (const int batch : {0, 3}) {
+    auto settings = quick_settings(5);
+    settings.cutouts.batch = batch;
+    RenderLoop loop(clip(), vqgan(), settings, latent(2, 2), {{Target{"nan", nan_target, 1.0}}}, generator);
+    const auto before = loop.render();
+    const auto result = loop.step();
+    EXPECT_FALSE(result.finite) << "batch " << batch;
+    EXPECT_EQ(loop.steps_done(), 0) << "batch " << batch;
+    EXPECT_TRUE(torch::equal(before, loop.render())) << "batch " << batch;
+  }
+}
+
+// The latent's gradient after one step (the loop zeroes it only before the
+// next), for each micro-batch size against all views at once.
+TEST_F(RenderLoopTest, MicroBatchedGradientsAddUpToTheFullBatchs) {
+  const auto text = embed_texts(clip(), {"a red circle on a blue background", "a green cross"});
+  const auto z0 = latent(4, 4);
+  const auto one_step = [&](int batch) {
+    auto settings = quick_settings(1);
+    settings.cutouts.batch = batch;
+    settings.init_weight = 0.5;
+    RenderLoop loop(clip(), vqgan(), settings, z0,
+                    {{Target{"a", text[0], 1.0}, Target{"b", text[1], -0.5, -1.0}}},
+                    make_random_generator(7, torch::kCPU));
+    const auto result = loop.step();
+    EXPECT_TRUE(result.finite);
+    return std::pair{result.loss, loop.latent().grad().clone()};
+  };
+  const auto [full_loss, full_gradient] = one_step(0);
+  const double scale = full_gradient.abs().max().item<double>();
+  ASSERT_GT(scale, 0);
+  for (const int batch : {1, 3, 5, 7}) {
+    const auto [loss, gradient] = one_step(batch);
+    EXPECT_NEAR(loss, full_loss, 1e-6 * std::abs(full_loss)) << "batch " << batch;
+    // Float summation order only: a few units in the last place of the largest component.
+    const double worst = (gradient - full_gradient).abs().max().item<double>();
+    EXPECT_LT(worst, 1e-4 * scale) << "batch " << batch << ": largest difference " << worst << " of " << scale;
+  }
+  EXPECT_TRUE(torch::equal(one_step(8).second, full_gradient)) << "a batch of cutn is all at once, bit for bit";
 }
 
 TEST_F(RenderLoopTest, LatentStaysWithinTheCodebookRange) {

@@ -1,0 +1,204 @@
+// State files: a torch archive of typed entries (docs/architecture.md,
+// "Resumable renders").
+#include "vqclip/render_state.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "vqclip/atomic_file.hpp"
+#include "vqclip/errors.hpp"
+#include "vqclip/limits.hpp"
+
+namespace vqclip {
+namespace {
+
+constexpr const char* kFormat = "vqclip render state";
+constexpr int64_t kFormatVersion = 1;
+// A 4096x4096 render's latent and two Adam moments are 200 MB; anything far
+// beyond is not a state file.
+constexpr std::uintmax_t kMaxStateBytes = std::uintmax_t{2} << 30;
+
+torch::Tensor bytes_tensor(const std::string& bytes) {
+  auto tensor = torch::empty({static_cast<int64_t>(bytes.size())}, torch::kUInt8);
+  std::memcpy(tensor.data_ptr(), bytes.data(), bytes.size());
+  return tensor;
+}
+
+class StateReader {
+ public:
+  StateReader(torch::serialize::InputArchive& archive, std::string label) : archive_(archive), label_(std::move(label)) {}
+
+  c10::IValue value(const char* key) {
+    c10::IValue value;
+    if (!archive_.try_read(key, value)) fail(std::string("no '") + key + "' entry");
+    return value;
+  }
+  std::string text(const char* key) {
+    const auto v = value(key);
+    if (!v.isString()) fail(std::string("'") + key + "' is not text");
+    return v.toStringRef();
+  }
+  int64_t integer(const char* key) {
+    const auto v = value(key);
+    if (!v.isInt()) fail(std::string("'") + key + "' is not an integer");
+    return v.toInt();
+  }
+  double real(const char* key) {
+    const auto v = value(key);
+    if (!v.isDouble()) fail(std::string("'") + key + "' is not a number");
+    return v.toDouble();
+  }
+  bool flag(const char* key) {
+    const auto v = value(key);
+    if (!v.isBool()) fail(std::string("'") + key + "' is not a flag");
+    return v.toBool();
+  }
+  torch::Tensor tensor(const char* key, c10::ScalarType type) {
+    torch::Tensor tensor;
+    if (!archive_.try_read(key, tensor)) fail(std::string("no '") + key + "' tensor");
+    if (tensor.scalar_type() != type) fail(std::string("'") + key + "' has the wrong element type");
+    return tensor;
+  }
+  [[noreturn]] void fail(const std::string& problem) const {
+    throw InputError("state file " + label_ + ": " + problem + "; it is damaged or from another version");
+  }
+
+ private:
+  torch::serialize::InputArchive& archive_;
+  std::string label_;
+};
+
+std::string read_state_bytes(const std::filesystem::path& path) {
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  if (error) throw InputError("state file " + path.string() + ": " + error.message());
+  if (size > kMaxStateBytes) {
+    throw InputError("state file " + path.string() + ": " + std::to_string(size) + " bytes is not a render state");
+  }
+  std::ifstream file(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (!file && !file.eof()) throw InputError("state file " + path.string() + ": cannot be read");
+  return bytes;
+}
+
+// "300", "\"a red circle\"", "null": how a generation value reads in a message.
+std::string shown(const nlohmann::json& value) {
+  const auto text = value.is_null() ? std::string("nothing") : value.dump();
+  return text.size() <= 80 ? text : text.substr(0, 77) + "...";
+}
+
+}  // namespace
+
+void save_render_state(const RenderState& state, const std::filesystem::path& path) {
+  torch::serialize::OutputArchive archive;
+  archive.write("format", c10::IValue(std::string(kFormat)));
+  archive.write("format_version", c10::IValue(kFormatVersion));
+  archive.write("made_with", c10::IValue(state.made_with.dump()));
+  archive.write("steps_done", c10::IValue(static_cast<int64_t>(state.loop.steps_done)));
+  archive.write("lr_dropped", c10::IValue(state.loop.lr_dropped));
+  archive.write("last_loss", c10::IValue(state.loop.last_loss));
+  archive.write("latent", state.loop.latent.to(torch::kCPU).contiguous());
+  archive.write("generator", state.loop.generator_state.to(torch::kCPU).contiguous());
+  archive.write("optimiser", bytes_tensor(state.loop.optimiser_state));
+  std::string bytes;
+  archive.save_to([&bytes](const void* data, size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  write_file_atomically(path, bytes);
+}
+
+RenderState load_render_state(const std::filesystem::path& path) {
+  const auto bytes = read_state_bytes(path);
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(bytes.data(), bytes.size());
+  } catch (const std::exception&) {
+    throw InputError("state file " + path.string() + ": not a vqclip render state (no readable archive)");
+  }
+  StateReader read(archive, path.string());
+  RenderState state;
+  state.source = path.string();
+  try {
+    if (read.text("format") != kFormat) read.fail("not a vqclip render state");
+    if (const auto version = read.integer("format_version"); version != kFormatVersion) {
+      read.fail("format version " + std::to_string(version) + ", this vqclip reads " + std::to_string(kFormatVersion));
+    }
+    state.made_with = nlohmann::json::parse(read.text("made_with"), nullptr, false);
+    if (!state.made_with.is_object() || !state.made_with.contains("generation") ||
+        !state.made_with["generation"].is_object()) {
+      read.fail("its 'made_with' record is not an object with a generation");
+    }
+    const auto steps_done = read.integer("steps_done");
+    if (steps_done < 0 || steps_done > limits::kMaxSteps) read.fail("steps_done " + std::to_string(steps_done));
+    state.loop.steps_done = static_cast<int>(steps_done);
+    state.loop.lr_dropped = read.flag("lr_dropped");
+    state.loop.last_loss = read.real("last_loss");
+    state.loop.latent = read.tensor("latent", torch::kFloat);
+    if (state.loop.latent.dim() != 4 || state.loop.latent.size(0) != 1) read.fail("its latent is not [1, C, h, w]");
+    state.loop.generator_state = read.tensor("generator", torch::kUInt8);
+    const auto optimiser = read.tensor("optimiser", torch::kUInt8).contiguous();
+    state.loop.optimiser_state.assign(static_cast<const char*>(optimiser.data_ptr()),
+                                      static_cast<size_t>(optimiser.numel()));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    read.fail(std::string("unreadable (") + e.what() + ")");
+  }
+  return state;
+}
+
+GenerationParams adopt_from_state(GenerationParams params, const RenderState& state) {
+  const auto& generation = state.made_with.at("generation");
+  if (!params.seed && generation.contains("seed") && generation["seed"].is_number_unsigned()) {
+    params.seed = generation["seed"].get<uint64_t>();
+  }
+  if (params.cutouts.batch == 0 && generation.contains("cutn_batch") && generation["cutn_batch"].is_number_integer()) {
+    const auto batch = generation["cutn_batch"].get<int64_t>();
+    if (batch > 0 && batch <= params.cutouts.cutn) params.cutouts.batch = static_cast<int>(batch);
+  }
+  return params;
+}
+
+nlohmann::json render_made_with(const nlohmann::json& record) {
+  return {{"generation", record.at("generation")},
+          {"bundle", record.at("bundle").at("files")},
+          {"context", record.at("context")}};
+}
+
+void check_resumable(const RenderState& state, const nlohmann::json& made_with) {
+  const auto& then = state.made_with;
+  const auto& state_label = state.source;
+  const auto differs = [&](const std::string& field, const nlohmann::json& here, const nlohmann::json& there) {
+    return ParameterError(field, shown(here) + " here, but the state file " + state_label + " holds " + shown(there) +
+                                     ": a state continues only the render it came from");
+  };
+  const auto& generation = made_with.at("generation");
+  const auto& old_generation = then.at("generation");
+  for (const auto& [key, value] : generation.items()) {
+    const auto old = old_generation.contains(key) ? old_generation[key] : nlohmann::json();
+    if (value != old) throw differs(key == "width" || key == "height" ? "size" : key, value, old);
+  }
+  for (const auto& [key, value] : old_generation.items()) {
+    if (!generation.contains(key)) throw differs(key, nullptr, value);
+  }
+  if (!then.contains("bundle") || then["bundle"] != made_with.at("bundle")) {
+    throw ParameterError("resume", state_label + ": written with another bundle (its files' hashes differ)");
+  }
+  const auto& context = made_with.at("context");
+  const auto old_context = then.value("context", nlohmann::json::object());
+  for (const char* key : {"device", "precision"}) {
+    const auto old = old_context.is_object() && old_context.contains(key) ? old_context[key] : nlohmann::json();
+    if (context.at(key) != old) throw differs(key, context.at(key), old);
+  }
+  if (old_context.is_object() && old_context.value("threads", nlohmann::json()) != context.at("threads")) {
+    spdlog::warn("the state file {} was written with {} thread(s), this run has {}: it continues, but its pixels may "
+                 "differ in the last bits from an uninterrupted run's",
+                 state_label, shown(old_context.value("threads", nlohmann::json())), shown(context.at("threads")));
+  }
+}
+
+}  // namespace vqclip
