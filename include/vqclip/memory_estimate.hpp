@@ -13,10 +13,11 @@
 
 namespace vqclip {
 
-// Runs four single steps of the loop at small sizes (latent grids of 4, 8 and
-// 12 cells a side with one cutout, and 4 cells with three) while counting every
-// CPU tensor's bytes, and fits the costs to their peaks. About four small steps
-// of time; render() measures once per Models and loop settings.
+// Runs eight single steps of the loop at small sizes (latent grids of 4, 8 and
+// 12 cells a side with one cutout, 4 cells with three; four in micro-batches)
+// while counting every CPU tensor's bytes, and fits the costs to their peaks.
+// About eight small steps of time; plan_memory() measures once per bundle and
+// loop settings and keeps them in the Models and on disk.
 MemoryCosts measure_memory_costs(Models& models, const LoopSettings& settings);
 
 // Bytes this process may still take: the kernel's MemAvailable, lowered by the

@@ -14,8 +14,10 @@
 #include <sstream>
 #include <tuple>
 
+#include "render/memory_cost_cache.hpp"
 #include "render/memory_meter.hpp"
 #include "vqclip/errors.hpp"
+#include "vqclip/record.hpp"
 #include "vqclip/runtime.hpp"
 #include "vqclip/targets.hpp"
 
@@ -150,6 +152,33 @@ std::string settings_key(const LoopSettings& settings) {
   return key.str();
 }
 
+// What the costs depend on: the bundle's files, the loop settings, the CPU,
+// libtorch and this library's build.
+std::string disk_cache_key(const Models& models, const std::string& settings) {
+  nlohmann::json key{{"bundle", models.manifest.file_hashes},
+                     {"settings", settings},
+                     {"cpu", cpu_model_name()},
+                     {"libtorch", TORCH_VERSION},
+                     {"library", library_identity()}};
+  return key.dump();
+}
+
+// The costs for these settings: from the Models, the disk cache, or measured.
+const MemoryCosts& costs_for(Models& models, const LoopSettings& settings) {
+  const auto key = settings_key(settings);
+  auto found = models.memory_costs.find(key);
+  if (found != models.memory_costs.end()) return found->second;
+  const auto disk_key = disk_cache_key(models, key);
+  auto costs = read_cached_costs(disk_key);
+  if (costs) {
+    spdlog::debug("memory costs of this bundle and settings from the cache in {}", cache_dir()->string());
+  } else {
+    costs = measure_memory_costs(models, settings);
+    write_cached_costs(disk_key, *costs);
+  }
+  return models.memory_costs.emplace(key, *costs).first->second;
+}
+
 }  // namespace
 
 double PeakFit::at(double pixels, double cells, int cutn, int batch) const {
@@ -230,13 +259,7 @@ std::string format_bytes(double bytes) {
 
 std::optional<MemoryPlan> plan_memory(Models& models, const GenerationParams& resolved, int64_t budget_bytes) {
   if (!models.device.is_cpu()) return std::nullopt;
-  const auto settings = LoopSettings::from(resolved, models.precision);
-  const auto key = settings_key(settings);
-  auto found = models.memory_costs.find(key);
-  if (found == models.memory_costs.end()) {
-    found = models.memory_costs.emplace(key, measure_memory_costs(models, settings)).first;
-  }
-  const auto& costs = found->second;
+  const auto& costs = costs_for(models, LoopSettings::from(resolved, models.precision));
   const int width = *resolved.width, height = *resolved.height, cutn = resolved.cutouts.cutn;
   const int asked = resolved.cutouts.batch;
   const bool machine = budget_bytes <= 0;

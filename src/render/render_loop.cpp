@@ -120,16 +120,11 @@ StepResult RenderLoop::step() {
   const int cutn = settings_.cutouts.cutn;
   const int batch = settings_.cutouts.batch;
   const bool micro_batched = batch > 0 && batch < cutn;
-  // Micro-batches backpropagate into a detached copy of the picture, whose
-  // gradient then goes through the decoder once.
-  const auto cut_from = micro_batched ? picture.detach().requires_grad_(true) : picture;
-  if (picture_gradient_hook_ && !micro_batched) {
-    picture.register_hook([this](const torch::Tensor&) { picture_gradient_hook_(); });
-  }
+  if (picture_gradient_hook_) picture.register_hook([this](const torch::Tensor&) { picture_gradient_hook_(); });
   result.timings.decode = seconds_since(start, device);
 
   start = Clock::now();
-  const auto views = (make_cutouts(cut_from, clip_resolution_, settings_.cutouts, generator_) - clip_mean_) / clip_std_;
+  const auto views = (make_cutouts(picture, clip_resolution_, settings_.cutouts, generator_) - clip_mean_) / clip_std_;
   result.timings.cutouts = seconds_since(start, device);
 
   const bool regularised = settings_.init_weight > 0 || settings_.zero_weight > 0;
@@ -145,25 +140,28 @@ StepResult RenderLoop::step() {
     loss.backward();
     result.timings.backward = seconds_since(start, device);
   } else {
-    // Each micro-batch's loss is its share of the mean over all views, so the
-    // summed gradients are the full batch's up to float summation order.
+    // Micro-batches backpropagate into a detached copy of the views; their
+    // summed gradient then goes through the cutouts and the decoder once. Each
+    // loss is its share of the mean over all views, so the gradient is the
+    // full batch's up to float summation order.
+    const auto views_copy = views.detach().requires_grad_(true);
     const auto latent_loss = regularised ? regulariser_loss() : torch::Tensor();
     result.loss = regularised ? latent_loss.item<double>() : 0.0;
     for (int first = 0; first < cutn; first += batch) {
       const int count = std::min(batch, cutn - first);
       start = Clock::now();
-      const auto loss = prompts_loss(embed_views(views.narrow(0, first, count)), static_cast<double>(count) / cutn);
+      const auto loss =
+          prompts_loss(embed_views(views_copy.narrow(0, first, count)), static_cast<double>(count) / cutn);
       result.timings.clip_forward += seconds_since(start, device);
       result.loss += loss.item<double>();
       result.finite = std::isfinite(result.loss);
       if (!result.finite) return result;  // the next step's zero_grad() drops what was summed
       start = Clock::now();
-      loss.backward({}, /*retain_graph=*/first + count < cutn);  // the cutouts' graph serves every batch
+      loss.backward();
       result.timings.backward += seconds_since(start, device);
     }
     start = Clock::now();
-    if (picture_gradient_hook_) picture_gradient_hook_();
-    picture.backward(cut_from.grad());
+    views.backward(views_copy.grad());
     if (regularised) latent_loss.backward();
     result.timings.backward += seconds_since(start, device);
   }

@@ -3,7 +3,10 @@
 // the budget are refused before their first step, and sizes parse as typed.
 #include <c10/core/CPUAllocator.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <tuple>
 
 #include "cli/byte_size.hpp"
@@ -155,6 +158,54 @@ TEST(MemoryEstimate, ARenderOverTheBudgetRunsInMicroBatchesThatFit) {
     EXPECT_NE(std::string(e.what()).find("in micro-batches of cutn_batch 8"), std::string::npos) << e.what();
   }
   models.memory_budget = saved;
+}
+
+// Costs measured once are kept on disk and read back by the next Models (the
+// next process); an entry that does not parse is measured again.
+TEST(MemoryEstimate, CostsAreCachedOnDiskAndAMalformedEntryIsMeasuredAgain) {
+  auto& models = tiny_models();
+  const auto dir = test::scratch_dir("memory_cost_cache");
+  // The cache folder and the Models' own costs as they were, whatever happens here.
+  struct Restore {
+    Models& models;
+    std::optional<std::string> previous;
+    ~Restore() {
+      models.memory_costs.clear();
+      if (previous) {
+        setenv("VQCLIP_CACHE_DIR", previous->c_str(), 1);
+      } else {
+        unsetenv("VQCLIP_CACHE_DIR");
+      }
+    }
+  } restore{models, std::getenv("VQCLIP_CACHE_DIR") ? std::optional<std::string>(std::getenv("VQCLIP_CACHE_DIR"))
+                                                    : std::nullopt};
+  setenv("VQCLIP_CACHE_DIR", dir.c_str(), 1);
+  const auto resolved = resolve(sized(64, 64, 8), models.manifest);
+  const auto cached_files = [&dir] {
+    std::vector<std::filesystem::path> files;
+    if (!std::filesystem::exists(dir / "memory-costs")) return files;
+    for (const auto& entry : std::filesystem::directory_iterator(dir / "memory-costs")) files.push_back(entry.path());
+    return files;
+  };
+
+  models.memory_costs.clear();
+  const auto measured = plan_memory(models, resolved, int64_t{1} << 40);
+  const auto files = cached_files();
+  ASSERT_EQ(files.size(), 1u);
+
+  // An entry changed on disk is what the next Models uses: it is read, not re-measured.
+  auto entry = nlohmann::json::parse(std::ifstream(files[0]));
+  entry["views_side"][0] = entry["views_side"][0].get<double>() + 1e9;
+  std::ofstream(files[0]) << entry.dump();
+  models.memory_costs.clear();
+  const auto from_cache = plan_memory(models, resolved, int64_t{1} << 40);
+  EXPECT_NEAR(static_cast<double>(from_cache->estimate_bytes - measured->estimate_bytes), 1e9, 1.0);
+
+  std::ofstream(files[0]) << "{\"version\": 1, \"key\": 7}";
+  models.memory_costs.clear();
+  const auto again = plan_memory(models, resolved, int64_t{1} << 40);
+  EXPECT_EQ(again->estimate_bytes, measured->estimate_bytes) << "measured again";
+  EXPECT_EQ(nlohmann::json::parse(std::ifstream(files[0]), nullptr, false)["version"], 1) << "and written back";
 }
 
 TEST(MemoryEstimate, AvailableMemoryIsWhatTheKernelSays) {
