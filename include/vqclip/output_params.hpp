@@ -27,7 +27,16 @@ struct OutputParams {
   int frames_every = 1;
   std::filesystem::path state_path;            // the render's state, to resume from (empty: none)
   int state_every = 25;                        // steps between states; one is also written at the end and on a stop
+  // Best of N: render `candidates` seeds (the seed, seed + 1, ...) and keep the
+  // `keep` that match the prompts best by CLIP, the bundle's or `judge`'s.
+  int candidates = 1;
+  int keep = 1;
+  std::filesystem::path judge;                 // a bundle whose CLIP judges (empty: the rendering one)
 };
+
+// Where the picture ranked `rank` (1-based) of a best-of-N goes: the path
+// itself for the best, "NAME-2.png", "NAME-3.png", ... for the next.
+std::filesystem::path ranked_path(const std::filesystem::path& path, int rank);
 
 // Throws ParameterError naming the field.
 void validate(const OutputParams& params);
@@ -36,7 +45,7 @@ void validate(const OutputParams& params);
 // can be written (creating missing folders). Throws OutputError naming it.
 void check_writable(const OutputParams& params);
 
-// {"metadata", "save_every", "frames_dir", "frames_every"}: where it was written is not part of it.
+// {"metadata", "save_every", "frames_dir", "frames_every", "candidates", "keep"}: where it was written is not part of it.
 nlohmann::json to_json(const OutputParams& params);
 
 }  // namespace vqclip

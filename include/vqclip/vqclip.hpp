@@ -11,6 +11,7 @@
 // docs/architecture.md describes how they fit together.
 #include "vqclip/bundle.hpp"
 #include "vqclip/bundle_info.hpp"
+#include "vqclip/candidates.hpp"
 #include "vqclip/clip_tools.hpp"
 #include "vqclip/context_params.hpp"
 #include "vqclip/errors.hpp"

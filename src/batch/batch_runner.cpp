@@ -6,11 +6,13 @@
 #include <iostream>
 #include <set>
 
+#include "cli/command.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/option_names.hpp"
 #include "cli/progress.hpp"
 #include "cli/render_to_files.hpp"
 #include "vqclip/atomic_file.hpp"
+#include "vqclip/candidates.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/picture_output.hpp"
 #include "vqclip/record.hpp"
@@ -25,12 +27,17 @@ struct PlannedJob {
   nlohmann::json key;           // what must match for an existing picture to count as this job
 };
 
-nlohmann::json job_key(const Job& job, const GenerationParams& generation) {
-  return {{"index", job.index},
-          {"prompt", job.prompt},
-          {"overrides", job.overrides},
-          {"seed", *generation.seed},
-          {"generation", to_json(generation)}};
+nlohmann::json job_key(const Job& job, const GenerationParams& generation, const OutputParams& output) {
+  nlohmann::json key{{"index", job.index},
+                     {"prompt", job.prompt},
+                     {"overrides", job.overrides},
+                     {"seed", *generation.seed},
+                     {"generation", to_json(generation)}};
+  // Only for a best-of-N, so that the pictures of earlier batches keep their keys.
+  if (output.candidates > 1) {
+    key["candidates"] = {{"of", output.candidates}, {"keep", output.keep}, {"judge", output.judge.string()}};
+  }
+  return key;
 }
 
 PlannedJob plan_job(const Job& job, const BatchOptions& options, uint64_t base_seed) {
@@ -39,7 +46,7 @@ PlannedJob plan_job(const Job& job, const BatchOptions& options, uint64_t base_s
   planned.output.path = options.out_dir / job_file_name(options.name_template, job, *planned.generation.seed);
   // Each job's frames in a folder of their own, named after its picture.
   if (!planned.output.frames_dir.empty()) planned.output.frames_dir /= planned.output.path.stem();
-  planned.key = job_key(job, planned.generation);
+  planned.key = job_key(job, planned.generation, planned.output);
   return planned;
 }
 
@@ -75,9 +82,21 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
   bool need_encoder = false;
   for (const auto& job : jobs) {
     if (!shard.owns(job.index)) continue;
+    const auto line_error = [&](const std::string& problem) {
+      return UsageError(source + ":" + std::to_string(job.line) + ": " + problem);
+    };
     if (!job.output.state_path.empty()) {
-      throw UsageError(source + ":" + std::to_string(job.line) +
-                       ": --state is for a single render; a batch resumes job by job when run again");
+      throw line_error("--state is for a single render; a batch resumes job by job when run again");
+    }
+    if (job.output.judge != base_output.judge) {
+      throw line_error("--judge is one bundle for the whole batch (loaded once); give it before --prompts-file");
+    }
+    if (job.output.candidates > 1) {
+      try {
+        check_judgeable(job.generation);
+      } catch (const ParameterError& e) {
+        throw line_error(cli::cli_message(e));
+      }
     }
     plan.push_back(plan_job(job, options, base_seed));
     // Sizes and seeds that only the bundle decides are checked now, not after hours of other jobs.
@@ -111,6 +130,7 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
     }
   }
 
+  auto judge = cli::load_judge(common.context, base_output.judge, context.threads);
   auto models = load_models(context, ModelParts::for_render(need_encoder));
   cli::InterruptGuard interrupt_guard;
 
@@ -137,6 +157,10 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
     render_job.progress_label = position + " step";
     render_job.job = planned.job->index;
     render_job.extra_record = {{"job", planned.key}};
+    if (judge) {
+      render_job.judge = &judge->require_clip();
+      render_job.judge_name = judge->manifest.name;
+    }
     try {
       RenderOutput output(planned.output);
       const auto result = cli::render_to_files(models, planned.generation, output, common.display, render_job);
@@ -147,6 +171,7 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
       auto line = manifest_line(planned, "done");
       line["final_loss"] = result.final_loss;
       line["seconds"] = result.seconds;
+      if (result.record.contains("candidates")) line["candidates"] = result.record["candidates"];
       append_manifest_line(manifest_path, line);
       ++done;
     } catch (const Error& e) {

@@ -3,7 +3,9 @@
 // itself with the options every command shares.
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "cli/context_options.hpp"
 #include "vqclip/models.hpp"
@@ -34,5 +36,9 @@ std::unique_ptr<Command> make_rerun_command(CLI::App& parent);
 
 // Resolves the context and loads the parts of its bundle that `parts` names.
 Models load_models_for(const ContextParams& context, ModelParts parts);
+
+// The CLIP part of the bundle `judge` (--judge), on the context's device with
+// `threads` threads; nothing when `judge` is empty.
+std::optional<Models> load_judge(const ContextParams& context, const std::filesystem::path& judge, int threads);
 
 }  // namespace vqclip::cli

@@ -8,6 +8,7 @@
 
 #include "cli/interrupt.hpp"
 #include "cli/render_to_files.hpp"
+#include "vqclip/candidates.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/render_output.hpp"
 #include "vqclip/render_state.hpp"
@@ -31,6 +32,10 @@ Prepared prepare(const CommonOptions& common, const GenerationParams& generation
   Prepared prepared;
   prepared.asked = generation;
   prepared.output = output;
+  if (output.candidates > 1) {
+    check_judgeable(generation);
+    if (!resume.empty()) throw UsageError("--resume continues one render; it does not apply to --candidates");
+  }
   if (!resume.empty()) {
     prepared.resume = load_render_state(resume);
     prepared.asked = adopt_from_state(generation, *prepared.resume);
@@ -49,6 +54,7 @@ int run_generate(const CommonOptions& common, const GenerationParams& generation
   RenderOutput output(prepared.output);
   output.check_writable();
 
+  auto judge = load_judge(common.context, prepared.output.judge, prepared.context.threads);
   auto models = load_models(prepared.context, ModelParts::for_render(generation.starts_from_picture()));
   spdlog::info("seed {}", *prepared.generation.seed);
   spdlog::debug("context {}", to_json(prepared.context).dump());
@@ -57,9 +63,14 @@ int run_generate(const CommonOptions& common, const GenerationParams& generation
   // The seed as resolved (it was logged); the size as given, so render() says how it rounds it.
   auto params = prepared.asked;
   params.seed = prepared.generation.seed;
+  RenderJob job;
+  if (judge) {
+    job.judge = &judge->require_clip();
+    job.judge_name = judge->manifest.name;
+  }
   InterruptGuard interrupt_guard;
-  const auto result = render_to_files(models, params, output, common.display, RenderJob{},
-                                      prepared.resume ? &*prepared.resume : nullptr);
+  const auto result =
+      render_to_files(models, params, output, common.display, job, prepared.resume ? &*prepared.resume : nullptr);
   const bool interrupted = result.status == RenderStatus::kStopped || interrupt_requested();
   return interrupted ? static_cast<int>(ExitCode::kInterrupted) : 0;
 }

@@ -136,6 +136,16 @@ std::vector<const CLI::Option*> add_output_options(CLI::App& app, OutputParams& 
           ->group(kOutputGroup)->type_name("FILE"),
       app.add_option(option_names("state_every"), p.state_every, "Steps between two states written to --state")
           ->group(kOutputGroup),
+      app.add_option(option_names("candidates"), p.candidates,
+                     "Render N seeds (--seed, --seed + 1, ...) and keep the best by CLIP similarity to the prompts, "
+                     "1 to " + std::to_string(limits::kMaxCandidates))
+          ->group(kOutputGroup),
+      app.add_option(option_names("keep"), p.keep,
+                     "Keep the best K of the candidates: the output path, then NAME-2.png, NAME-3.png, ...")
+          ->group(kOutputGroup),
+      app.add_option(option_names("judge"), p.judge,
+                     "Judge the candidates with this bundle's CLIP instead of the one they were optimised against")
+          ->group(kOutputGroup)->type_name("DIR"),
   };
 }
 

@@ -13,7 +13,7 @@ struct FieldOption {
   const char* names;  // CLI11 spelling: short and long names, the long one last
 };
 
-constexpr std::array<FieldOption, 37> kFieldOptions{{
+constexpr std::array<FieldOption, 40> kFieldOptions{{
     // context
     {"models", "--models"},
     {"device", "--device"},
@@ -52,6 +52,9 @@ constexpr std::array<FieldOption, 37> kFieldOptions{{
     {"state", "--state"},
     {"state_every", "--state-every"},
     {"resume", "--resume"},
+    {"candidates", "--candidates"},
+    {"keep", "--keep"},
+    {"judge", "--judge"},
     // the command line's own
     {"log_every", "--log-every"},
     {"progress", "--progress"},

@@ -4,12 +4,14 @@
 
 #include "cli/interrupt.hpp"
 #include "cli/progress.hpp"
+#include "cli/render_candidates.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip::cli {
 
 RenderResult render_to_files(Models& models, const GenerationParams& params, RenderOutput& output,
                              const DisplayOptions& display, const RenderJob& job, const RenderState* resume) {
+  if (output.params().candidates > 1) return render_candidates(models, params, output, display, job);
   Progress progress(display, job.progress_label, params.steps, job.job);
   RenderCallbacks callbacks;
   callbacks.wants_preview = [&output](int step, int steps) { return output.wants_preview(step, steps); };

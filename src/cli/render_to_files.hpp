@@ -19,8 +19,11 @@ struct RenderJob {
   nlohmann::json job = nullptr;           // a batch job's index, for JSON progress lines
   nlohmann::json extra_record = nullptr;  // merged into the final record (a batch job's key)
   int stop_after = 0;                     // stop after this step, as the run being repeated did; 0 = never
+  ClipModel* judge = nullptr;             // --judge's CLIP for a best-of-N (else the rendering bundle's)
+  std::string judge_name;
 };
 
+// With output.params().candidates > 1, a best-of-N (render_candidates.hpp).
 // Returns the result after writing it. Throws InternalError after writing the
 // last finite picture when the loss became non-finite, and what render() and
 // the output throw. Needs an InterruptGuard installed by the caller.

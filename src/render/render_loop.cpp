@@ -201,6 +201,10 @@ void RenderLoop::restore(const LoopState& state) {
   if (!state.latent.defined() || state.latent.sizes() != z_.sizes()) {
     throw InputError("the state's latent does not fit this render's size");
   }
+  if (state.steps_done < 0 || state.steps_done > settings_.steps) {
+    throw InputError("the state is at step " + std::to_string(state.steps_done) + " of a render of " +
+                     std::to_string(settings_.steps) + " steps");
+  }
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(state.optimiser_state.data(), state.optimiser_state.size());
