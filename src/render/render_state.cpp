@@ -7,7 +7,9 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <string_view>
 
+#include "model/sha256.hpp"
 #include "vqclip/atomic_file.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/limits.hpp"
@@ -20,6 +22,15 @@ constexpr int64_t kFormatVersion = 1;
 // A 4096x4096 render's latent and two Adam moments are 200 MB; anything far
 // beyond is not a state file.
 constexpr std::uintmax_t kMaxStateBytes = std::uintmax_t{2} << 30;
+// After the archive: its SHA-256, so that a truncated, changed or half-copied
+// file is refused before libtorch's archive reader sees it (that reader leaks
+// its zip state when an archive's records are wrong: tests/sanitizer/lsan.supp).
+constexpr std::string_view kChecksumMark = "\nvqclip-state-sha256:";
+constexpr size_t kTrailerBytes = kChecksumMark.size() + 64 + 1;
+
+std::string trailer_for(const std::string& archive) {
+  return std::string(kChecksumMark) + sha256_hex(archive.data(), archive.size()) + "\n";
+}
 
 torch::Tensor bytes_tensor(const std::string& bytes) {
   auto tensor = torch::empty({static_cast<int64_t>(bytes.size())}, torch::kUInt8);
@@ -108,11 +119,21 @@ void save_render_state(const RenderState& state, const std::filesystem::path& pa
     bytes.append(static_cast<const char*>(data), size);
     return size;
   });
+  bytes += trailer_for(bytes);
   write_file_atomically(path, bytes);
 }
 
 RenderState load_render_state(const std::filesystem::path& path) {
-  const auto bytes = read_state_bytes(path);
+  auto bytes = read_state_bytes(path);
+  if (bytes.size() < kTrailerBytes ||
+      bytes.compare(bytes.size() - kTrailerBytes, kChecksumMark.size(), kChecksumMark) != 0) {
+    throw InputError("state file " + path.string() + ": not a vqclip render state (no checksum at its end)");
+  }
+  const auto trailer = bytes.substr(bytes.size() - kTrailerBytes);
+  bytes.resize(bytes.size() - kTrailerBytes);
+  if (trailer != trailer_for(bytes)) {
+    throw InputError("state file " + path.string() + ": damaged (its checksum does not match: truncated or changed)");
+  }
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(bytes.data(), bytes.size());

@@ -135,8 +135,18 @@ TEST(RenderState, DamagedOrForeignFilesAreInputErrorsNamingTheFile) {
   std::ifstream good(dir / "good.state", std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(good)), std::istreambuf_iterator<char>());
 
+  auto changed = bytes;
+  changed[changed.size() / 2] = static_cast<char>(changed[changed.size() / 2] ^ 0x20);
+  // A damaged file never reaches libtorch's archive reader: the checksum at its end refuses it.
+  const auto damaged = write("changed.state", changed);
+  try {
+    load_render_state(damaged);
+    ADD_FAILURE() << "a changed state was read";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("damaged (its checksum does not match"), std::string::npos) << e.what();
+  }
   for (const auto& path : {dir / "missing.state", write("empty.state", ""), write("text.state", "not a state\n"),
-                           write("truncated.state", bytes.substr(0, bytes.size() / 2))}) {
+                           write("truncated.state", bytes.substr(0, bytes.size() / 2)), damaged}) {
     try {
       load_render_state(path);
       ADD_FAILURE() << path << " was read";
