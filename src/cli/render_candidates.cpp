@@ -63,10 +63,12 @@ RenderResult render_candidates(Models& models, const GenerationParams& params, R
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return candidates[a].score > candidates[b].score; });
   const int kept = std::min<int>(selection.keep, static_cast<int>(candidates.size()));
+  std::vector<int> rank_of(candidates.size());
+  for (size_t position = 0; position < order.size(); ++position) rank_of[order[position]] = static_cast<int>(position) + 1;
   nlohmann::json list = nlohmann::json::array();
   for (size_t i = 0; i < candidates.size(); ++i) {
     const auto& candidate = candidates[i];
-    const int rank = static_cast<int>(std::find(order.begin(), order.end(), i) - order.begin()) + 1;
+    const int rank = rank_of[i];
     list.push_back({{"seed", *candidate.result.params.seed},
                     {"score", std::isfinite(candidate.score) ? nlohmann::json(candidate.score) : nlohmann::json()},
                     {"status", name_of(candidate.result.status)},

@@ -42,31 +42,17 @@ class StateReader {
  public:
   StateReader(torch::serialize::InputArchive& archive, std::string label) : archive_(archive), label_(std::move(label)) {}
 
-  c10::IValue value(const char* key) {
+  // The entry `key`, which `is_kind` must accept (spelled `kind` in the message).
+  c10::IValue value(const char* key, bool (c10::IValue::*is_kind)() const, const char* kind) {
     c10::IValue value;
     if (!archive_.try_read(key, value)) fail(std::string("no '") + key + "' entry");
+    if (!(value.*is_kind)()) fail(std::string("'") + key + "' is not " + kind);
     return value;
   }
-  std::string text(const char* key) {
-    const auto v = value(key);
-    if (!v.isString()) fail(std::string("'") + key + "' is not text");
-    return v.toStringRef();
-  }
-  int64_t integer(const char* key) {
-    const auto v = value(key);
-    if (!v.isInt()) fail(std::string("'") + key + "' is not an integer");
-    return v.toInt();
-  }
-  double real(const char* key) {
-    const auto v = value(key);
-    if (!v.isDouble()) fail(std::string("'") + key + "' is not a number");
-    return v.toDouble();
-  }
-  bool flag(const char* key) {
-    const auto v = value(key);
-    if (!v.isBool()) fail(std::string("'") + key + "' is not a flag");
-    return v.toBool();
-  }
+  std::string text(const char* key) { return value(key, &c10::IValue::isString, "text").toStringRef(); }
+  int64_t integer(const char* key) { return value(key, &c10::IValue::isInt, "an integer").toInt(); }
+  double real(const char* key) { return value(key, &c10::IValue::isDouble, "a number").toDouble(); }
+  bool flag(const char* key) { return value(key, &c10::IValue::isBool, "a flag").toBool(); }
   torch::Tensor tensor(const char* key, c10::ScalarType type) {
     torch::Tensor tensor;
     if (!archive_.try_read(key, tensor)) fail(std::string("no '") + key + "' tensor");

@@ -19,16 +19,24 @@ std::vector<std::pair<std::string, double>> judged_prompts(const GenerationParam
   return judged;
 }
 
-void check_judgeable(const GenerationParams& params) {
-  if (judged_prompts(params).empty()) {
+namespace {
+
+// judged_prompts(), never empty.
+std::vector<std::pair<std::string, double>> judgeable_prompts(const GenerationParams& params) {
+  auto judged = judged_prompts(params);
+  if (judged.empty()) {
     throw ParameterError("candidates", "needs a text prompt of positive weight (in the last story phase) to judge "
                                        "the pictures by");
   }
+  return judged;
 }
 
+}  // namespace
+
+void check_judgeable(const GenerationParams& params) { judgeable_prompts(params); }
+
 double prompt_similarity(ClipModel& judge, const torch::Tensor& picture, const GenerationParams& params) {
-  check_judgeable(params);
-  const auto judged = judged_prompts(params);
+  const auto judged = judgeable_prompts(params);
   std::vector<std::string> texts;
   for (const auto& [text, weight] : judged) texts.push_back(text);
   const auto text_embeddings = embed_texts_normalised(judge, texts);
