@@ -74,6 +74,15 @@ struct NoisePrompt {
   double weight = 1.0;
 };
 
+// A second pass at a larger size: the first pass's picture, upscaled, is
+// encoded by the VQGAN and refined (docs/architecture.md, "High-resolution pass").
+struct HiresSettings {
+  double scale = 0;          // 0 = no second pass; otherwise above 1, at most limits::kMaxHiresScale
+  std::optional<int> steps;  // the second pass's steps; default (resolve): half of `steps`, at least 1
+
+  bool enabled() const { return scale > 0; }
+};
+
 struct GenerationParams {
   // Prompts: each text is one value in the prompt language (`text[:weight[:stop]]`,
   // '|' joins prompts, '^' separates story phases); several are simultaneous.
@@ -95,9 +104,12 @@ struct GenerationParams {
 
   CutoutSettings cutouts;
   OptimiserSettings optimiser;
+  HiresSettings hires;
 
-  // Whether the run needs the VQGAN encoder (it starts from a picture).
+  // Whether the run starts from a picture (an init image or noise) instead of random codes.
   bool starts_from_picture() const { return init_image.has_value() || init_noise != InitNoise::kNone; }
+  // Whether the run needs the VQGAN encoder: it starts from a picture or has a second pass.
+  bool needs_encoder() const { return starts_from_picture() || hires.enabled(); }
 };
 
 // Checks every value against its range and the combinations that exclude each
@@ -110,11 +122,24 @@ void validate(const GenerationParams& params);
 // depend on the size. The result has seed, width and height set.
 GenerationParams resolve(const GenerationParams& params, const Manifest& manifest);
 
+// The second pass's size for resolved parameters with a hires pass: the
+// first pass's size times the scale, rounded to the VQGAN factor.
+struct PictureSize {
+  int width = 0;
+  int height = 0;
+};
+PictureSize hires_size(const GenerationParams& resolved, int factor);
+
 // A random seed below 2^53.
 uint64_t random_seed();
 
 // Every field, typed values spelled as the name tables spell them.
 nlohmann::json to_json(const GenerationParams& params);
+
+// The first field in which two of to_json's forms differ, or nothing. A field
+// missing from `earlier` (written before that field existed) counts as its
+// default, so states and pictures made before it still match.
+std::optional<std::string> first_generation_difference(const nlohmann::json& earlier, const nlohmann::json& now);
 
 // The parameters back from to_json's form (a picture's record), pictures as
 // files. Fields later versions added may be missing and take their defaults.

@@ -41,7 +41,7 @@ struct ModelParts {
   bool vqgan_encoder = false;  // loaded only with the decoder, and only if the bundle has one
 
   static ModelParts clip_only() { return {true, false, false}; }
-  static ModelParts for_render(bool starts_from_picture) { return {true, true, starts_from_picture}; }
+  static ModelParts for_render(bool needs_encoder) { return {true, true, needs_encoder}; }
   static ModelParts everything() { return {true, true, true}; }
 };
 

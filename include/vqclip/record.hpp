@@ -27,15 +27,17 @@ struct RunProgress {
 // {"record_version", "version", "commit", "bundle": {"name", "files"},
 //  "context": {"device", "precision", "threads"}, "machine": {"cpu", "libtorch"}, "generation": {...},
 //  "steps_done", "final_loss", "seconds", "status", "interrupted"
-//  [, "non_finite_at_step"]}
+//  [, "non_finite_at_step"]}; render() adds "similarity", and with a second
+//  pass "passes" (one entry each: size, steps, steps done, loss, seconds).
+//  steps_done counts the steps of every pass.
 nlohmann::json make_record(const Models& models, const GenerationParams& resolved, const RunProgress& progress);
 
 // The CPU's model name from /proc/cpuinfo ("unknown" where there is none):
 // with the thread count, what a bit-for-bit rerun depends on.
 std::string cpu_model_name();
 
-// True if a record describes a finished run: every step done, not stopped,
-// no non-finite loss.
+// True if a record describes a finished run: every step done (of both passes
+// with a second pass), not stopped, no non-finite loss.
 bool record_is_complete(const nlohmann::json& record);
 
 // "prompt\nSteps: N, Seed: N, Size: WxH, Model: NAME, ..." (the "parameters"

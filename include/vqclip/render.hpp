@@ -70,7 +70,7 @@ struct RenderResult {
 };
 
 // Resolves `params` against the models' bundle (throws ParameterError), then
-// renders. Needs models loaded with ModelParts::for_render(params.starts_from_picture()).
+// renders. Needs models loaded with ModelParts::for_render(params.needs_encoder()).
 // A run reproduces bit for bit from its seed on the same machine and thread
 // count: every random draw comes from a generator of its own (runtime.hpp).
 // Throws InputError (an unreadable image), BundleError (a part missing), or

@@ -5,6 +5,7 @@
 // the step. render() hands states to RenderCallbacks::on_state and continues
 // from one given to it; RenderOutput writes them to a file.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,12 +25,23 @@ struct LoopState {
   std::string optimiser_state;    // the optimiser's own archive, serialised
 };
 
+// A render with a high-resolution pass, taken during that pass: what the
+// pass started from, since the first pass is not run again.
+struct SecondPassState {
+  torch::Tensor start_latent;  // [1, C, h, w] float32 on the CPU: the first picture upscaled and encoded
+  nlohmann::json first_pass;   // the first pass's entry in the record's "passes"
+};
+
 struct RenderState {
   // {"generation": the resolved parameters, "bundle": file hashes, "context": device,
   // precision and threads}: a state continues only the render it came from.
   nlohmann::json made_with;
-  LoopState loop;
+  LoopState loop;                             // the first pass's loop, or the second's when second_pass is set
+  std::optional<SecondPassState> second_pass;
   std::string source = "<in memory>";  // the file it was read from, for messages
+
+  // Steps of the render done, over both passes.
+  int steps_done() const;
 };
 
 // Writes the state atomically (a temporary file renamed over `path`). Throws OutputError.

@@ -50,12 +50,24 @@ PlannedJob plan_job(const Job& job, const BatchOptions& options, uint64_t base_s
   return planned;
 }
 
+// Whether a picture's job key is this job's. Generation fields newer than the
+// picture count as their defaults, so that upgrading vqclip does not render
+// a finished batch again.
+bool same_job(const nlohmann::json& recorded, const nlohmann::json& key) {
+  if (!recorded.is_object() || !recorded.contains("generation") || !recorded["generation"].is_object()) return false;
+  auto recorded_rest = recorded;
+  auto key_rest = key;
+  recorded_rest.erase("generation");
+  key_rest.erase("generation");
+  return recorded_rest == key_rest && !first_generation_difference(recorded["generation"], key["generation"]);
+}
+
 bool already_rendered(const PlannedJob& planned) {
   if (!std::filesystem::exists(planned.output.path)) return false;
   if (planned.output.metadata == MetadataMode::kNone) return true;  // nothing to compare: the file is the record
   try {
     const auto record = read_picture_record(planned.output.path);
-    return record_is_complete(record) && record.contains("job") && record["job"] == planned.key;
+    return record_is_complete(record) && record.contains("job") && same_job(record["job"], planned.key);
   } catch (const InputError&) {
     return false;
   }
@@ -105,7 +117,7 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
     } catch (const ParameterError& e) {
       throw UsageError(source + ":" + std::to_string(job.line) + ": " + cli::cli_message(e));
     }
-    need_encoder = need_encoder || job.generation.starts_from_picture();
+    need_encoder = need_encoder || job.generation.needs_encoder();
   }
   if (options.check_only) {
     std::cout << source << ": " << jobs.size() << " job(s) OK; shard " << shard.index << "/" << shard.count << " has "

@@ -55,7 +55,7 @@ int run_generate(const CommonOptions& common, const GenerationParams& generation
   output.check_writable();
 
   auto judge = load_judge(common.context, prepared.output.judge, prepared.context.threads);
-  auto models = load_models(prepared.context, ModelParts::for_render(generation.starts_from_picture()));
+  auto models = load_models(prepared.context, ModelParts::for_render(generation.needs_encoder()));
   spdlog::info("seed {}", *prepared.generation.seed);
   spdlog::debug("context {}", to_json(prepared.context).dump());
   spdlog::debug("generation {}", to_json(prepared.generation).dump());
@@ -83,7 +83,7 @@ int check_generate(const CommonOptions& common, const GenerationParams& generati
   auto output_json = to_json(prepared.output);
   output_json["path"] = prepared.output.path.string();
   if (!prepared.output.state_path.empty()) output_json["state"] = prepared.output.state_path.string();
-  if (prepared.resume) output_json["resume_at_step"] = prepared.resume->loop.steps_done;
+  if (prepared.resume) output_json["resume_at_step"] = prepared.resume->steps_done();
   const nlohmann::json groups{{"context", to_json(prepared.context)}, {"generation", resolved}, {"output", output_json}};
   std::cout << groups.dump(2) << "\n";
   return 0;

@@ -13,6 +13,7 @@ const char* kPromptGroup = "Prompts";
 const char* kPictureGroup = "Picture";
 const char* kCutoutGroup = "Cutouts and augmentations";
 const char* kOptimiserGroup = "Optimiser";
+const char* kHiresGroup = "High-resolution pass";
 const char* kOutputGroup = "Output";
 
 // "1e11", not "1e+11".
@@ -117,6 +118,18 @@ std::vector<const CLI::Option*> add_generation_options(CLI::App& app, Generation
   track(app.add_option(option_names("lr_drop_factor"), p.optimiser.lr_drop_factor,
                        "Factor applied to the learning rate at the drop, 0 to 1")
             ->group(kOptimiserGroup));
+
+  track(app.add_option(option_names("hires_scale"), p.hires.scale,
+                       "After the steps, upscale the picture by SCALE (above 1, at most " + n(limits::kMaxHiresScale) +
+                           "), encode it and refine it at that size; 0 = no second pass")
+            ->group(kHiresGroup)->type_name("SCALE"));
+  track(app.add_option_function<std::string>(
+               option_names("hires_steps"),
+               [&p](const std::string& text) {
+                 p.hires.steps = parse_integer<int>(text, "--hires-steps", "a number of steps");
+               },
+               "Steps of the second pass (default: half of --steps)")
+            ->group(kHiresGroup)->type_name("N"));
   return added;
 }
 

@@ -13,7 +13,7 @@ struct FieldOption {
   const char* names;  // CLI11 spelling: short and long names, the long one last
 };
 
-constexpr std::array<FieldOption, 40> kFieldOptions{{
+constexpr std::array<FieldOption, 42> kFieldOptions{{
     // context
     {"models", "--models"},
     {"device", "--device"},
@@ -43,6 +43,8 @@ constexpr std::array<FieldOption, 40> kFieldOptions{{
     {"lr", "--lr"},
     {"lr_drop_at", "--lr-drop-at"},
     {"lr_drop_factor", "--lr-drop-factor"},
+    {"hires_scale", "--hires"},
+    {"hires_steps", "--hires-steps"},
     // output
     {"output", "-o,--output"},
     {"metadata", "--metadata"},

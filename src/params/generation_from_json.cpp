@@ -115,6 +115,8 @@ GenerationParams generation_from_json(const nlohmann::json& generation, const st
   p.optimiser.lr = read.real("lr");
   p.optimiser.lr_drop_at = read.real("lr_drop_at", 0.0);
   p.optimiser.lr_drop_factor = read.real("lr_drop_factor", 0.1);
+  p.hires.scale = read.real("hires_scale", 0.0);  // older records have no second pass
+  if (read.find("hires_steps")) p.hires.steps = read.integer("hires_steps");
   return p;
 }
 

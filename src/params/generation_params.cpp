@@ -44,27 +44,56 @@ void require_finite(const char* field, double value, const std::string& what) {
   if (!std::isfinite(value)) throw ParameterError(field, what + ": weight " + number(value) + " is not finite");
 }
 
-void validate_size(const GenerationParams& p) {
-  const auto side = [](const char* which, const std::optional<int>& value) {
-    if (value && (*value < limits::kMinSide || *value > limits::kMaxSide)) {
-      throw ParameterError("size", std::string(which) + " " + std::to_string(*value) + ": expected " +
-                                       std::to_string(limits::kMinSide) + " to " + std::to_string(limits::kMaxSide) +
-                                       " pixels");
-    }
-  };
-  side("width", p.width);
-  side("height", p.height);
-  if (!p.width || !p.height) return;  // the bundle's default size is checked by resolve()
-  const int64_t pixels = int64_t{*p.width} * *p.height;
+void require_side(const char* field, const char* which, int value) {
+  if (value < limits::kMinSide || value > limits::kMaxSide) {
+    throw ParameterError(field, std::string(which) + " " + std::to_string(value) + ": expected " +
+                                    std::to_string(limits::kMinSide) + " to " + std::to_string(limits::kMaxSide) +
+                                    " pixels");
+  }
+}
+
+// A picture of width x height rendered for `steps` steps: within the pixel
+// bounds (`size_field` named otherwise) and the work bound (`steps_field`).
+void require_area(int width, int height, int steps, const char* size_field, const char* steps_field) {
+  const int64_t pixels = int64_t{width} * height;
   if (pixels > limits::kMaxPixels) {
-    throw ParameterError("size", std::to_string(*p.width) + "x" + std::to_string(*p.height) + ": " +
-                                     std::to_string(pixels) + " pixels, at most " +
-                                     std::to_string(limits::kMaxPixels) + " (4096x4096)");
+    throw ParameterError(size_field, std::to_string(width) + "x" + std::to_string(height) + ": " +
+                                         std::to_string(pixels) + " pixels, at most " +
+                                         std::to_string(limits::kMaxPixels) + " (4096x4096)");
   }
-  if (static_cast<double>(pixels) * p.steps > limits::kMaxPixelSteps) {
-    throw ParameterError("steps", std::to_string(p.steps) + " at " + std::to_string(*p.width) + "x" +
-                                      std::to_string(*p.height) + ": steps x pixels is above " + number(limits::kMaxPixelSteps));
+  if (static_cast<double>(pixels) * steps > limits::kMaxPixelSteps) {
+    throw ParameterError(steps_field, std::to_string(steps) + " at " + std::to_string(width) + "x" +
+                                          std::to_string(height) + ": steps x pixels is above " +
+                                          number(limits::kMaxPixelSteps));
   }
+}
+
+void validate_size(const GenerationParams& p) {
+  if (p.width) require_side("size", "width", *p.width);
+  if (p.height) require_side("size", "height", *p.height);
+  if (!p.width || !p.height) return;  // the bundle's default size is checked by resolve()
+  require_area(*p.width, *p.height, p.steps, "size", "steps");
+}
+
+void validate_hires(const HiresSettings& hires) {
+  if (hires.scale != 0 && !(hires.scale > 1 && hires.scale <= limits::kMaxHiresScale)) {
+    throw ParameterError("hires_scale", number(hires.scale) + ": expected 0 (no second pass) or above 1 to " +
+                                            number(limits::kMaxHiresScale));
+  }
+  if (!hires.steps) return;
+  if (!hires.enabled()) {
+    throw ParameterError("hires_steps", "given without {hires_scale}: there is no second pass", {"hires_scale"});
+  }
+  require_range("hires_steps", *hires.steps, 1, limits::kMaxSteps);
+}
+
+// The second pass's size and work, once the first pass's size is known.
+void validate_hires_size(const GenerationParams& resolved, int factor) {
+  if (!resolved.hires.enabled()) return;
+  const auto size = hires_size(resolved, factor);
+  require_side("hires_scale", "second pass width", size.width);
+  require_side("hires_scale", "second pass height", size.height);
+  require_area(size.width, size.height, *resolved.hires.steps, "hires_scale", "hires_steps");
 }
 
 // What the tokenizer would refuse later, refused now: a run may not fail after
@@ -152,6 +181,14 @@ void validate(const GenerationParams& p) {
   require_positive("lr", p.optimiser.lr);
   require_between("lr_drop_at", p.optimiser.lr_drop_at, 0.0, 1.0);
   require_between("lr_drop_factor", p.optimiser.lr_drop_factor, 0.0, 1.0);
+  validate_hires(p.hires);
+}
+
+PictureSize hires_size(const GenerationParams& resolved, int factor) {
+  const auto scaled = [&](int side) {
+    return round_to_factor(static_cast<int>(std::lround(side * resolved.hires.scale)), factor);
+  };
+  return {scaled(*resolved.width), scaled(*resolved.height)};
 }
 
 uint64_t random_seed() {
@@ -169,6 +206,8 @@ GenerationParams resolve(const GenerationParams& params, const Manifest& manifes
   resolved.width = round_to_factor(width, factor);
   resolved.height = round_to_factor(height, factor);
   validate_size(resolved);
+  if (resolved.hires.enabled() && !resolved.hires.steps) resolved.hires.steps = std::max(1, resolved.steps / 2);
+  validate_hires_size(resolved, factor);
   return resolved;
 }
 
@@ -200,7 +239,21 @@ nlohmann::json to_json(const GenerationParams& p) {
           {"optimiser", name_of(p.optimiser.kind)},
           {"lr", p.optimiser.lr},
           {"lr_drop_at", p.optimiser.lr_drop_at},
-          {"lr_drop_factor", p.optimiser.lr_drop_factor}};
+          {"lr_drop_factor", p.optimiser.lr_drop_factor},
+          {"hires_scale", p.hires.scale},
+          {"hires_steps", optional(p.hires.steps)}};
+}
+
+std::optional<std::string> first_generation_difference(const nlohmann::json& earlier, const nlohmann::json& now) {
+  static const auto defaults = to_json(GenerationParams{});
+  for (const auto& [key, value] : now.items()) {
+    if (!earlier.contains(key) && defaults.contains(key) && value == defaults[key]) continue;
+    if (!earlier.contains(key) || earlier[key] != value) return key;
+  }
+  for (const auto& [key, value] : earlier.items()) {
+    if (!now.contains(key)) return key;
+  }
+  return std::nullopt;
 }
 
 }  // namespace vqclip

@@ -66,8 +66,18 @@ bool record_is_complete(const nlohmann::json& record) {
   const auto* steps_done = field(record, "steps_done");
   const auto* generation = field(record, "generation");
   const auto* steps = generation ? field(*generation, "steps") : nullptr;
-  return status && status->is_string() && *status == "completed" && steps_done && steps_done->is_number_integer() &&
-         steps && steps->is_number_integer() && *steps_done == *steps;
+  if (!(status && status->is_string() && *status == "completed" && steps_done && steps_done->is_number_integer() &&
+        steps && steps->is_number_integer())) {
+    return false;
+  }
+  // A render with a second pass is done after that pass's steps too.
+  const auto* hires_scale = field(*generation, "hires_scale");
+  const auto* hires_steps = field(*generation, "hires_steps");
+  if (hires_scale && hires_scale->is_number() && hires_scale->get<double>() > 0) {
+    if (!hires_steps || !hires_steps->is_number_integer()) return false;
+    return steps_done->get<int64_t>() == steps->get<int64_t>() + hires_steps->get<int64_t>();
+  }
+  return *steps_done == *steps;
 }
 
 std::string parameters_text(const nlohmann::json& record) {
@@ -84,6 +94,9 @@ std::string parameters_text(const nlohmann::json& record) {
        << ", Optimiser: " << generation.at("optimiser").get<std::string>()
        << ", LR: " << number_text(generation.at("lr")) << ", Loss: " << number_text(record.at("final_loss"))
        << ", Version: vqclip " << record.at("version").get<std::string>();
+  if (const auto scale = generation.value("hires_scale", 0.0); scale > 0) {
+    line << ", Hires: " << scale << "x, " << generation.at("hires_steps").get<int>() << " steps";
+  }
   if (record.value("interrupted", false)) line << ", Interrupted: true";
   return line.str();
 }

@@ -115,12 +115,32 @@ std::string allocation_size(const std::exception& e) {
   return " (" + text.substr(at, text.find('.', at) - at) + ")";
 }
 
+// The parameters of the second (hires) pass: the larger size, its steps, and
+// one prompt phase, the last (a story has been told by then).
+GenerationParams second_pass_params(const GenerationParams& resolved, int factor) {
+  GenerationParams pass = resolved;
+  const auto size = hires_size(resolved, factor);
+  pass.width = size.width;
+  pass.height = size.height;
+  pass.steps = *resolved.hires.steps;
+  pass.change_prompt_every = 0;
+  pass.init_image.reset();
+  pass.init_noise = InitNoise::kNone;
+  pass.hires = {};
+  return pass;
+}
+
 // Sets resolved.cutouts.batch to the views per CLIP batch the step will use,
 // fewer than cutn only where the memory budget needs it or the caller asked.
+// With a second pass, that pass's larger size decides for both: one
+// micro-batch size, recorded once.
 void plan_cutout_batches(Models& models, GenerationParams& resolved) {
   auto& cutouts = resolved.cutouts;
   const int asked = cutouts.batch;
-  if (const auto plan = plan_memory(models, resolved, models.memory_budget)) {
+  const auto largest = resolved.hires.enabled()
+                           ? second_pass_params(resolved, models.manifest.vqgan.downsample_factor)
+                           : resolved;
+  if (const auto plan = plan_memory(models, largest, models.memory_budget)) {
     cutouts.batch = plan->batch;
     if (asked == 0 && plan->batch < cutouts.cutn) {
       spdlog::info("cutouts in micro-batches of {} to stay within {} (one step needs about {})", plan->batch,
@@ -129,6 +149,88 @@ void plan_cutout_batches(Models& models, GenerationParams& resolved) {
     }
   }
   if (cutouts.batch == 0) cutouts.batch = cutouts.cutn;
+}
+
+// The first pass's picture at the second pass's size, encoded: where that pass starts.
+torch::Tensor second_pass_start(VqganModel& vqgan, const torch::Tensor& picture, int width, int height) {
+  torch::NoGradGuard no_grad;
+  const auto upscaled = torch::nn::functional::interpolate(picture.to(vqgan.device),
+                                                           torch::nn::functional::InterpolateFuncOptions()
+                                                               .size(std::vector<int64_t>{height, width})
+                                                               .mode(torch::kBicubic)
+                                                               .align_corners(false));
+  return encode_picture(vqgan, upscaled.clamp(0, 1));
+}
+
+// Runs the passes of one render, handing every step, preview and state to the
+// callbacks, which count steps over all passes (a render with a second pass
+// has steps + hires_steps).
+class PassRunner {
+ public:
+  PassRunner(Models& models, const GenerationParams& resolved, const RenderCallbacks& callbacks,
+             nlohmann::json made_with, int resumed_at)
+      : models_(models), resolved_(resolved), callbacks_(callbacks), made_with_(std::move(made_with)),
+        total_steps_(resolved.steps + (resolved.hires.enabled() ? *resolved.hires.steps : 0)),
+        resumed_at_(resumed_at) {}
+
+  // Steps `loop` to the end of its pass, which begins after `first_step`
+  // steps of the render; `second_pass` goes into the states it hands over.
+  // Returns whether the pass ran to its end.
+  bool run(RenderLoop& loop, int pass_steps, int first_step, const std::optional<SecondPassState>& second_pass) {
+    for (int local = loop.steps_done() + 1; local <= pass_steps; ++local) {
+      const auto outcome = loop.step();
+      if (!outcome.finite) {
+        progress_.status = RenderStatus::kNonFinite;
+        return false;
+      }
+      const int step = first_step + local;
+      progress_.steps_done = step;
+      progress_.final_loss = outcome.loss;
+      if (callbacks_.on_preview && callbacks_.wants_preview && callbacks_.wants_preview(step, total_steps_)) {
+        progress_.seconds = seconds_since(start_);
+        const auto picture = loop.render();
+        const auto record = make_record(models_, resolved_, progress_);
+        callbacks_.on_preview(Preview{step, total_steps_, picture, record});
+      }
+      if (hands_states() && callbacks_.wants_state(step, total_steps_)) hand_state(loop, second_pass);
+      const StepInfo info{step, total_steps_, outcome.loss, seconds_since(start_), resumed_at_};
+      if (callbacks_.on_step && !callbacks_.on_step(info) && step < total_steps_) {
+        progress_.status = RenderStatus::kStopped;
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The state where the render ends (completed or stopped), if the callbacks take states.
+  void hand_final_state(RenderLoop& loop, const std::optional<SecondPassState>& second_pass) {
+    if (hands_states() && progress_.status != RenderStatus::kNonFinite) hand_state(loop, second_pass);
+  }
+
+  RunProgress& progress() { return progress_; }
+  double seconds() const { return seconds_since(start_); }
+
+ private:
+  bool hands_states() const { return callbacks_.on_state && callbacks_.wants_state; }
+  void hand_state(RenderLoop& loop, const std::optional<SecondPassState>& second_pass) {
+    callbacks_.on_state(RenderState{made_with_, loop.state(), second_pass});
+  }
+
+  Models& models_;
+  const GenerationParams& resolved_;
+  const RenderCallbacks& callbacks_;
+  nlohmann::json made_with_;
+  int total_steps_;
+  int resumed_at_;
+  Clock::time_point start_ = Clock::now();
+  RunProgress progress_;
+};
+
+// One pass's entry in the record's "passes".
+nlohmann::json pass_entry(int pass, const GenerationParams& params, int steps_done, double final_loss, double seconds) {
+  return {{"pass", pass},           {"width", *params.width},       {"height", *params.height},
+          {"steps", params.steps},  {"steps_done", steps_done},     {"final_loss", final_loss},
+          {"seconds", seconds}};
 }
 
 // render() without the translation of allocation failures.
@@ -149,46 +251,59 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
   // Targets and the initial latent are built as in the first run, so that
   // the generator's draws and the latent's shape are those the state continues.
   auto phases = build_targets(clip, resolved, generator);
-  RenderLoop loop(clip, vqgan, LoopSettings::from(resolved, models.precision), initial_latent(vqgan, resolved, generator),
-                  phases, generator);
-  RunProgress progress;
+  const bool resumes_second_pass = resume && resume->second_pass;
+  if (resumes_second_pass && !resolved.hires.enabled()) {
+    throw InputError("state file " + resume->source + ": taken in a second pass, but its render has none");
+  }
+  const int resumed_at = resume ? resume->steps_done() : 0;
+  PassRunner runner(models, resolved, callbacks, made_with, resumed_at);
+  auto& progress = runner.progress();
   if (resume) {
-    loop.restore(resume->loop);
-    progress.steps_done = loop.steps_done();
+    progress.steps_done = resumed_at;
     progress.final_loss = resume->loop.last_loss;
-    spdlog::info("resuming from {} at step {}", resume->source, loop.steps_done());
+    spdlog::info("resuming from {} at step {}", resume->source, resumed_at);
   }
   spdlog::info("rendering {}x{}, {} steps, seed {}, {} on {}", *resolved.width, *resolved.height, resolved.steps,
                *resolved.seed, models.manifest.name, models.device.str());
-  const bool hands_states = callbacks.on_state && callbacks.wants_state;
-  const auto hand_state = [&] { callbacks.on_state(RenderState{made_with, loop.state()}); };
 
-  const int resumed_at = loop.steps_done();
-  const auto loop_start = Clock::now();
-  for (int step = resumed_at + 1; step <= resolved.steps; ++step) {
-    const auto outcome = loop.step();
-    if (!outcome.finite) {
-      progress.status = RenderStatus::kNonFinite;
-      break;
-    }
-    progress.steps_done = step;
-    progress.final_loss = outcome.loss;
-    if (callbacks.on_preview && callbacks.wants_preview && callbacks.wants_preview(step, resolved.steps)) {
-      progress.seconds = seconds_since(start);
-      const auto picture = loop.render();
-      const auto record = make_record(models, resolved, progress);
-      callbacks.on_preview(Preview{step, resolved.steps, picture, record});
-    }
-    if (hands_states && callbacks.wants_state(step, resolved.steps)) hand_state();
-    const StepInfo info{step, resolved.steps, outcome.loss, seconds_since(loop_start), resumed_at};
-    if (callbacks.on_step && !callbacks.on_step(info) && step < resolved.steps) {
-      progress.status = RenderStatus::kStopped;
-      break;
-    }
+  torch::Tensor picture;
+  nlohmann::json passes = nlohmann::json::array();
+  std::optional<SecondPassState> second_pass;
+  std::vector<TargetPhase> final_phases = phases;
+  bool first_pass_finished = resumes_second_pass;
+  if (!resumes_second_pass) {
+    RenderLoop loop(clip, vqgan, LoopSettings::from(resolved, models.precision),
+                    initial_latent(vqgan, resolved, generator), phases, generator);
+    if (resume) loop.restore(resume->loop);
+    first_pass_finished = runner.run(loop, resolved.steps, 0, second_pass);
+    picture = loop.render();
+    passes.push_back(pass_entry(1, resolved, progress.steps_done, progress.final_loss, runner.seconds()));
+    if (!first_pass_finished || !resolved.hires.enabled()) runner.hand_final_state(loop, second_pass);
+  } else {
+    second_pass = resume->second_pass;
+    passes.push_back(second_pass->first_pass);
   }
 
-  if (hands_states && progress.status != RenderStatus::kNonFinite) hand_state();
-  result.picture = loop.render().to(torch::kCPU);
+  if (first_pass_finished && resolved.hires.enabled()) {
+    const auto pass = second_pass_params(resolved, vqgan.spec.downsample_factor);
+    spdlog::info("second pass: {}x{}, {} steps from the first picture upscaled", *pass.width, *pass.height, pass.steps);
+    if (!second_pass) {
+      second_pass = SecondPassState{second_pass_start(vqgan, picture, *pass.width, *pass.height).to(torch::kCPU),
+                                    passes.back()};
+    }
+    final_phases = {phases.back()};
+    const double pass_start = runner.seconds();
+    RenderLoop loop(clip, vqgan, LoopSettings::from(pass, models.precision), second_pass->start_latent.to(models.device),
+                    final_phases, generator);
+    if (resumes_second_pass) loop.restore(resume->loop);
+    runner.run(loop, pass.steps, resolved.steps, second_pass);
+    picture = loop.render();
+    passes.push_back(pass_entry(2, pass, std::max(0, progress.steps_done - resolved.steps), progress.final_loss,
+                                runner.seconds() - pass_start));
+    runner.hand_final_state(loop, second_pass);
+  }
+
+  result.picture = picture.to(torch::kCPU);
   progress.seconds = seconds_since(start);
   result.steps_done = progress.steps_done;
   result.final_loss = progress.final_loss;
@@ -196,7 +311,8 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
   result.status = progress.status;
   result.record = make_record(models, resolved, progress);
   if (resume) result.record["resumed_from_step"] = resumed_at;
-  result.record["similarity"] = prompt_similarities(clip, result.picture, loop.phases());
+  if (resolved.hires.enabled()) result.record["passes"] = passes;
+  result.record["similarity"] = prompt_similarities(clip, result.picture, final_phases);
   return result;
 }
 

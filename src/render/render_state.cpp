@@ -18,7 +18,9 @@ namespace vqclip {
 namespace {
 
 constexpr const char* kFormat = "vqclip render state";
-constexpr int64_t kFormatVersion = 1;
+// 2: a render with a second (hires) pass may be taken during that pass.
+// Version 1 files are read as ever.
+constexpr int64_t kFormatVersion = 2;
 // A 4096x4096 render's latent and two Adam moments are 200 MB; anything far
 // beyond is not a state file.
 constexpr std::uintmax_t kMaxStateBytes = std::uintmax_t{2} << 30;
@@ -48,6 +50,10 @@ class StateReader {
     if (!archive_.try_read(key, value)) fail(std::string("no '") + key + "' entry");
     if (!(value.*is_kind)()) fail(std::string("'") + key + "' is not " + kind);
     return value;
+  }
+  bool has_tensor(const char* key) {
+    torch::Tensor tensor;
+    return archive_.try_read(key, tensor);
   }
   std::string text(const char* key) { return value(key, &c10::IValue::isString, "text").toStringRef(); }
   int64_t integer(const char* key) { return value(key, &c10::IValue::isInt, "an integer").toInt(); }
@@ -100,6 +106,10 @@ void save_render_state(const RenderState& state, const std::filesystem::path& pa
   archive.write("latent", state.loop.latent.to(torch::kCPU).contiguous());
   archive.write("generator", state.loop.generator_state.to(torch::kCPU).contiguous());
   archive.write("optimiser", bytes_tensor(state.loop.optimiser_state));
+  if (state.second_pass) {
+    archive.write("second_pass_start", state.second_pass->start_latent.to(torch::kCPU).contiguous());
+    archive.write("first_pass", c10::IValue(state.second_pass->first_pass.dump()));
+  }
   std::string bytes;
   archive.save_to([&bytes](const void* data, size_t size) {
     bytes.append(static_cast<const char*>(data), size);
@@ -131,7 +141,7 @@ RenderState load_render_state(const std::filesystem::path& path) {
   state.source = path.string();
   try {
     if (read.text("format") != kFormat) read.fail("not a vqclip render state");
-    if (const auto version = read.integer("format_version"); version != kFormatVersion) {
+    if (const auto version = read.integer("format_version"); version < 1 || version > kFormatVersion) {
       read.fail("format version " + std::to_string(version) + ", this vqclip reads " + std::to_string(kFormatVersion));
     }
     state.made_with = nlohmann::json::parse(read.text("made_with"), nullptr, false);
@@ -150,12 +160,26 @@ RenderState load_render_state(const std::filesystem::path& path) {
     const auto optimiser = read.tensor("optimiser", torch::kUInt8).contiguous();
     state.loop.optimiser_state.assign(static_cast<const char*>(optimiser.data_ptr()),
                                       static_cast<size_t>(optimiser.numel()));
+    if (read.has_tensor("second_pass_start")) {
+      SecondPassState second;
+      second.start_latent = read.tensor("second_pass_start", torch::kFloat);
+      if (second.start_latent.sizes() != state.loop.latent.sizes()) read.fail("its second pass's start has another shape");
+      second.first_pass = nlohmann::json::parse(read.text("first_pass"), nullptr, false);
+      if (!second.first_pass.is_object()) read.fail("its 'first_pass' record is not an object");
+      state.second_pass = std::move(second);
+    }
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
     read.fail(std::string("unreadable (") + e.what() + ")");
   }
   return state;
+}
+
+int RenderState::steps_done() const {
+  if (!second_pass) return loop.steps_done;
+  const auto& steps = made_with.at("generation").at("steps");
+  return loop.steps_done + (steps.is_number_integer() ? steps.get<int>() : 0);
 }
 
 GenerationParams adopt_from_state(GenerationParams params, const RenderState& state) {
@@ -185,12 +209,10 @@ void check_resumable(const RenderState& state, const nlohmann::json& made_with) 
   };
   const auto& generation = made_with.at("generation");
   const auto& old_generation = then.at("generation");
-  for (const auto& [key, value] : generation.items()) {
-    const auto old = old_generation.contains(key) ? old_generation[key] : nlohmann::json();
-    if (value != old) throw differs(key == "width" || key == "height" ? "size" : key, value, old);
-  }
-  for (const auto& [key, value] : old_generation.items()) {
-    if (!generation.contains(key)) throw differs(key, nullptr, value);
+  if (const auto key = first_generation_difference(old_generation, generation)) {
+    const auto value = generation.contains(*key) ? generation[*key] : nlohmann::json();
+    const auto old = old_generation.contains(*key) ? old_generation[*key] : nlohmann::json();
+    throw differs(*key == "width" || *key == "height" ? "size" : *key, value, old);
   }
   if (!then.contains("bundle") || then["bundle"] != made_with.at("bundle")) {
     throw ParameterError("resume", state_label + ": written with another bundle (its files' hashes differ)");

@@ -81,6 +81,36 @@ TEST(BatchEndToEnd, ResumeAfterKillFinishesTheRestOnce) {
   EXPECT_NE(third.err.find("0 rendered, 6 already done"), std::string::npos) << third.err;
 }
 
+TEST(BatchEndToEnd, ALineWithASecondPassAndPicturesFromBeforeSecondPassesExisted) {
+  const auto dir = scratch_dir("batch-hires");
+  const auto prompts = write_prompts(dir, 2, "a red cross on a white background -- --hires 2 --hires-steps 2");
+  const auto out = dir / "out";
+  auto args = batch_args(prompts, out);
+  args.insert(args.end(), {"--metadata", "sidecar"});
+  const auto first = run_cli(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::map<int, nlohmann::json> records;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) {
+    if (entry.path().extension() != ".json") continue;
+    const auto record = nlohmann::json::parse(slurp(entry.path()));
+    records[record.at("job").at("index").get<int>()] = record;
+    if (record.at("job").at("index") == 2) {  // the extra line, after the second
+      EXPECT_EQ(read_image(std::filesystem::path(entry.path()).replace_extension(".png")).width, 64);
+      EXPECT_EQ(record.at("steps_done"), 5);
+    } else {
+      // As a picture from a vqclip without second passes recorded it.
+      auto old = record;
+      old["job"]["generation"].erase("hires_scale");
+      old["job"]["generation"].erase("hires_steps");
+      std::ofstream(entry.path()) << old.dump();
+    }
+  }
+  ASSERT_EQ(records.size(), 3u);
+  const auto again = run_cli(args);
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("0 rendered, 3 already done"), std::string::npos) << again.err;
+}
+
 // Thirty SIGKILLs at random moments (during a load, a step, a picture's
 // atomic write, a manifest append), in rounds that each end with a run to the
 // end: every job exactly once in the manifest, every line whole, every picture

@@ -114,6 +114,10 @@ const std::vector<CliCase>& error_rows() {
       CliCase{{"-p", "x", "--precision", "fp16", "--device", "cpu"}, 2, "--precision fp16", true,
               "cannot be set on a line"},
       CliCase{{"-p", "x", "--init-noise", "pixels", "--init-image", "a.png"}, 2, "--init-image and --init-noise"},
+      CliCase{{"-p", "x", "--hires", "1"}, 2, "--hires 1: expected 0 (no second pass) or above 1 to 8"},
+      CliCase{{"-p", "x", "--hires-steps", "20"}, 2, "--hires-steps given without --hires"},
+      CliCase{{"-p", "x", "--hires", "2", "--hires-steps", "many"}, 2, "--hires-steps"},
+      CliCase{{"-p", "x", "--size", "4096", "4096", "--hires", "2"}, 2, "--hires"},
       // a value that is an option: CLI11 would take it as the value
       CliCase{{"-p", "-o", "out.png"}, 2, "-o is an option, not a value", false},
       CliCase{{"-p", "x", "--image-prompt", "--steps", "3"}, 2, "--steps is an option, not a value"},

@@ -86,6 +86,26 @@ TEST(RerunEndToEnd, AStoppedPictureIsRenderedUpToItsStep) {
   EXPECT_EQ(again.at("status"), "stopped");
 }
 
+TEST(RerunEndToEnd, APictureWithASecondPassIsRenderedAgainThroughBothPasses) {
+  const auto dir = scratch_dir("e2e-rerun-hires");
+  auto args = render_args(dir / "big.png", "5", "4");
+  args.insert(args.end(), {"--hires", "2", "--hires-steps", "3"});
+  const auto first = run_cli(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("second pass: 64x64, 3 steps"), std::string::npos) << first.err;
+  const auto picture = read_image(dir / "big.png");
+  EXPECT_EQ(picture.width, 64);
+  EXPECT_EQ(picture.height, 64);
+  const auto record = read_picture_record(dir / "big.png");
+  EXPECT_EQ(record.at("steps_done"), 7);
+  ASSERT_EQ(record.at("passes").size(), 2u);
+  EXPECT_EQ(record["passes"][1].at("width"), 64);
+
+  const auto rerun = run_cli({"rerun", (dir / "big.png").string(), "--verify"});
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
+  EXPECT_EQ(rerun.out.rfind("identical: 4096 pixels", 0), 0u) << rerun.out;
+}
+
 TEST(RerunEndToEnd, ARecordWithAWrongTypedFieldIsAnInputErrorNamingIt) {
   const auto dir = scratch_dir("e2e-rerun-bad");
   auto args = render_args(dir / "a.png", "3");

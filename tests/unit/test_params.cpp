@@ -63,6 +63,19 @@ INSTANTIATE_TEST_SUITE_P(
         GenerationCase{"too many pixels", [](auto& p) { p.width = p.height = 8192; }, "size", "at most 16777216"},
         GenerationCase{"steps x size", [](auto& p) { p.width = p.height = 4096; p.steps = 10000; }, "steps",
                        "steps x pixels"},
+        GenerationCase{"hires scale of 1", [](auto& p) { p.hires.scale = 1; }, "hires_scale",
+                       "1: expected 0 (no second pass) or above 1 to 8"},
+        GenerationCase{"hires shrinking", [](auto& p) { p.hires.scale = 0.5; }, "hires_scale", "0.5: expected"},
+        GenerationCase{"hires too large", [](auto& p) { p.hires.scale = 9; }, "hires_scale", "9: expected"},
+        GenerationCase{"hires not a number", [](auto& p) { p.hires.scale = NAN; }, "hires_scale", "nan: expected"},
+        GenerationCase{"hires steps alone", [](auto& p) { p.hires.steps = 10; }, "hires_steps",
+                       "given without hires_scale"},
+        GenerationCase{"hires zero steps",
+                       [](auto& p) {
+                         p.hires.scale = 2;
+                         p.hires.steps = 0;
+                       },
+                       "hires_steps", "0: expected 1 to 1000000"},
         GenerationCase{"two starts",
                        [](auto& p) {
                          p.init_image = ImageSource::file("a.png");
@@ -137,6 +150,35 @@ TEST(GenerationResolution, TheBundlesDefaultSizeCountsTowardsTheBounds) {
   EXPECT_THROW(resolve(params, manifest_with(512, 512, 16)), ParameterError);
 }
 
+TEST(GenerationResolution, TheSecondPassGetsHalfTheStepsAndItsSizeIsBounded) {
+  auto params = valid_generation();
+  params.steps = 41;
+  params.width = 100;
+  params.height = 64;
+  params.hires.scale = 1.5;
+  const auto resolved = resolve(params, manifest_with(64, 64, 16));
+  ASSERT_TRUE(resolved.hires.steps.has_value());
+  EXPECT_EQ(*resolved.hires.steps, 20);
+  const auto size = hires_size(resolved, 16);
+  EXPECT_EQ(size.width, 144) << "96 x 1.5, a multiple of 16";
+  EXPECT_EQ(size.height, 96);
+  params.hires.steps = 7;
+  EXPECT_EQ(*resolve(params, manifest_with(64, 64, 16)).hires.steps, 7);
+
+  params.width = params.height = 2048;
+  params.hires.scale = 4;  // 8192 a side is allowed, 67 megapixels are not
+  try {
+    resolve(params, manifest_with(64, 64, 16));
+    FAIL() << "an 8192x8192 second pass was accepted";
+  } catch (const ParameterError& e) {
+    EXPECT_EQ(e.field(), "hires_scale");
+    EXPECT_NE(std::string(e.what()).find("8192x8192"), std::string::npos) << e.what();
+  }
+  params.width = params.height = 1024;
+  params.hires.scale = 8;  // the largest scale, and 8192 a side: still too many pixels
+  EXPECT_THROW(resolve(params, manifest_with(64, 64, 16)), ParameterError);
+}
+
 TEST(GenerationJson, EveryFieldWithEnumsByName) {
   auto params = valid_generation();
   params.init_noise = InitNoise::kGradient;
@@ -156,9 +198,28 @@ TEST(GenerationJson, EveryFieldWithEnumsByName) {
   EXPECT_TRUE(json.at("seed").is_null());
   EXPECT_TRUE(json.at("width").is_null());
   for (const char* field : {"prompts", "steps", "cutn", "cut_pow", "lr", "lr_drop_at", "lr_drop_factor",
-                            "init_image", "init_weight", "zero_weight", "cutn_batch", "change_prompt_every", "height"}) {
+                            "init_image", "init_weight", "zero_weight", "cutn_batch", "change_prompt_every", "height",
+                            "hires_scale", "hires_steps"}) {
     EXPECT_TRUE(json.contains(field)) << field;
   }
+}
+
+TEST(GenerationJson, AFieldMissingFromAnEarlierFormCountsAsItsDefault) {
+  const auto now = to_json(valid_generation());
+  auto earlier = now;
+  EXPECT_FALSE(first_generation_difference(earlier, now));
+  earlier.erase("hires_scale");
+  earlier.erase("hires_steps");
+  EXPECT_FALSE(first_generation_difference(earlier, now)) << "written before the field existed";
+  auto with_hires = valid_generation();
+  with_hires.hires.scale = 2;
+  EXPECT_EQ(first_generation_difference(earlier, to_json(with_hires)), "hires_scale") << "not the default";
+  auto changed = now;
+  changed["steps"] = 12;
+  EXPECT_EQ(first_generation_difference(now, changed), "steps");
+  auto extra = now;
+  extra["from_the_future"] = 1;
+  EXPECT_EQ(first_generation_difference(extra, now), "from_the_future") << "a field this version does not know";
 }
 
 TEST(EnumNames, EveryNameReadsBackAndUnknownNamesAreRefused) {
