@@ -40,6 +40,8 @@ struct MemoryPlan {
 // has available when 0), else the most that fit. Throws ParameterError naming
 // size (and cutn_batch when set), with the estimate and the budget, when that
 // step would still need more. Nothing on CUDA.
-std::optional<MemoryPlan> plan_memory(Models& models, const GenerationParams& resolved, int64_t budget_bytes);
+// `second_pass`: `resolved` is a hires render's second pass, and a refusal names hires_scale.
+std::optional<MemoryPlan> plan_memory(Models& models, const GenerationParams& resolved, int64_t budget_bytes,
+                                      bool second_pass = false);
 
 }  // namespace vqclip

@@ -257,7 +257,8 @@ std::string format_bytes(double bytes) {
   return text;
 }
 
-std::optional<MemoryPlan> plan_memory(Models& models, const GenerationParams& resolved, int64_t budget_bytes) {
+std::optional<MemoryPlan> plan_memory(Models& models, const GenerationParams& resolved, int64_t budget_bytes,
+                                      bool second_pass) {
   if (!models.device.is_cpu()) return std::nullopt;
   const auto& costs = costs_for(models, LoopSettings::from(resolved, models.precision));
   const int width = *resolved.width, height = *resolved.height, cutn = resolved.cutouts.cutn;
@@ -274,16 +275,18 @@ std::optional<MemoryPlan> plan_memory(Models& models, const GenerationParams& re
     const std::string batches = plan.batch >= cutn ? ""
                                 : asked > 0        ? " in micro-batches of {cutn_batch} " + std::to_string(plan.batch)
                                                    : " even one cutout at a time";
+    const std::string size = std::to_string(width) + "x" + std::to_string(height);
     throw ParameterError(
-        "size",
-        std::to_string(width) + "x" + std::to_string(height) + " with {cutn} " + std::to_string(cutn) +
+        second_pass ? "hires_scale" : "size",
+        (second_pass ? "makes a second pass of " + size + ", which" : size) + " with {cutn} " + std::to_string(cutn) +
             " needs about " + format_bytes(static_cast<double>(plan.estimate_bytes)) + " for one step" + batches +
             " (this bundle: " + format_bytes(costs.decoder_side.bytes_per_pixel) + " a pixel, " +
             format_bytes(costs.views_side.bytes_per_cutout) + " a cutout), more than the " +
             format_bytes(static_cast<double>(plan.budget_bytes)) +
             (machine ? " available to this process" : " that {max_memory} allows") +
-            (asked > 0 && plan.batch > 1 ? "; lower {size} or {cutn_batch}" : "; lower {size} or {cutn}"),
-        {"cutn", "cutn_batch", "max_memory", "size"});
+            (second_pass ? "; lower {hires_scale}, {size}" : "; lower {size}") +
+            (asked > 0 && plan.batch > 1 ? " or {cutn_batch}" : " or {cutn}"),
+        {"cutn", "cutn_batch", "max_memory", "size", "hires_scale"});
   }
   return plan;
 }

@@ -140,7 +140,7 @@ void plan_cutout_batches(Models& models, GenerationParams& resolved) {
   const auto largest = resolved.hires.enabled()
                            ? second_pass_params(resolved, models.manifest.vqgan.downsample_factor)
                            : resolved;
-  if (const auto plan = plan_memory(models, largest, models.memory_budget)) {
+  if (const auto plan = plan_memory(models, largest, models.memory_budget, resolved.hires.enabled())) {
     cutouts.batch = plan->batch;
     if (asked == 0 && plan->batch < cutouts.cutn) {
       spdlog::info("cutouts in micro-batches of {} to stay within {} (one step needs about {})", plan->batch,

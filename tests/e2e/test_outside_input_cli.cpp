@@ -128,6 +128,9 @@ TEST(OutsideInputCli, RendersThatCannotFitAreRefusedBeforeTheirFirstStep) {
   expect_one_line(run_cli({"-q", "-p", "x", "--steps", "1", "--size", "4096", "4096", "-o", out}), 2,
                   "available to this process; lower --size or --cutn");
   expect_one_line(run_cli({"--max-memory", "8x", "-p", "x", "--check"}), 2, "--max-memory 8x: expected a size");
+  // A second pass that cannot fit is refused naming --hires, before the first pass starts.
+  expect_one_line(run_cli({"-q", "-p", "x", "--steps", "1", "--size", "512", "512", "--hires", "8", "-o", out}), 2,
+                  "--hires makes a second pass of 4096x4096, which with --cutn 32 needs about");
 
   // In a batch the job that cannot fit fails, in the flags its line spells; the others render.
   std::ofstream(dir / "prompts.txt") << "a red circle\na blue square -- --size 1024 1024\n";
