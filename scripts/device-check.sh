@@ -7,7 +7,8 @@
 # bundle with that PyTorch, and times vqclip_bench against the peers' Python
 # loop (scripts/peer_loop.py) at 256x256 and 512x512, cutn 32 and 64, in fp32,
 # bf16 and fp16 (both loops with random crops and no augmentation, the
-# peers' MakeCutouts). Everything it prints also goes to $OUT/device-check.log; the
+# peers' MakeCutouts), and makes the small test bundles with that PyTorch for
+# Debian's libtorch to load ($OUT/test-bundles.tar.gz). Everything it prints also goes to $OUT/device-check.log; the
 # figures to $OUT/summary.json.
 #
 #   on the device:  run(command="scripts/device-check.sh", carry=[".device-deps"], timeout_s=590)
@@ -133,6 +134,18 @@ if ! "$python" scripts/export_bundle.py --clip-random ViT-B/32 --vqgan-random vq
   fail "export"
 fi
 tail -3 "$out/export.log"
+
+section "small test bundles made by this PyTorch, for libtorch 1.13 to load"
+# make_test_bundles.py checks that the exports reproduce this PyTorch's eager outputs; here,
+# VQCLIP_TEST_BUNDLES=<unpacked folder> build/bin/vqclip_bundle_tests checks them in Debian's libtorch.
+test_bundles="/tmp/vqclip-test-bundles-torch$("$python" -c 'import torch; print(torch.__version__.split("+")[0])')"
+if "$python" scripts/make_test_bundles.py "$test_bundles" >"$logs/test-bundles.log" 2>&1; then
+  tar czf "$out/test-bundles.tar.gz" -C "$(dirname "$test_bundles")" "$(basename "$test_bundles")"
+  ls -la "$out/test-bundles.tar.gz"
+else
+  tail -20 "$logs/test-bundles.log"
+  fail "test bundles"
+fi
 
 section "timings"
 if [[ $mode == cuda ]]; then

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <torch/cuda.h>
 
 #include "render/memory_meter.hpp"
@@ -89,12 +90,15 @@ int run(int argc, char** argv) {
   auto generator = vqclip::make_random_generator(0, context.device);
   const auto text = vqclip::embed_texts(clip, {"a red circle on a blue background"});
   const auto z = vqclip::random_codebook_latent(vqgan.codebook, height / f, width / f, generator);
-  // The memory estimate against the tensor bytes the first step really takes.
-  const auto costs_start = Clock::now();
-  const auto costs = vqclip::measure_memory_costs(loaded, settings);
-  const double costs_seconds = std::chrono::duration<double>(Clock::now() - costs_start).count();
+  // The memory estimate against the tensor bytes the first step really takes
+  // (CPU only: the meter counts the CPU allocator's tensors).
+  std::optional<vqclip::MemoryCosts> costs;
+  double costs_seconds = 0;
   int64_t measured_peak = 0;
-  {
+  if (loaded.device.is_cpu()) {
+    const auto costs_start = Clock::now();
+    costs = vqclip::measure_memory_costs(loaded, settings);
+    costs_seconds = std::chrono::duration<double>(Clock::now() - costs_start).count();
     vqclip::TensorMemoryMeter meter;
     vqclip::RenderLoop first(clip, vqgan, settings, z, {{vqclip::Target{"prompt", text[0], 1.0}}}, generator);
     first.step();
@@ -130,11 +134,15 @@ int run(int argc, char** argv) {
   std::printf("  optimiser   %8.4f s\n", total.optimiser / steps);
   std::printf("modules alone %8.4f s  (step / modules = %.3f)\n", modules, step_seconds / modules);
   std::printf("peak RSS      %8.3f GiB\n", peak_rss_gib());
-  const double estimate = static_cast<double>(costs.peak_bytes(width, height, cutn, cutn_batch));
-  std::printf("memory        estimate %s (costs measured in %.2f s), first step's tensors %s (%+.1f%%)\n",
-              vqclip::format_bytes(estimate).c_str(), costs_seconds,
-              vqclip::format_bytes(static_cast<double>(measured_peak)).c_str(),
-              100.0 * (estimate / static_cast<double>(measured_peak) - 1));
+  if (costs) {
+    const double estimate = static_cast<double>(costs->peak_bytes(width, height, cutn, cutn_batch));
+    std::printf("memory        estimate %s (costs measured in %.2f s), first step's tensors %s (%+.1f%%)\n",
+                vqclip::format_bytes(estimate).c_str(), costs_seconds,
+                vqclip::format_bytes(static_cast<double>(measured_peak)).c_str(),
+                100.0 * (estimate / static_cast<double>(measured_peak) - 1));
+  } else {
+    std::printf("memory        no estimate on %s (the meter counts CPU tensors)\n", loaded.device.str().c_str());
+  }
   return 0;
 }
 
