@@ -8,8 +8,8 @@
 # loop (scripts/peer_loop.py) at 256x256 and 512x512, cutn 32 and 64, in fp32,
 # bf16 and fp16 (both loops with random crops and no augmentation, the
 # peers' MakeCutouts), and makes the small test bundles with that PyTorch for
-# Debian's libtorch to load ($OUT/test-bundles.tar.gz). Everything it prints also goes to $OUT/device-check.log; the
-# figures to $OUT/summary.json.
+# Debian's libtorch to load ($OUT/test-bundles.tar.gz). Everything it prints
+# also goes to $OUT/device-check.log; the figures to $OUT/summary.json.
 #
 #   on the device:  run(command="scripts/device-check.sh", carry=[".device-deps"], timeout_s=590)
 #   here:           scripts/device-check.sh --cpu     the same steps on the CPU against Debian's
