@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_colours  # noqa: E402
-from eval_generation import write_png  # noqa: E402
+from eval_generation import split_vqclip_options, write_png  # noqa: E402
 
 
 def render(args, extra, output, steps, size, hires=None):
@@ -43,11 +43,7 @@ def judged(args, picture):
 
 
 def main() -> int:
-    argv = sys.argv[1:]
-    extra = []
-    if "--" in argv:
-        extra = argv[argv.index("--") + 1:]
-        argv = argv[:argv.index("--")]
+    argv, extra = split_vqclip_options(sys.argv[1:])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--vqclip", default="build/bin/vqclip")
     parser.add_argument("--models", required=True)

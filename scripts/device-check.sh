@@ -109,8 +109,8 @@ section "CUDA tests"
 export VQCLIP_CACHE_DIR="$build/test-cache"
 "$build/bin/vqclip_e2e_tests" --gtest_filter='*Cuda*' --gtest_output="xml:$out/cuda-tests.xml" || fail "CUDA tests"
 
-section "unit suite, $((jobs / 2)) shards"
 shards=$((jobs / 2 > 0 ? jobs / 2 : 1))
+section "unit suite, $shards shards"
 pids=()
 for ((i = 0; i < shards; i++)); do
   GTEST_TOTAL_SHARDS=$shards GTEST_SHARD_INDEX=$i "$build/bin/vqclip_unit_tests" --gtest_brief=1 \

@@ -82,12 +82,15 @@ def legend(rows, columns: int = 4) -> str:
     return "\n".join(lines) + "\n"
 
 
+def split_vqclip_options(argv):
+    """(this script's arguments, vqclip's options after a `--`)."""
+    if "--" not in argv:
+        return argv, []
+    return argv[:argv.index("--")], argv[argv.index("--") + 1:]
+
+
 def main() -> int:
-    argv = sys.argv[1:]
-    extra = []
-    if "--" in argv:
-        extra = argv[argv.index("--") + 1:]
-        argv = argv[:argv.index("--")]
+    argv, extra = split_vqclip_options(sys.argv[1:])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--vqclip", default="build/bin/vqclip")
     parser.add_argument("--models", default=None)

@@ -54,16 +54,20 @@ std::vector<TargetPhase> build_targets(ClipModel& clip, const GenerationParams& 
   return phases;
 }
 
+// `picture` [1, 3, h, w] resampled to width x height.
+torch::Tensor resized(const torch::Tensor& picture, int width, int height,
+                      torch::nn::functional::InterpolateFuncOptions::mode_t mode) {
+  return torch::nn::functional::interpolate(picture, torch::nn::functional::InterpolateFuncOptions()
+                                                         .size(std::vector<int64_t>{height, width})
+                                                         .mode(mode)
+                                                         .align_corners(false));
+}
+
 torch::Tensor initial_latent(VqganModel& vqgan, const GenerationParams& params, at::Generator& generator) {
   const int width = *params.width, height = *params.height;
   if (params.init_image) {
     const auto shrunk = shrink_for(params.init_image->read(), width, height);  // no float copy at full size
-    const auto picture = torch::nn::functional::interpolate(image_to_tensor(shrunk),
-                                                            torch::nn::functional::InterpolateFuncOptions()
-                                                                .size(std::vector<int64_t>{height, width})
-                                                                .mode(torch::kBilinear)
-                                                                .align_corners(false));
-    return encode_picture(vqgan, picture.clamp(0, 1));
+    return encode_picture(vqgan, resized(image_to_tensor(shrunk), width, height, torch::kBilinear).clamp(0, 1));
   }
   if (params.init_noise != InitNoise::kNone) {
     return encode_picture(vqgan, noise_picture(params.init_noise, width, height, generator).clamp(0, 1));
@@ -154,12 +158,7 @@ void plan_cutout_batches(Models& models, GenerationParams& resolved) {
 // The first pass's picture at the second pass's size, encoded: where that pass starts.
 torch::Tensor second_pass_start(VqganModel& vqgan, const torch::Tensor& picture, int width, int height) {
   torch::NoGradGuard no_grad;
-  const auto upscaled = torch::nn::functional::interpolate(picture.to(vqgan.device),
-                                                           torch::nn::functional::InterpolateFuncOptions()
-                                                               .size(std::vector<int64_t>{height, width})
-                                                               .mode(torch::kBicubic)
-                                                               .align_corners(false));
-  return encode_picture(vqgan, upscaled.clamp(0, 1));
+  return encode_picture(vqgan, resized(picture.to(vqgan.device), width, height, torch::kBicubic).clamp(0, 1));
 }
 
 // Runs the passes of one render, handing every step, preview and state to the
