@@ -16,9 +16,11 @@
 
 #include "vqclip/bundle.hpp"
 #include "vqclip/cutout_settings.hpp"
+#include "vqclip/drawer_settings.hpp"
 #include "vqclip/enum_names.hpp"
 #include "vqclip/image_io.hpp"
 #include "vqclip/limits.hpp"
+#include "vqclip/picture_losses.hpp"
 
 namespace vqclip {
 
@@ -102,14 +104,19 @@ struct GenerationParams {
   double init_weight = 0.0;     // constant pull back towards the initial latent (Crowson's notebook)
   double zero_weight = 0.0;     // pull towards zero fading as 1/(2i+1) (nerdyrodent's generate.py -iw)
 
+  DrawerSettings drawer;        // what is optimised: the VQGAN latent by default
+  PictureLosses losses;         // pixray's extra losses on the picture, all off by default
   CutoutSettings cutouts;
   OptimiserSettings optimiser;
   HiresSettings hires;
 
   // Whether the run starts from a picture (an init image or noise) instead of random codes.
   bool starts_from_picture() const { return init_image.has_value() || init_noise != InitNoise::kNone; }
-  // Whether the run needs the VQGAN encoder: it starts from a picture or has a second pass.
-  bool needs_encoder() const { return starts_from_picture() || hires.enabled(); }
+  // Whether the run needs the VQGAN encoder: the VQGAN drawer starts from a
+  // picture or has a second pass.
+  bool needs_encoder() const { return drawer.is_vqgan() && (starts_from_picture() || hires.enabled()); }
+  // Whether the run needs the VQGAN at all: its drawer is the VQGAN's.
+  bool needs_vqgan() const { return drawer.is_vqgan(); }
 };
 
 // Checks every value against its range and the combinations that exclude each
@@ -117,13 +124,15 @@ struct GenerationParams {
 void validate(const GenerationParams& params);
 
 // Validates, then fills in the seed (random when absent, below 2^53 so that
-// JSON keeps it exact) and the size (the bundle's default when absent, rounded
-// to the VQGAN factor, at least one latent cell), and checks the bounds that
-// depend on the size. The result has seed, width and height set.
+// JSON keeps it exact), the drawer (vqgan when absent) and the size (the
+// bundle's default when absent, rounded to the drawer's size_multiple(), at
+// least one multiple; a pixel-art grid sets the cell from the width), and
+// checks the bounds that depend on the size. The result has seed, drawer,
+// width and height set.
 GenerationParams resolve(const GenerationParams& params, const Manifest& manifest);
 
 // The second pass's size for resolved parameters with a hires pass: the
-// first pass's size times the scale, rounded to the VQGAN factor.
+// first pass's size times the scale, rounded to `factor` (the drawer's size_multiple()).
 struct PictureSize {
   int width = 0;
   int height = 0;
@@ -138,7 +147,8 @@ nlohmann::json to_json(const GenerationParams& params);
 
 // The first field in which two of to_json's forms differ, or nothing. A field
 // missing from `earlier` (written before that field existed) counts as its
-// default, so states and pictures made before it still match.
+// default (and a missing drawer as the VQGAN's), so states and pictures made
+// before it still match.
 std::optional<std::string> first_generation_difference(const nlohmann::json& earlier, const nlohmann::json& now);
 
 // The parameters back from to_json's form (a picture's record), pictures as

@@ -25,7 +25,7 @@ struct MemoryCosts {
   PeakFit decoder_side;
   PeakFit batched_views_side;
   PeakFit batched_decoder_side;
-  int downsample_factor = 1;  // f
+  int downsample_factor = 1;  // f: the side of one probe unit, a VQGAN latent cell (8 pixels or more for other drawers)
 
   // Peak bytes of one step at width x height with cutn views, `batch` of them
   // at a time through CLIP (0 or cutn: all at once).

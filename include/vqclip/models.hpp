@@ -41,7 +41,12 @@ struct ModelParts {
   bool vqgan_encoder = false;  // loaded only with the decoder, and only if the bundle has one
 
   static ModelParts clip_only() { return {true, false, false}; }
+  // A VQGAN render's; the encoder only to start from a picture or for a second pass.
   static ModelParts for_render(bool needs_encoder) { return {true, true, needs_encoder}; }
+  // Any drawer's render (GenerationParams::needs_vqgan, needs_encoder).
+  static ModelParts for_render(bool needs_vqgan, bool needs_encoder) {
+    return {true, needs_vqgan, needs_vqgan && needs_encoder};
+  }
   static ModelParts everything() { return {true, true, true}; }
 };
 

@@ -1,8 +1,9 @@
 #pragma once
-// The VQGAN+CLIP optimisation loop (docs/architecture.md, "The loop"): a
-// latent z is quantised, decoded, cut into views, embedded by CLIP and pulled
-// towards the targets. render() (render.hpp) drives it; benchmarks and
-// programs that want the steps themselves use it directly.
+// The optimisation loop (docs/architecture.md, "The loop"): a drawer (the
+// VQGAN latent by default; drawer.hpp) draws the picture, which is cut into
+// views, embedded by CLIP and pulled towards the targets. render()
+// (render.hpp) drives it; benchmarks and programs that want the steps
+// themselves use it directly.
 #include <ATen/core/Generator.h>
 #include <torch/torch.h>
 
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "vqclip/context_params.hpp"
+#include "vqclip/drawer.hpp"
 #include "vqclip/generation_params.hpp"
 #include "vqclip/models.hpp"
 #include "vqclip/render_ops.hpp"
@@ -33,10 +35,12 @@ struct LoopSettings {
   int steps = 300;
   CutoutSettings cutouts;
   OptimiserSettings optimiser;
-  double init_weight = 0.0;  // constant pull towards the initial latent
-  double zero_weight = 0.0;  // pull towards zero, weight / (2 i + 1) at step i
+  double init_weight = 0.0;  // constant pull of the drawer's parameters towards their start
+  double zero_weight = 0.0;  // pull of the parameters towards zero, weight / (2 i + 1) at step i
   int change_prompt_every = 0;  // 0 = steps split evenly over the phases
   Precision precision = Precision::kFp32;
+  DrawerSettings drawer;  // the loop steps a drawer made outside; the memory estimate makes its own
+  PictureLosses losses;
 
   static LoopSettings from(const GenerationParams& params, Precision precision);
 };
@@ -58,17 +62,20 @@ struct StepResult {
 
 class RenderLoop {
  public:
-  // z_init: [1, C, h, w] on the models' device. phases: at least one, each
-  // non-empty. The cutouts draw from `generator`, which must be on that device.
-  RenderLoop(const ClipModel& clip, const VqganModel& vqgan, LoopSettings settings, torch::Tensor z_init,
+  // `drawer`: what is optimised, on the models' device. phases: at least one,
+  // each non-empty. The cutouts draw from `generator`, which must be on that device.
+  RenderLoop(const ClipModel& clip, std::unique_ptr<Drawer> drawer, LoopSettings settings,
+             std::vector<TargetPhase> phases, at::Generator generator);
+  // The VQGAN drawer over z_init [1, C, h, w].
+  RenderLoop(const ClipModel& clip, const VqganModel& vqgan, LoopSettings settings, const torch::Tensor& z_init,
              std::vector<TargetPhase> phases, at::Generator generator);
   ~RenderLoop();
 
   StepResult step();
   int steps_done() const { return steps_done_; }
   // Everything the next steps depend on, and taking it back (a loop built with
-  // the same settings, models and latent shape). restore() throws InputError
-  // when the state does not fit this loop.
+  // the same settings, models and drawer). restore() throws InputError when
+  // the state does not fit this loop.
   LoopState state();
   void restore(const LoopState& state);
   // Index of the story phase in effect at 0-based step `step`.
@@ -76,7 +83,7 @@ class RenderLoop {
   // The current picture: [1, 3, H, W] in [0, 1], computed without gradients.
   torch::Tensor render();
   const std::vector<TargetPhase>& phases() const { return phases_; }
-  const torch::Tensor& latent() const { return z_; }
+  Drawer& drawer() { return *drawer_; }
   // Called in each step's backward pass when the gradient reaches the decoded
   // picture: between CLIP's side and the decoder's (the memory estimate
   // measures each side's peak). Empty: none.
@@ -86,18 +93,15 @@ class RenderLoop {
   void apply_learning_rate_schedule();
   // CLIP embeddings of normalised views, float32.
   torch::Tensor embed_views(const torch::Tensor& views);
-  // The pulls on the latent itself (init_weight, zero_weight).
+  // The pulls on the drawer's parameters themselves (init_weight, zero_weight).
   torch::Tensor regulariser_loss() const;
   // Every prompt of the current phase against `embeddings`, times `share`.
   torch::Tensor prompts_loss(const torch::Tensor& embeddings, double share) const;
 
-  torch::jit::Module decoder_;
   torch::jit::Module image_encoder_;
-  torch::Tensor codebook_;
-  torch::Tensor z_;
-  torch::Tensor z_init_;
-  torch::Tensor z_min_;
-  torch::Tensor z_max_;
+  std::unique_ptr<Drawer> drawer_;
+  std::vector<torch::Tensor> parameters_;  // the drawer's
+  std::vector<torch::Tensor> start_;       // their values at the start, for init_weight
   torch::Tensor clip_mean_;
   torch::Tensor clip_std_;
   int clip_resolution_;

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "vqclip/cutout_settings.hpp"
+#include "vqclip/picture_losses.hpp"
 
 namespace vqclip {
 
@@ -34,5 +35,9 @@ torch::Tensor spherical_distance(const torch::Tensor& views, const torch::Tensor
 // views, times |weight|.
 torch::Tensor prompt_loss(const torch::Tensor& view_embeddings, const torch::Tensor& prompt_embedding,
                           double weight, double stop);
+
+// The weighted sum of the picture losses that are on, for a picture
+// [1, 3, H, W] in [0, 1]: a scalar, differentiable with respect to it.
+torch::Tensor picture_loss(const torch::Tensor& picture, const PictureLosses& losses);
 
 }  // namespace vqclip

@@ -1,7 +1,7 @@
 #pragma once
 // A render's whole state after a step, enough to continue it bit for bit in
 // another process (docs/architecture.md, "Resumable renders"): what it was
-// made with, the latent, the optimiser's moments, the random generator and
+// made with, the drawer's parameters, the optimiser's moments, the random generator and
 // the step. render() hands states to RenderCallbacks::on_state and continues
 // from one given to it; RenderOutput writes them to a file.
 #include <filesystem>
@@ -20,7 +20,7 @@ struct LoopState {
   int steps_done = 0;
   bool lr_dropped = false;
   double last_loss = 0;
-  torch::Tensor latent;           // [1, C, h, w] float32 on the CPU
+  std::vector<torch::Tensor> parameters;  // the drawer's (Drawer::parameters), float32 on the CPU
   torch::Tensor generator_state;  // the run's generator (at::Generator::get_state), on the CPU
   std::string optimiser_state;    // the optimiser's own archive, serialised
 };
@@ -28,7 +28,7 @@ struct LoopState {
 // A render with a high-resolution pass, taken during that pass: what the
 // pass started from, since the first pass is not run again.
 struct SecondPassState {
-  torch::Tensor start_latent;  // [1, C, h, w] float32 on the CPU: the first picture upscaled and encoded
+  std::vector<torch::Tensor> start;  // the drawer's parameters from the first picture upscaled, on the CPU
   nlohmann::json first_pass;   // the first pass's entry in the record's "passes"
 };
 

@@ -91,6 +91,7 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
   const auto manifest = read_manifest(context.bundle_dir);
 
   std::vector<PlannedJob> plan;
+  bool need_vqgan = false;
   bool need_encoder = false;
   for (const auto& job : jobs) {
     if (!shard.owns(job.index)) continue;
@@ -117,6 +118,7 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
     } catch (const ParameterError& e) {
       throw UsageError(source + ":" + std::to_string(job.line) + ": " + cli::cli_message(e));
     }
+    need_vqgan = need_vqgan || job.generation.needs_vqgan();
     need_encoder = need_encoder || job.generation.needs_encoder();
   }
   if (options.check_only) {
@@ -143,7 +145,7 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
   }
 
   auto judge = cli::load_judge(common.context, base_output.judge, context.threads);
-  auto models = load_models(context, ModelParts::for_render(need_encoder));
+  auto models = load_models(context, ModelParts::for_render(need_vqgan, need_encoder));
   cli::InterruptGuard interrupt_guard;
 
   int done = 0, skipped = 0, failed = 0;

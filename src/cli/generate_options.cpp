@@ -14,6 +14,8 @@ const char* kPictureGroup = "Picture";
 const char* kCutoutGroup = "Cutouts and augmentations";
 const char* kOptimiserGroup = "Optimiser";
 const char* kHiresGroup = "High-resolution pass";
+const char* kDrawerGroup = "Drawer (what is optimised)";
+const char* kLossGroup = "Picture losses (pixray's; all off by default)";
 const char* kOutputGroup = "Output";
 
 // "1e11", not "1e+11".
@@ -23,6 +25,92 @@ std::string n(double value) {
   auto spelled = text.str();
   if (const auto plus = spelled.find("e+"); plus != std::string::npos) spelled.erase(plus + 1, 1);
   return spelled;
+}
+
+// --drawer and each drawer's own options.
+template <typename Track>
+void add_drawer_options(CLI::App& app, DrawerSettings& drawer, const Track& track) {
+  std::string names;
+  for (const auto& name : enum_names<DrawerKind>()) names += (names.empty() ? "" : "|") + name;
+  track(app.add_option_function<std::string>(
+               option_names("drawer"),
+               [&drawer](const std::string& text) {
+                 const auto kind = enum_from_name<DrawerKind>(text);
+                 if (!kind) throw CLI::ValidationError("--drawer " + text + ": expected " + enum_choices<DrawerKind>());
+                 drawer.kind = *kind;
+               },
+               "What is optimised: the VQGAN latent, the picture's pixels, or pixel art (cells, optionally of a "
+               "palette)")
+            ->group(kDrawerGroup)->type_name(names)->default_str(std::string(name_of(DrawerKind::kVqgan))));
+  track(add_enum_option(app, "pixels_colour", drawer.pixels.colour,
+                        "pixels: colour space of the values (decorrelated: ImageNet's colour correlation undone)")
+            ->group(kDrawerGroup));
+  track(add_enum_option(app, "pixels_space", drawer.pixels.space,
+                        "pixels: optimise a Fourier spectrum scaled towards low frequencies, or the pixels")
+            ->group(kDrawerGroup));
+  track(app.add_option(option_names("pixels_decay"), drawer.pixels.decay,
+                       "pixels, fourier: each frequency is scaled by 1/frequency^DECAY, 0 to 4")
+            ->group(kDrawerGroup));
+  track(app.add_option(option_names("pixel_cell"), drawer.pixel_art.cell,
+                       "pixel-art: pixels a cell side; the size is rounded to whole cells")
+            ->group(kDrawerGroup));
+  track(app.add_option_function<std::vector<std::string>>(
+               option_names("pixel_grid"),
+               [&drawer](const std::vector<std::string>& values) {
+                 drawer.pixel_art.grid = std::array<int, 2>{
+                     parse_integer<int>(values.at(0), "--pixel-grid", "COLUMNS ROWS"),
+                     parse_integer<int>(values.at(1), "--pixel-grid", "COLUMNS ROWS")};
+               },
+               "pixel-art: COLUMNS ROWS of cells instead of --pixel-cell; the cell is the width / COLUMNS, and the "
+               "size becomes whole cells")
+            ->group(kDrawerGroup)->expected(2)->type_name("C R"));
+  track(app.add_option(option_names("palette"), drawer.pixel_art.palette,
+                       "pixel-art: K colours (2 to 256), optimised with the cells' choices; 0 = every cell its own "
+                       "colour")
+            ->group(kDrawerGroup));
+}
+
+Colour colour_option(const std::string& text, const std::string& flag) {
+  const auto colour = parse_colour(text);
+  if (!colour) throw CLI::ValidationError(flag + " " + text + ": expected a colour as #rrggbb or #rgb");
+  return *colour;
+}
+
+// The picture losses' weights and colours.
+template <typename Track>
+void add_picture_loss_options(CLI::App& app, PictureLosses& losses, const Track& track) {
+  track(app.add_option(option_names("smoothness"), losses.smoothness,
+                       "Weight of total variation (smooth pictures: neighbouring pixels alike)")
+            ->group(kLossGroup));
+  track(app.add_option(option_names("symmetry"), losses.symmetry,
+                       "Weight of left-right symmetry (the picture against its mirror image)")
+            ->group(kLossGroup));
+  track(app.add_option(option_names("saturation"), losses.saturation,
+                       "Weight of saturation: positive wants vivid colour, negative greys")
+            ->group(kLossGroup));
+  track(app.add_option_function<std::string>(
+               option_names("colours"),
+               [&losses](const std::string& list) {
+                 losses.colours.clear();
+                 std::stringstream items(list);
+                 for (std::string item; std::getline(items, item, ',');) {
+                   losses.colours.push_back(colour_option(item, "--colours"));
+                 }
+               },
+               "Colours to pull every pixel towards (the nearest of them), comma list of #rrggbb")
+            ->group(kLossGroup)->type_name("LIST"));
+  track(app.add_option(option_names("colour_weight"), losses.colour_weight, "Weight of the pull towards --colours")
+            ->group(kLossGroup));
+  track(app.add_option_function<std::string>(
+               option_names("edge_colour"),
+               [&losses](const std::string& text) { losses.edge_colour = colour_option(text, "--edge-colour"); },
+               "Colour to pull the picture's border towards (#rrggbb)")
+            ->group(kLossGroup)->type_name("COLOUR"));
+  track(app.add_option(option_names("edge_weight"), losses.edge_weight, "Weight of the pull of the border")
+            ->group(kLossGroup));
+  track(app.add_option(option_names("edge_width"), losses.edge_width,
+                       "Border width in pixels; 0 = a sixteenth of the shorter side")
+            ->group(kLossGroup));
 }
 
 }  // namespace
@@ -75,7 +163,7 @@ std::vector<const CLI::Option*> add_generation_options(CLI::App& app, Generation
                },
                "Picture size W H in pixels (default: the bundle's), " + std::to_string(limits::kMinSide) + " to " +
                    std::to_string(limits::kMaxSide) + " a side and at most " + std::to_string(limits::kMaxPixels) +
-                   " pixels (4096x4096), rounded to the VQGAN factor")
+                   " pixels (4096x4096), rounded to the VQGAN factor (pixel-art: to whole cells)")
             ->group(kPictureGroup)->expected(2)->type_name("W H"));
   track(app.add_option_function<std::string>(
                option_names("seed"),
@@ -84,14 +172,14 @@ std::vector<const CLI::Option*> add_generation_options(CLI::App& app, Generation
             ->group(kPictureGroup)->type_name("UINT"));
   track(app.add_option_function<std::string>(
                option_names("init_image"), [&p](const std::string& path) { p.init_image = ImageSource::file(path); },
-               "Start from this image (needs the bundle's VQGAN encoder)")
+               "Start from this image (the vqgan drawer needs the bundle's VQGAN encoder)")
             ->group(kPictureGroup)->type_name("PATH"));
   track(add_enum_option(app, "init_noise", p.init_noise, "Start from a noise image")->group(kPictureGroup));
   track(app.add_option(option_names("init_weight"), p.init_weight,
-                       "Weight of a constant pull back towards the initial latent (the original notebook's init_weight)")
+                       "Weight of a constant pull back towards the drawer's initial values (the original notebook's init_weight)")
             ->group(kPictureGroup));
   track(app.add_option(option_names("zero_weight"), p.zero_weight,
-                       "Weight of a pull of the latent towards zero that fades as 1/(2i+1) at step i "
+                       "Weight of a pull of the drawer's values towards zero that fades as 1/(2i+1) at step i "
                        "(nerdyrodent's generate.py -iw)")
             ->group(kPictureGroup));
 
@@ -130,6 +218,9 @@ std::vector<const CLI::Option*> add_generation_options(CLI::App& app, Generation
                },
                "Steps of the second pass (default: half of --steps)")
             ->group(kHiresGroup)->type_name("N"));
+
+  add_drawer_options(app, p.drawer, track);
+  add_picture_loss_options(app, p.losses, track);
   return added;
 }
 

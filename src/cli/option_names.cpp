@@ -13,7 +13,7 @@ struct FieldOption {
   const char* names;  // CLI11 spelling: short and long names, the long one last
 };
 
-constexpr std::array<FieldOption, 42> kFieldOptions{{
+constexpr std::array<FieldOption, 57> kFieldOptions{{
     // context
     {"models", "--models"},
     {"device", "--device"},
@@ -45,6 +45,21 @@ constexpr std::array<FieldOption, 42> kFieldOptions{{
     {"lr_drop_factor", "--lr-drop-factor"},
     {"hires_scale", "--hires"},
     {"hires_steps", "--hires-steps"},
+    {"drawer", "--drawer"},
+    {"pixels_colour", "--pixels-colour"},
+    {"pixels_space", "--pixels-space"},
+    {"pixels_decay", "--pixels-decay"},
+    {"pixel_cell", "--pixel-cell"},
+    {"pixel_grid", "--pixel-grid"},
+    {"palette", "--palette"},
+    {"smoothness", "--smoothness"},
+    {"symmetry", "--symmetry"},
+    {"saturation", "--saturation"},
+    {"colours", "--colours"},
+    {"colour_weight", "--colour-weight"},
+    {"edge_colour", "--edge-colour"},
+    {"edge_weight", "--edge-weight"},
+    {"edge_width", "--edge-width"},
     // output
     {"output", "-o,--output"},
     {"metadata", "--metadata"},

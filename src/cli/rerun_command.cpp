@@ -113,7 +113,7 @@ class RerunCommand : public Command {
     output.check_writable();
     const RgbImage original = verify_ ? read_image(picture_) : RgbImage{};
 
-    auto models = load_models(resolve(context), ModelParts::for_render(params.needs_encoder()));
+    auto models = load_models(resolve(context), ModelParts::for_render(params.needs_vqgan(), params.needs_encoder()));
     InterruptGuard interrupt_guard;
     const auto result = render_to_files(models, params, output, common.display, job);
     if (interrupt_requested()) return static_cast<int>(ExitCode::kInterrupted);

@@ -73,6 +73,46 @@ double stop_from(const FieldReader& read) {
   return read.find("stop") ? read.real("stop") : -std::numeric_limits<double>::infinity();
 }
 
+// The drawer and its group's fields; records from before drawers existed were the VQGAN's.
+void read_drawer(const FieldReader& read, DrawerSettings& drawer) {
+  drawer.kind = read.find("drawer") ? read.name<DrawerKind>("drawer") : DrawerKind::kVqgan;
+  auto& pixels = drawer.pixels;
+  if (read.find("pixels_colour")) pixels.colour = read.name<PixelsColour>("pixels_colour");
+  if (read.find("pixels_space")) pixels.space = read.name<PixelsSpace>("pixels_space");
+  pixels.decay = read.real("pixels_decay", pixels.decay);
+  auto& art = drawer.pixel_art;
+  art.cell = read.integer("pixel_cell", art.cell);
+  art.palette = read.integer("palette", art.palette);
+  if (const auto* grid = read.find("pixel_grid")) {
+    if (!grid->is_array() || grid->size() != 2 || !(*grid)[0].is_number_integer() || !(*grid)[1].is_number_integer()) {
+      read.fail("pixel_grid", "is not two integers");
+    }
+    const auto columns = (*grid)[0].get<int64_t>(), rows = (*grid)[1].get<int64_t>();
+    if (columns < 1 || rows < 1 || columns > limits::kMaxSide || rows > limits::kMaxSide) {
+      read.fail("pixel_grid", "is out of range");
+    }
+    art.grid = std::array<int, 2>{static_cast<int>(columns), static_cast<int>(rows)};
+  }
+}
+
+Colour colour_from(const FieldReader& read, const char* key, const nlohmann::json& value) {
+  const auto colour = value.is_string() ? parse_colour(value.get<std::string>()) : std::nullopt;
+  if (!colour) read.fail(key, "holds something that is not a colour '#rrggbb'");
+  return *colour;
+}
+
+// The picture losses; records from before they existed had none.
+void read_picture_losses(const FieldReader& read, PictureLosses& losses) {
+  losses.smoothness = read.real("smoothness", 0.0);
+  losses.symmetry = read.real("symmetry", 0.0);
+  losses.saturation = read.real("saturation", 0.0);
+  for (const auto& colour : read.array("colours")) losses.colours.push_back(colour_from(read, "colours", colour));
+  losses.colour_weight = read.real("colour_weight", 0.0);
+  if (const auto* edge = read.find("edge_colour")) losses.edge_colour = colour_from(read, "edge_colour", *edge);
+  losses.edge_weight = read.real("edge_weight", 0.0);
+  losses.edge_width = read.integer("edge_width", 0);
+}
+
 }  // namespace
 
 GenerationParams generation_from_json(const nlohmann::json& generation, const std::string& where) {
@@ -117,6 +157,8 @@ GenerationParams generation_from_json(const nlohmann::json& generation, const st
   p.optimiser.lr_drop_factor = read.real("lr_drop_factor", 0.1);
   p.hires.scale = read.real("hires_scale", 0.0);  // older records have no second pass
   if (read.find("hires_steps")) p.hires.steps = read.integer("hires_steps");
+  read_drawer(read, p.drawer);
+  read_picture_losses(read, p.losses);
   return p;
 }
 

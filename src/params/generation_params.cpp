@@ -120,6 +120,25 @@ int round_to_factor(int value, int factor) {
   return std::max(rounded, factor);
 }
 
+// The drawer's name and its own group's fields; the other drawers' groups are left out.
+void add_drawer_fields(nlohmann::json& json, const DrawerSettings& drawer) {
+  json["drawer"] = drawer.kind ? nlohmann::json(name_of(*drawer.kind)) : nlohmann::json();
+  switch (drawer.resolved_kind()) {
+    case DrawerKind::kVqgan:
+      return;
+    case DrawerKind::kPixels:
+      json["pixels_colour"] = name_of(drawer.pixels.colour);
+      json["pixels_space"] = name_of(drawer.pixels.space);
+      json["pixels_decay"] = drawer.pixels.decay;
+      return;
+    case DrawerKind::kPixelArt:
+      json["pixel_cell"] = drawer.pixel_art.cell;
+      json["pixel_grid"] = drawer.pixel_art.grid ? nlohmann::json(*drawer.pixel_art.grid) : nlohmann::json();
+      json["palette"] = drawer.pixel_art.palette;
+      return;
+  }
+}
+
 nlohmann::json stop_json(double stop) { return std::isfinite(stop) ? nlohmann::json(stop) : nlohmann::json(); }
 
 }  // namespace
@@ -182,6 +201,8 @@ void validate(const GenerationParams& p) {
   require_between("lr_drop_at", p.optimiser.lr_drop_at, 0.0, 1.0);
   require_between("lr_drop_factor", p.optimiser.lr_drop_factor, 0.0, 1.0);
   validate_hires(p.hires);
+  validate(p.drawer);
+  validate(p.losses);
 }
 
 PictureSize hires_size(const GenerationParams& resolved, int factor) {
@@ -200,11 +221,22 @@ GenerationParams resolve(const GenerationParams& params, const Manifest& manifes
   validate(params);
   GenerationParams resolved = params;
   if (!resolved.seed) resolved.seed = random_seed();
-  const int factor = manifest.vqgan.downsample_factor;
+  resolved.drawer.kind = params.drawer.resolved_kind();
   const int width = params.width.value_or(manifest.default_width);
   const int height = params.height.value_or(manifest.default_height);
-  resolved.width = round_to_factor(width, factor);
-  resolved.height = round_to_factor(height, factor);
+  auto& art = resolved.drawer.pixel_art;
+  const bool grid = resolved.drawer.kind == DrawerKind::kPixelArt && art.grid;
+  if (grid) {
+    // The grid is kept; the cell is what brings the width nearest to the size asked.
+    art.cell = std::max(1, static_cast<int>(std::lround(static_cast<double>(width) / (*art.grid)[0])));
+    resolved.width = (*art.grid)[0] * art.cell;
+    resolved.height = (*art.grid)[1] * art.cell;
+  }
+  const int factor = size_multiple(resolved.drawer, manifest);
+  if (!grid) {
+    resolved.width = round_to_factor(width, factor);
+    resolved.height = round_to_factor(height, factor);
+  }
   validate_size(resolved);
   if (resolved.hires.enabled() && !resolved.hires.steps) resolved.hires.steps = std::max(1, resolved.steps / 2);
   validate_hires_size(resolved, factor);
@@ -219,7 +251,7 @@ nlohmann::json to_json(const GenerationParams& p) {
   nlohmann::json noise_prompts = nlohmann::json::array();
   for (const auto& prompt : p.noise_prompts) noise_prompts.push_back({{"seed", prompt.seed}, {"weight", prompt.weight}});
   const auto optional = [](const auto& value) { return value ? nlohmann::json(*value) : nlohmann::json(); };
-  return {{"prompts", p.prompts},
+  nlohmann::json json{{"prompts", p.prompts},
           {"image_prompts", image_prompts},
           {"noise_prompts", noise_prompts},
           {"change_prompt_every", p.change_prompt_every},
@@ -242,12 +274,21 @@ nlohmann::json to_json(const GenerationParams& p) {
           {"lr_drop_factor", p.optimiser.lr_drop_factor},
           {"hires_scale", p.hires.scale},
           {"hires_steps", optional(p.hires.steps)}};
+  add_drawer_fields(json, p.drawer);
+  add_picture_loss_fields(json, p.losses);
+  return json;
 }
 
 std::optional<std::string> first_generation_difference(const nlohmann::json& earlier, const nlohmann::json& now) {
   static const auto defaults = to_json(GenerationParams{});
+  // What a field's absence meant: its default, and for the drawer also the
+  // VQGAN, the only one before the field existed.
+  const auto absence_means = [](const std::string& key, const nlohmann::json& value) {
+    if (defaults.contains(key) && value == defaults[key]) return true;
+    return key == "drawer" && value == std::string(name_of(DrawerKind::kVqgan));
+  };
   for (const auto& [key, value] : now.items()) {
-    if (!earlier.contains(key) && defaults.contains(key) && value == defaults[key]) continue;
+    if (!earlier.contains(key) && absence_means(key, value)) continue;
     if (!earlier.contains(key) || earlier[key] != value) return key;
   }
   for (const auto& [key, value] : earlier.items()) {

@@ -24,16 +24,16 @@
 namespace vqclip {
 namespace {
 
-// Peak tensor bytes of each side of one step on a grid x grid latent with cutn
-// views, the loop's construction included (the latent, the optimiser's state).
+// Peak tensor bytes of each side of one step on a picture of grid x grid
+// units (latent cells for the VQGAN) with cutn views, the loop's construction
+// included (the drawer's parameters, the optimiser's state).
 struct ProbePeaks {
   double views_side = 0;
   double decoder_side = 0;
 };
 
-ProbePeaks probe(Models& models, const LoopSettings& base, int grid, int cutn, int batch = 0) {
+ProbePeaks probe(Models& models, const LoopSettings& base, int unit, int grid, int cutn, int batch = 0) {
   auto& clip = models.require_clip();
-  auto& vqgan = models.require_vqgan();
   LoopSettings settings = base;
   settings.steps = 1;
   settings.cutouts.cutn = cutn;
@@ -44,8 +44,8 @@ ProbePeaks probe(Models& models, const LoopSettings& base, int grid, int cutn, i
   {
     auto direction = torch::randn({clip.spec.embed_dim}, generator, torch::TensorOptions().device(models.device));
     std::vector<TargetPhase> phases{{Target{"memory probe", direction / direction.norm()}}};
-    RenderLoop loop(clip, vqgan, settings, random_codebook_latent(vqgan.codebook, grid, grid, generator),
-                    std::move(phases), generator);
+    auto drawer = make_drawer(models, settings.drawer, grid * unit, grid * unit, DrawerStart{}, generator);
+    RenderLoop loop(clip, std::move(drawer), settings, std::move(phases), generator);
     loop.set_picture_gradient_hook([&] {
       peaks.views_side = static_cast<double>(meter.peak_bytes());
       meter.reset_peak();
@@ -149,7 +149,27 @@ std::string settings_key(const LoopSettings& settings) {
   std::ostringstream key;
   key << static_cast<int>(settings.precision) << '/' << static_cast<int>(settings.optimiser.kind) << '/'
       << static_cast<int>(settings.cutouts.method) << '/' << to_string(settings.cutouts.augments);
+  const auto& drawer = settings.drawer;
+  switch (drawer.resolved_kind()) {
+    case DrawerKind::kVqgan:
+      break;
+    case DrawerKind::kPixels:
+      key << "/pixels/" << name_of(drawer.pixels.colour) << '/' << name_of(drawer.pixels.space);
+      break;
+    case DrawerKind::kPixelArt:
+      key << "/pixel-art/" << drawer.pixel_art.cell << '/' << drawer.pixel_art.palette;
+      break;
+  }
+  if (settings.losses.any()) key << "/picture-losses";
   return key.str();
+}
+
+// The side of one probe unit in pixels: a VQGAN latent cell, else the
+// smallest whole number of the drawer's size multiple from 8 pixels up.
+int probe_unit(const Models& models, const DrawerSettings& drawer) {
+  const int multiple = size_multiple(drawer, models.manifest);
+  if (drawer.is_vqgan()) return multiple;
+  return multiple * ((8 + multiple - 1) / multiple);
 }
 
 // What the costs depend on: the bundle's files, the loop settings, the CPU,
@@ -206,12 +226,14 @@ int MemoryCosts::largest_batch(int width, int height, int cutn, int64_t budget_b
 
 MemoryCosts measure_memory_costs(Models& models, const LoopSettings& settings) {
   MemoryCosts costs;
-  const int f = models.require_vqgan().spec.downsample_factor;
+  const int f = probe_unit(models, settings.drawer);
   costs.downsample_factor = f;
   const double cells[3] = {16, 64, 144};  // grids of 4, 8 and 12 cells a side
   ProbePeaks one_view[3];
-  for (int i = 0; i < 3; ++i) one_view[i] = probe(models, settings, static_cast<int>(std::lround(std::sqrt(cells[i]))), 1);
-  const ProbePeaks three_views = probe(models, settings, 4, 3);
+  for (int i = 0; i < 3; ++i) {
+    one_view[i] = probe(models, settings, f, static_cast<int>(std::lround(std::sqrt(cells[i]))), 1);
+  }
+  const ProbePeaks three_views = probe(models, settings, f, 4, 3);
   costs.views_side = fit_cells(f, cells, {one_view[0].views_side, one_view[1].views_side, one_view[2].views_side});
   costs.decoder_side = fit_cells(f, cells, {one_view[0].decoder_side, one_view[1].decoder_side, one_view[2].decoder_side});
   // Views on each side: the fits above hold one; the difference to three gives the rest.
@@ -220,8 +242,8 @@ MemoryCosts measure_memory_costs(Models& models, const LoopSettings& settings) {
     fit->bytes_per_cutout = std::max(0.0, (three - one) / 2);
     fit->fixed_bytes = std::max(0.0, fit->fixed_bytes - fit->bytes_per_cutout);
   }
-  const ProbePeaks b21 = probe(models, settings, 4, 2, 1), b31 = probe(models, settings, 4, 3, 1),
-                   b42 = probe(models, settings, 4, 4, 2), b21_grid8 = probe(models, settings, 8, 2, 1);
+  const ProbePeaks b21 = probe(models, settings, f, 4, 2, 1), b31 = probe(models, settings, f, 4, 3, 1),
+                   b42 = probe(models, settings, f, 4, 4, 2), b21_grid8 = probe(models, settings, f, 8, 2, 1);
   costs.batched_views_side =
       fit_batched(f, costs.views_side, b21.views_side, b31.views_side, b42.views_side, b21_grid8.views_side);
   costs.batched_decoder_side =

@@ -94,6 +94,10 @@ std::string parameters_text(const nlohmann::json& record) {
        << ", Optimiser: " << generation.at("optimiser").get<std::string>()
        << ", LR: " << number_text(generation.at("lr")) << ", Loss: " << number_text(record.at("final_loss"))
        << ", Version: vqclip " << record.at("version").get<std::string>();
+  // The VQGAN's pictures read as they did before drawers existed.
+  if (const auto drawer = generation.value("drawer", nlohmann::json()); drawer.is_string() && drawer != "vqgan") {
+    line << ", Drawer: " << drawer.get<std::string>();
+  }
   if (const auto scale = generation.value("hires_scale", 0.0); scale > 0) {
     line << ", Hires: " << scale << "x, " << generation.at("hires_steps").get<int>() << " steps";
   }

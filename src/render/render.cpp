@@ -7,6 +7,7 @@
 #include <chrono>
 #include <set>
 
+#include "vqclip/drawer.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
 #include "vqclip/memory_estimate.hpp"
@@ -63,17 +64,16 @@ torch::Tensor resized(const torch::Tensor& picture, int width, int height,
                                                          .align_corners(false));
 }
 
-torch::Tensor initial_latent(VqganModel& vqgan, const GenerationParams& params, at::Generator& generator) {
+// The picture a run starts from, at its size: the init image, noise, or
+// nothing (the drawer's own random start).
+torch::Tensor start_picture(const GenerationParams& params, const c10::Device& device, at::Generator& generator) {
   const int width = *params.width, height = *params.height;
   if (params.init_image) {
     const auto shrunk = shrink_for(params.init_image->read(), width, height);  // no float copy at full size
-    return encode_picture(vqgan, resized(image_to_tensor(shrunk), width, height, torch::kBilinear).clamp(0, 1));
+    return resized(image_to_tensor(shrunk), width, height, torch::kBilinear).clamp(0, 1).to(device);
   }
-  if (params.init_noise != InitNoise::kNone) {
-    return encode_picture(vqgan, noise_picture(params.init_noise, width, height, generator).clamp(0, 1));
-  }
-  const int factor = vqgan.spec.downsample_factor;
-  return random_codebook_latent(vqgan.codebook, height / factor, width / factor, generator);
+  if (params.init_noise != InitNoise::kNone) return noise_picture(params.init_noise, width, height, generator).clamp(0, 1);
+  return {};
 }
 
 // Cosine similarity of the picture, preprocessed as `vqclip score` does, with each prompt.
@@ -99,8 +99,9 @@ void log_size_rounding(const GenerationParams& asked, const GenerationParams& re
   const int width = asked.width.value_or(manifest.default_width);
   const int height = asked.height.value_or(manifest.default_height);
   if (width == *resolved.width && height == *resolved.height) return;
-  spdlog::info("size {}x{} rounded to {}x{} (multiples of the VQGAN factor {})", width, height, *resolved.width,
-               *resolved.height, manifest.vqgan.downsample_factor);
+  const auto unit = resolved.drawer.is_vqgan() ? std::string("the VQGAN factor") : std::string("the cell");
+  spdlog::info("size {}x{} rounded to {}x{} (multiples of {} {})", width, height, *resolved.width, *resolved.height,
+               unit, size_multiple(resolved.drawer, manifest));
 }
 
 // libtorch reports a failed allocation as c10::Error, or inside a TorchScript
@@ -142,7 +143,7 @@ void plan_cutout_batches(Models& models, GenerationParams& resolved) {
   auto& cutouts = resolved.cutouts;
   const int asked = cutouts.batch;
   const auto largest = resolved.hires.enabled()
-                           ? second_pass_params(resolved, models.manifest.vqgan.downsample_factor)
+                           ? second_pass_params(resolved, size_multiple(resolved.drawer, models.manifest))
                            : resolved;
   if (const auto plan = plan_memory(models, largest, models.memory_budget, resolved.hires.enabled())) {
     cutouts.batch = plan->batch;
@@ -155,10 +156,22 @@ void plan_cutout_batches(Models& models, GenerationParams& resolved) {
   if (cutouts.batch == 0) cutouts.batch = cutouts.cutn;
 }
 
-// The first pass's picture at the second pass's size, encoded: where that pass starts.
-torch::Tensor second_pass_start(VqganModel& vqgan, const torch::Tensor& picture, int width, int height) {
+// The first pass's picture upscaled to the second pass's size: where that pass starts.
+torch::Tensor second_pass_picture(const torch::Tensor& picture, int width, int height, const c10::Device& device) {
   torch::NoGradGuard no_grad;
-  return encode_picture(vqgan, resized(picture.to(vqgan.device), width, height, torch::kBicubic).clamp(0, 1));
+  return resized(picture.to(device), width, height, torch::kBicubic).clamp(0, 1);
+}
+
+std::vector<torch::Tensor> on_device(const std::vector<torch::Tensor>& tensors, const c10::Device& device) {
+  std::vector<torch::Tensor> moved;
+  for (const auto& tensor : tensors) moved.push_back(tensor.to(device));
+  return moved;
+}
+
+std::vector<torch::Tensor> cpu_copies(const std::vector<torch::Tensor>& tensors) {
+  std::vector<torch::Tensor> copies;
+  for (const auto& tensor : tensors) copies.push_back(tensor.detach().to(torch::kCPU).clone());
+  return copies;
 }
 
 // Runs the passes of one render, handing every step, preview and state to the
@@ -237,7 +250,6 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
                               const RenderState* resume) {
   const auto start = Clock::now();
   auto& clip = models.require_clip();
-  auto& vqgan = models.require_vqgan();
   RenderResult result;
   result.params = resolve(resume ? adopt_from_state(params, *resume) : params, models.manifest);
   auto& resolved = result.params;
@@ -262,8 +274,9 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
     progress.final_loss = resume->loop.last_loss;
     spdlog::info("resuming from {} at step {}", resume->source, resumed_at);
   }
-  spdlog::info("rendering {}x{}, {} steps, seed {}, {} on {}", *resolved.width, *resolved.height, resolved.steps,
-               *resolved.seed, models.manifest.name, models.device.str());
+  spdlog::info("rendering {}x{}, {} steps, seed {}, {} drawer, {} on {}", *resolved.width, *resolved.height,
+               resolved.steps, *resolved.seed, name_of(resolved.drawer.resolved_kind()), models.manifest.name,
+               models.device.str());
 
   torch::Tensor picture;
   nlohmann::json passes = nlohmann::json::array();
@@ -271,8 +284,9 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
   std::vector<TargetPhase> final_phases = phases;
   bool first_pass_finished = resumes_second_pass;
   if (!resumes_second_pass) {
-    RenderLoop loop(clip, vqgan, LoopSettings::from(resolved, models.precision),
-                    initial_latent(vqgan, resolved, generator), phases, generator);
+    auto drawer = make_drawer(models, resolved.drawer, *resolved.width, *resolved.height,
+                              DrawerStart{start_picture(resolved, models.device, generator), {}}, generator);
+    RenderLoop loop(clip, std::move(drawer), LoopSettings::from(resolved, models.precision), phases, generator);
     if (resume) loop.restore(resume->loop);
     first_pass_finished = runner.run(loop, resolved.steps, 0, second_pass);
     picture = loop.render();
@@ -284,16 +298,19 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
   }
 
   if (first_pass_finished && resolved.hires.enabled()) {
-    const auto pass = second_pass_params(resolved, vqgan.spec.downsample_factor);
+    const auto pass = second_pass_params(resolved, size_multiple(resolved.drawer, models.manifest));
     spdlog::info("second pass: {}x{}, {} steps from the first picture upscaled", *pass.width, *pass.height, pass.steps);
-    if (!second_pass) {
-      second_pass = SecondPassState{second_pass_start(vqgan, picture, *pass.width, *pass.height).to(torch::kCPU),
-                                    passes.back()};
+    DrawerStart start;
+    if (second_pass) {
+      start.parameters = on_device(second_pass->start, models.device);
+    } else {
+      start.picture = second_pass_picture(picture, *pass.width, *pass.height, models.device);
     }
+    auto drawer = make_drawer(models, pass.drawer, *pass.width, *pass.height, start, generator);
+    if (!second_pass) second_pass = SecondPassState{cpu_copies(drawer->parameters()), passes.back()};
     final_phases = {phases.back()};
     const double pass_start = runner.seconds();
-    RenderLoop loop(clip, vqgan, LoopSettings::from(pass, models.precision), second_pass->start_latent.to(models.device),
-                    final_phases, generator);
+    RenderLoop loop(clip, std::move(drawer), LoopSettings::from(pass, models.precision), final_phases, generator);
     if (resumes_second_pass) loop.restore(resume->loop);
     runner.run(loop, pass.steps, resolved.steps, second_pass);
     picture = loop.render();

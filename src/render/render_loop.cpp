@@ -32,29 +32,32 @@ LoopSettings LoopSettings::from(const GenerationParams& params, Precision precis
   settings.zero_weight = params.zero_weight;
   settings.change_prompt_every = params.change_prompt_every;
   settings.precision = precision;
+  settings.drawer = params.drawer;
+  settings.losses = params.losses;
   return settings;
 }
 
-RenderLoop::RenderLoop(const ClipModel& clip, const VqganModel& vqgan, LoopSettings settings, torch::Tensor z_init,
+RenderLoop::RenderLoop(const ClipModel& clip, std::unique_ptr<Drawer> drawer, LoopSettings settings,
                        std::vector<TargetPhase> phases, at::Generator generator)
-    : decoder_(vqgan.decoder),
-      image_encoder_(clip.image_encoder),
-      codebook_(vqgan.codebook),
+    : image_encoder_(clip.image_encoder),
+      drawer_(std::move(drawer)),
       clip_resolution_(clip.spec.input_resolution),
       settings_(std::move(settings)),
       phases_(std::move(phases)),
       generator_(std::move(generator)) {
   if (phases_.empty()) throw InternalError("the render loop needs at least one prompt phase");
-  const auto device = codebook_.device();
-  z_init_ = z_init.detach().to(device, torch::kFloat).clone();
-  z_ = z_init_.clone().requires_grad_(true);
-  // Per-channel bounds of the codebook, the region the latent is kept in.
-  z_min_ = std::get<0>(codebook_.min(0)).view({1, -1, 1, 1});
-  z_max_ = std::get<0>(codebook_.max(0)).view({1, -1, 1, 1});
-  clip_mean_ = channel_tensor(clip.spec.mean, device);
-  clip_std_ = channel_tensor(clip.spec.std, device);
-  optimiser_ = make_optimiser(settings_.optimiser.kind, {z_}, settings_.optimiser.lr);
+  if (!drawer_) throw InternalError("the render loop needs a drawer");
+  parameters_ = drawer_->parameters();
+  for (const auto& parameter : parameters_) start_.push_back(parameter.detach().clone());
+  clip_mean_ = channel_tensor(clip.spec.mean, clip.device);
+  clip_std_ = channel_tensor(clip.spec.std, clip.device);
+  optimiser_ = make_optimiser(settings_.optimiser.kind, parameters_, settings_.optimiser.lr);
 }
+
+RenderLoop::RenderLoop(const ClipModel& clip, const VqganModel& vqgan, LoopSettings settings,
+                       const torch::Tensor& z_init, std::vector<TargetPhase> phases, at::Generator generator)
+    : RenderLoop(clip, make_vqgan_drawer(vqgan, z_init), std::move(settings), std::move(phases),
+                 std::move(generator)) {}
 
 RenderLoop::~RenderLoop() = default;
 
@@ -93,30 +96,27 @@ torch::Tensor RenderLoop::prompts_loss(const torch::Tensor& embeddings, double s
 }
 
 torch::Tensor RenderLoop::regulariser_loss() const {
-  auto loss = torch::zeros({}, z_.options());
-  // Katherine Crowson's notebook: a constant pull towards the initial latent.
-  if (settings_.init_weight > 0) loss = loss + settings_.init_weight * torch::mse_loss(z_, z_init_) / 2;
-  // nerdyrodent's generate.py (its --init_weight): towards zero, fading as 1 / (2 i + 1).
-  if (settings_.zero_weight > 0) {
-    loss = loss + settings_.zero_weight / (2.0 * steps_done_ + 1) * z_.square().mean() / 2;
+  auto loss = torch::zeros({}, parameters_.front().options());
+  for (size_t i = 0; i < parameters_.size(); ++i) {
+    const auto& values = parameters_[i];
+    // Katherine Crowson's notebook: a constant pull towards the initial latent.
+    if (settings_.init_weight > 0) loss = loss + settings_.init_weight * torch::mse_loss(values, start_[i]) / 2;
+    // nerdyrodent's generate.py (its --init_weight): towards zero, fading as 1 / (2 i + 1).
+    if (settings_.zero_weight > 0) {
+      loss = loss + settings_.zero_weight / (2.0 * steps_done_ + 1) * values.square().mean() / 2;
+    }
   }
   return loss;
 }
 
 StepResult RenderLoop::step() {
-  const auto device = z_.device();
+  const auto device = parameters_.front().device();
   StepResult result;
   apply_learning_rate_schedule();
   optimiser_->zero_grad();
 
   auto start = Clock::now();
-  const auto z_q = quantize_straight_through(z_, codebook_);
-  torch::Tensor decoded;
-  {
-    AutocastScope autocast(settings_.precision, device);
-    decoded = decoder_.forward({z_q}).toTensor();
-  }
-  const auto picture = clamp_with_grad((decoded.to(torch::kFloat) + 1) / 2, 0.0, 1.0);
+  const auto picture = drawer_->draw(settings_.precision);
   const int cutn = settings_.cutouts.cutn;
   const int batch = settings_.cutouts.batch;
   const bool micro_batched = batch > 0 && batch < cutn;
@@ -128,10 +128,12 @@ StepResult RenderLoop::step() {
   result.timings.cutouts = seconds_since(start, device);
 
   const bool regularised = settings_.init_weight > 0 || settings_.zero_weight > 0;
+  const bool picture_losses = settings_.losses.any();
   if (!micro_batched) {
     start = Clock::now();
     auto loss = prompts_loss(embed_views(views), 1.0);
     if (regularised) loss = loss + regulariser_loss();
+    if (picture_losses) loss = loss + picture_loss(picture, settings_.losses);
     result.timings.clip_forward = seconds_since(start, device);
     result.loss = loss.item<double>();
     result.finite = std::isfinite(result.loss);
@@ -146,7 +148,9 @@ StepResult RenderLoop::step() {
     // full batch's up to float summation order.
     const auto views_copy = views.detach().requires_grad_(true);
     const auto latent_loss = regularised ? regulariser_loss() : torch::Tensor();
+    const auto drawn_loss = picture_losses ? picture_loss(picture, settings_.losses) : torch::Tensor();
     result.loss = regularised ? latent_loss.item<double>() : 0.0;
+    if (picture_losses) result.loss += drawn_loss.item<double>();
     for (int first = 0; first < cutn; first += batch) {
       const int count = std::min(batch, cutn - first);
       start = Clock::now();
@@ -161,17 +165,18 @@ StepResult RenderLoop::step() {
       result.timings.backward += seconds_since(start, device);
     }
     start = Clock::now();
-    views.backward(views_copy.grad());
+    if (picture_losses) {
+      torch::autograd::backward({views, drawn_loss}, {views_copy.grad(), torch::ones_like(drawn_loss)});
+    } else {
+      views.backward(views_copy.grad());
+    }
     if (regularised) latent_loss.backward();
     result.timings.backward += seconds_since(start, device);
   }
 
   start = Clock::now();
   optimiser_->step();
-  {
-    torch::NoGradGuard no_grad;
-    z_.copy_(torch::max(torch::min(z_, z_max_), z_min_));
-  }
+  drawer_->project();
   result.timings.optimiser = seconds_since(start, device);
   ++steps_done_;
   last_loss_ = result.loss;
@@ -183,7 +188,7 @@ LoopState RenderLoop::state() {
   state.steps_done = steps_done_;
   state.lr_dropped = lr_dropped_;
   state.last_loss = last_loss_;
-  state.latent = z_.detach().to(torch::kCPU).clone();
+  for (const auto& parameter : parameters_) state.parameters.push_back(parameter.detach().to(torch::kCPU).clone());
   {
     std::lock_guard<std::mutex> lock(generator_.mutex());
     state.generator_state = generator_.get_state().to(torch::kCPU);
@@ -198,9 +203,11 @@ LoopState RenderLoop::state() {
 }
 
 void RenderLoop::restore(const LoopState& state) {
-  if (!state.latent.defined() || state.latent.sizes() != z_.sizes()) {
-    throw InputError("the state's latent does not fit this render's size");
+  bool fits = state.parameters.size() == parameters_.size();
+  for (size_t i = 0; fits && i < parameters_.size(); ++i) {
+    fits = state.parameters[i].defined() && state.parameters[i].sizes() == parameters_[i].sizes();
   }
+  if (!fits) throw InputError("the state's drawer parameters do not fit this render's drawer and size");
   if (state.steps_done < 0 || state.steps_done > settings_.steps) {
     throw InputError("the state is at step " + std::to_string(state.steps_done) + " of a render of " +
                      std::to_string(settings_.steps) + " steps");
@@ -216,7 +223,9 @@ void RenderLoop::restore(const LoopState& state) {
   }
   {
     torch::NoGradGuard no_grad;
-    z_.copy_(state.latent.to(z_.device()));
+    for (size_t i = 0; i < parameters_.size(); ++i) {
+      parameters_[i].copy_(state.parameters[i].to(parameters_[i].device()));
+    }
   }
   steps_done_ = state.steps_done;
   lr_dropped_ = state.lr_dropped;
@@ -230,10 +239,6 @@ void RenderLoop::restore(const LoopState& state) {
   }
 }
 
-torch::Tensor RenderLoop::render() {
-  torch::NoGradGuard no_grad;
-  const auto z_q = quantize_straight_through(z_, codebook_);
-  return ((decoder_.forward({z_q}).toTensor().to(torch::kFloat) + 1) / 2).clamp(0, 1);
-}
+torch::Tensor RenderLoop::render() { return drawer_->picture(); }
 
 }  // namespace vqclip

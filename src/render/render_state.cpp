@@ -19,8 +19,11 @@ namespace {
 
 constexpr const char* kFormat = "vqclip render state";
 // 2: a render with a second (hires) pass may be taken during that pass.
-// Version 1 files are read as ever.
-constexpr int64_t kFormatVersion = 2;
+// 3: the drawer's parameters, one tensor or several (the first is still
+// called "latent"). Earlier versions are read as ever.
+constexpr int64_t kFormatVersion = 3;
+// No drawer has more parameter tensors than this.
+constexpr int64_t kMaxParameterTensors = 8;
 // A 4096x4096 render's latent and two Adam moments are 200 MB; anything far
 // beyond is not a state file.
 constexpr std::uintmax_t kMaxStateBytes = std::uintmax_t{2} << 30;
@@ -32,6 +35,11 @@ constexpr size_t kTrailerBytes = kChecksumMark.size() + 64 + 1;
 
 std::string trailer_for(const std::string& archive) {
   return std::string(kChecksumMark) + sha256_hex(archive.data(), archive.size()) + "\n";
+}
+
+// The archive key of parameter `index` under `first` ("latent": "latent", "latent_1", ...).
+std::string parameter_key(const std::string& first, size_t index) {
+  return index == 0 ? first : first + "_" + std::to_string(index);
 }
 
 torch::Tensor bytes_tensor(const std::string& bytes) {
@@ -59,11 +67,16 @@ class StateReader {
   int64_t integer(const char* key) { return value(key, &c10::IValue::isInt, "an integer").toInt(); }
   double real(const char* key) { return value(key, &c10::IValue::isDouble, "a number").toDouble(); }
   bool flag(const char* key) { return value(key, &c10::IValue::isBool, "a flag").toBool(); }
-  torch::Tensor tensor(const char* key, c10::ScalarType type) {
+  torch::Tensor tensor(const std::string& key, c10::ScalarType type) {
     torch::Tensor tensor;
-    if (!archive_.try_read(key, tensor)) fail(std::string("no '") + key + "' tensor");
-    if (tensor.scalar_type() != type) fail(std::string("'") + key + "' has the wrong element type");
+    if (!archive_.try_read(key, tensor)) fail("no '" + key + "' tensor");
+    if (tensor.scalar_type() != type) fail("'" + key + "' has the wrong element type");
     return tensor;
+  }
+  std::vector<torch::Tensor> tensors(const std::string& first, int64_t count) {
+    std::vector<torch::Tensor> read;
+    for (int64_t i = 0; i < count; ++i) read.push_back(tensor(parameter_key(first, i), torch::kFloat));
+    return read;
   }
   [[noreturn]] void fail(const std::string& problem) const {
     throw InputError("state file " + label_ + ": " + problem + "; it is damaged or from another version");
@@ -103,11 +116,18 @@ void save_render_state(const RenderState& state, const std::filesystem::path& pa
   archive.write("steps_done", c10::IValue(static_cast<int64_t>(state.loop.steps_done)));
   archive.write("lr_dropped", c10::IValue(state.loop.lr_dropped));
   archive.write("last_loss", c10::IValue(state.loop.last_loss));
-  archive.write("latent", state.loop.latent.to(torch::kCPU).contiguous());
+  const auto& parameters = state.loop.parameters;
+  archive.write("parameter_count", c10::IValue(static_cast<int64_t>(parameters.size())));
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    archive.write(parameter_key("latent", i), parameters[i].to(torch::kCPU).contiguous());
+  }
   archive.write("generator", state.loop.generator_state.to(torch::kCPU).contiguous());
   archive.write("optimiser", bytes_tensor(state.loop.optimiser_state));
   if (state.second_pass) {
-    archive.write("second_pass_start", state.second_pass->start_latent.to(torch::kCPU).contiguous());
+    const auto& start = state.second_pass->start;
+    for (size_t i = 0; i < start.size(); ++i) {
+      archive.write(parameter_key("second_pass_start", i), start[i].to(torch::kCPU).contiguous());
+    }
     archive.write("first_pass", c10::IValue(state.second_pass->first_pass.dump()));
   }
   std::string bytes;
@@ -141,7 +161,8 @@ RenderState load_render_state(const std::filesystem::path& path) {
   state.source = path.string();
   try {
     if (read.text("format") != kFormat) read.fail("not a vqclip render state");
-    if (const auto version = read.integer("format_version"); version < 1 || version > kFormatVersion) {
+    const auto version = read.integer("format_version");
+    if (version < 1 || version > kFormatVersion) {
       read.fail("format version " + std::to_string(version) + ", this vqclip reads " + std::to_string(kFormatVersion));
     }
     state.made_with = nlohmann::json::parse(read.text("made_with"), nullptr, false);
@@ -154,16 +175,21 @@ RenderState load_render_state(const std::filesystem::path& path) {
     state.loop.steps_done = static_cast<int>(steps_done);
     state.loop.lr_dropped = read.flag("lr_dropped");
     state.loop.last_loss = read.real("last_loss");
-    state.loop.latent = read.tensor("latent", torch::kFloat);
-    if (state.loop.latent.dim() != 4 || state.loop.latent.size(0) != 1) read.fail("its latent is not [1, C, h, w]");
+    const auto count = version >= 3 ? read.integer("parameter_count") : 1;
+    if (count < 1 || count > kMaxParameterTensors) read.fail("parameter_count " + std::to_string(count));
+    state.loop.parameters = read.tensors("latent", count);
     state.loop.generator_state = read.tensor("generator", torch::kUInt8);
     const auto optimiser = read.tensor("optimiser", torch::kUInt8).contiguous();
     state.loop.optimiser_state.assign(static_cast<const char*>(optimiser.data_ptr()),
                                       static_cast<size_t>(optimiser.numel()));
     if (read.has_tensor("second_pass_start")) {
       SecondPassState second;
-      second.start_latent = read.tensor("second_pass_start", torch::kFloat);
-      if (second.start_latent.sizes() != state.loop.latent.sizes()) read.fail("its second pass's start has another shape");
+      second.start = read.tensors("second_pass_start", count);
+      for (int64_t i = 0; i < count; ++i) {
+        if (second.start[i].sizes() != state.loop.parameters[i].sizes()) {
+          read.fail("its second pass's start has another shape");
+        }
+      }
       second.first_pass = nlohmann::json::parse(read.text("first_pass"), nullptr, false);
       if (!second.first_pass.is_object()) read.fail("its 'first_pass' record is not an object");
       state.second_pass = std::move(second);

@@ -11,6 +11,7 @@
 
 #include "render/memory_meter.hpp"
 #include "vqclip/context_params.hpp"
+#include "vqclip/drawer.hpp"
 #include "vqclip/memory_estimate.hpp"
 #include "vqclip/models.hpp"
 #include "vqclip/render_loop.hpp"
@@ -27,16 +28,19 @@ double peak_rss_gib() {
   return usage.ru_maxrss / (1024.0 * 1024.0);
 }
 
-// Decoder and image encoder forward+backward alone, frozen weights, on inputs
-// shaped like one step's: what the loop cannot go below.
+// The modules' forward+backward alone, frozen weights, on inputs shaped like
+// one step's: the decoder's (when the drawer is the VQGAN's, on its latent
+// z_q) and the image encoder's: what the loop cannot go below.
 double modules_alone_seconds(vqclip::Models& models, const torch::Tensor& z_q, int cutn) {
   const int r = models.manifest.clip.input_resolution;
   const auto start = Clock::now();
-  auto z = z_q.detach().clone().requires_grad_(true);
-  models.require_vqgan().decoder.forward({z}).toTensor().sum().backward();
-  auto views = torch::rand({cutn, 3, r, r}, z_q.options()).requires_grad_(true);
+  if (models.vqgan) {
+    auto z = z_q.detach().clone().requires_grad_(true);
+    models.vqgan->decoder.forward({z}).toTensor().sum().backward();
+  }
+  auto views = torch::rand({cutn, 3, r, r}, torch::TensorOptions().device(models.device)).requires_grad_(true);
   models.require_clip().image_encoder.forward({views}).toTensor().sum().backward();
-  if (z_q.is_cuda()) torch::cuda::synchronize();  // CUDA work is asynchronous
+  if (models.device.is_cuda()) torch::cuda::synchronize();  // CUDA work is asynchronous
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
@@ -46,7 +50,13 @@ int run(int argc, char** argv) {
   int width = 0, height = 0, cutn = 32, cutn_batch = 0, steps = 5, threads = 0;
   std::string cut_method = "pooled", augments = "affine,perspective,jitter,erasing,noise", precision = "fp32";
   std::string device = "cpu";
+  std::string drawer_name = "vqgan", pixels_space = "fourier";
+  vqclip::DrawerSettings drawer;
   app.add_option("--models", models, "bundle directory")->required();
+  app.add_option("--drawer", drawer_name, "vqgan, pixels or pixel-art");
+  app.add_option("--pixels-space", pixels_space, "pixels drawer: fourier or pixel");
+  app.add_option("--pixel-cell", drawer.pixel_art.cell, "pixel-art drawer: pixels a cell side");
+  app.add_option("--palette", drawer.pixel_art.palette, "pixel-art drawer: palette colours (0: none)");
   app.add_option("--width", width, "picture width (default: bundle's)");
   app.add_option("--height", height, "picture height (default: bundle's)");
   app.add_option("--cutn", cutn);
@@ -68,17 +78,24 @@ int run(int argc, char** argv) {
   const auto parsed_device = vqclip::DeviceChoice::parse(device);
   const auto parsed_precision = vqclip::enum_from_name<vqclip::Precision>(precision);
   if (!parsed_device || !parsed_precision) throw std::invalid_argument("--device or --precision: unknown value");
+  drawer.kind = vqclip::enum_from_name<vqclip::DrawerKind>(drawer_name);
+  const auto space = vqclip::enum_from_name<vqclip::PixelsSpace>(pixels_space);
+  if (!drawer.kind || !space) throw std::invalid_argument("--drawer or --pixels-space: unknown value");
+  drawer.pixels.space = *space;
+  vqclip::validate(drawer);
   context_params.device = *parsed_device;
   context_params.precision = *parsed_precision;
   const auto context = vqclip::resolve(context_params);
   const auto load_start = Clock::now();
-  auto loaded = vqclip::load_models(context, vqclip::ModelParts::for_render(false));
+  auto loaded = vqclip::load_models(context, vqclip::ModelParts::for_render(drawer.is_vqgan(), false));
   const double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
   auto& clip = loaded.require_clip();
-  auto& vqgan = loaded.require_vqgan();
   if (width == 0) width = loaded.manifest.default_width;
   if (height == 0) height = loaded.manifest.default_height;
-  const int f = vqgan.spec.downsample_factor;
+  const int multiple = vqclip::size_multiple(drawer, loaded.manifest);
+  if (width % multiple != 0 || height % multiple != 0) {
+    throw std::invalid_argument("--width and --height must be multiples of " + std::to_string(multiple));
+  }
 
   vqclip::LoopSettings settings;
   settings.steps = steps + 1;
@@ -87,9 +104,10 @@ int run(int argc, char** argv) {
   settings.cutouts.method = cut_method == "crops" ? vqclip::CutMethod::kCrops : vqclip::CutMethod::kPooled;
   settings.cutouts.augments = vqclip::parse_augments(augments);
   settings.precision = context.precision;
+  settings.drawer = drawer;
   auto generator = vqclip::make_random_generator(0, context.device);
   const auto text = vqclip::embed_texts(clip, {"a red circle on a blue background"});
-  const auto z = vqclip::random_codebook_latent(vqgan.codebook, height / f, width / f, generator);
+  const auto new_drawer = [&] { return vqclip::make_drawer(loaded, drawer, width, height, {}, generator); };
   // The memory estimate against the tensor bytes the first step really takes
   // (CPU only: the meter counts the CPU allocator's tensors).
   std::optional<vqclip::MemoryCosts> costs;
@@ -100,11 +118,12 @@ int run(int argc, char** argv) {
     costs = vqclip::measure_memory_costs(loaded, settings);
     costs_seconds = std::chrono::duration<double>(Clock::now() - costs_start).count();
     vqclip::TensorMemoryMeter meter;
-    vqclip::RenderLoop first(clip, vqgan, settings, z, {{vqclip::Target{"prompt", text[0], 1.0}}}, generator);
+    vqclip::RenderLoop first(clip, new_drawer(), settings, {{vqclip::Target{"prompt", text[0], 1.0}}}, generator);
     first.step();
     measured_peak = meter.peak_bytes();
   }
-  vqclip::RenderLoop loop(clip, vqgan, settings, z, {{vqclip::Target{"prompt", text[0], 1.0}}}, generator);
+  vqclip::RenderLoop loop(clip, new_drawer(), settings, {{vqclip::Target{"prompt", text[0], 1.0}}}, generator);
+  const auto z = drawer.is_vqgan() ? loop.drawer().parameters()[0] : torch::Tensor();
 
   loop.step();  // warm-up: first-call allocations and JIT profiling
   vqclip::StepTimings total;
@@ -124,10 +143,11 @@ int run(int argc, char** argv) {
   for (int i = 0; i < steps; ++i) modules += modules_alone_seconds(loaded, z, cutn);
   modules /= steps;
 
-  std::printf("bundle %s | %dx%d | cutn %d (batches of %d) | %s | %s | %d thread(s) | load %.2f s\n", loaded.manifest.name.c_str(),
-              width, height, cutn, cutn_batch > 0 ? cutn_batch : cutn, loaded.device.str().c_str(), precision.c_str(), context.threads, load_seconds);
+  std::printf("bundle %s | drawer %s | %dx%d | cutn %d (batches of %d) | %s | %s | %d thread(s) | load %.2f s\n",
+              loaded.manifest.name.c_str(), drawer_name.c_str(), width, height, cutn, cutn_batch > 0 ? cutn_batch : cutn,
+              loaded.device.str().c_str(), precision.c_str(), context.threads, load_seconds);
   std::printf("step          %8.4f s  (%.2f steps/s)\n", step_seconds, 1.0 / step_seconds);
-  std::printf("  decode      %8.4f s\n", total.decode / steps);
+  std::printf("  draw        %8.4f s\n", total.decode / steps);
   std::printf("  cutouts     %8.4f s\n", total.cutouts / steps);
   std::printf("  clip fwd    %8.4f s\n", total.clip_forward / steps);
   std::printf("  backward    %8.4f s\n", total.backward / steps);

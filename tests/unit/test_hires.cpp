@@ -128,7 +128,7 @@ TEST(HiresPass, AStateFromEitherPassContinuesToTheUninterruptedPicture) {
     const auto loaded = load_render_state(path);
     ASSERT_EQ(loaded.second_pass.has_value(), state.second_pass.has_value());
     if (loaded.second_pass) {
-      EXPECT_TRUE(torch::equal(loaded.second_pass->start_latent, state.second_pass->start_latent));
+      EXPECT_TRUE(torch::equal(loaded.second_pass->start[0], state.second_pass->start[0]));
       EXPECT_EQ(loaded.second_pass->first_pass, state.second_pass->first_pass);
     }
 

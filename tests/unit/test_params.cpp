@@ -96,6 +96,18 @@ INSTANTIATE_TEST_SUITE_P(
         GenerationCase{"drop at", [](auto& p) { p.optimiser.lr_drop_at = 1.5; }, "lr_drop_at", "1.5"},
         GenerationCase{"drop factor", [](auto& p) { p.optimiser.lr_drop_factor = -0.1; }, "lr_drop_factor", "-0.1"},
         GenerationCase{"change every", [](auto& p) { p.change_prompt_every = -1; }, "change_prompt_every", "-1"},
+        GenerationCase{"pixel cell", [](auto& p) { p.drawer.kind = DrawerKind::kPixelArt; p.drawer.pixel_art.cell = 0; },
+                       "pixel_cell", "0: expected 1 to 4096"},
+        GenerationCase{"pixel grid",
+                       [](auto& p) {
+                         p.drawer.kind = DrawerKind::kPixelArt;
+                         p.drawer.pixel_art.grid = std::array<int, 2>{16, 0};
+                       },
+                       "pixel_grid", "0: expected 1 to 8192"},
+        GenerationCase{"palette of one", [](auto& p) { p.drawer.kind = DrawerKind::kPixelArt; p.drawer.pixel_art.palette = 1; },
+                       "palette", "1: expected 2 to 256"},
+        GenerationCase{"pixels decay", [](auto& p) { p.drawer.kind = DrawerKind::kPixels; p.drawer.pixels.decay = 5; },
+                       "pixels_decay", "expected 0 to 4"},
         GenerationCase{"image prompt weight",
                        [](auto& p) { p.image_prompts.push_back({ImageSource::file("a.png"), INFINITY}); },
                        "image_prompts", "a.png: weight inf"},
@@ -141,6 +153,51 @@ TEST(GenerationResolution, SizeFromTheBundleRoundedToTheFactorAndASeedDrawn) {
   EXPECT_EQ(*rounded.height, 16) << "at least one latent cell";
   EXPECT_EQ(*rounded.seed, 42u);
   EXPECT_EQ(resolve(rounded, manifest_with(64, 64, 16)).width, rounded.width) << "resolving twice changes nothing";
+}
+
+TEST(GenerationResolution, TheDrawerIsTheVqgansUnlessNamedAndSetsTheSizeMultiple) {
+  auto params = valid_generation();
+  params.width = 100;
+  params.height = 37;
+  EXPECT_EQ(resolve(params, manifest_with(64, 64, 16)).drawer.kind, DrawerKind::kVqgan);
+  params.drawer.kind = DrawerKind::kPixels;
+  const auto pixels = resolve(params, manifest_with(64, 64, 16));
+  EXPECT_EQ(*pixels.width, 100) << "pixels need no rounding";
+  EXPECT_EQ(*pixels.height, 37);
+  params.drawer.kind = DrawerKind::kPixelArt;
+  params.drawer.pixel_art.cell = 6;
+  const auto art = resolve(params, manifest_with(64, 64, 16));
+  EXPECT_EQ(*art.width, 102) << "whole cells";
+  EXPECT_EQ(*art.height, 36);
+  params.drawer.pixel_art.grid = std::array<int, 2>{10, 4};
+  const auto grid = resolve(params, manifest_with(64, 64, 16));
+  EXPECT_EQ(grid.drawer.pixel_art.cell, 10) << "the width asked over the columns";
+  EXPECT_EQ(*grid.width, 100);
+  EXPECT_EQ(*grid.height, 40);
+  const auto again = resolve(grid, manifest_with(64, 64, 16));
+  EXPECT_EQ(to_json(again), to_json(grid)) << "resolving twice changes nothing";
+}
+
+TEST(GenerationJson, TheDrawersFieldsReadBackAndOnlyTheChosenDrawersAreWritten) {
+  auto params = valid_generation();
+  EXPECT_FALSE(to_json(params).contains("palette"));
+  params.drawer.kind = DrawerKind::kPixelArt;
+  params.drawer.pixel_art.palette = 8;
+  params.drawer.pixel_art.grid = std::array<int, 2>{12, 9};
+  auto json = to_json(params);
+  EXPECT_EQ(json.at("drawer"), "pixel-art");
+  EXPECT_EQ(json.at("palette"), 8);
+  EXPECT_FALSE(json.contains("pixels_space"));
+  EXPECT_EQ(to_json(generation_from_json(json, "test")), json);
+  params.drawer.kind = DrawerKind::kPixels;
+  params.drawer.pixels.space = PixelsSpace::kPixel;
+  params.drawer.pixels.decay = 1.5;
+  json = to_json(params);
+  EXPECT_EQ(json.at("pixels_space"), "pixel");
+  EXPECT_EQ(to_json(generation_from_json(json, "test")), json);
+  json["pixel_grid"] = {3};
+  json["drawer"] = "pixel-art";
+  EXPECT_THROW(generation_from_json(json, "test"), InputError);
 }
 
 TEST(GenerationResolution, TheBundlesDefaultSizeCountsTowardsTheBounds) {
@@ -217,6 +274,13 @@ TEST(GenerationJson, AFieldMissingFromAnEarlierFormCountsAsItsDefault) {
   auto changed = now;
   changed["steps"] = 12;
   EXPECT_EQ(first_generation_difference(now, changed), "steps");
+  auto before_drawers = to_json(resolve(valid_generation(), manifest_with(64, 64, 8)));
+  const auto resolved_now = before_drawers;
+  before_drawers.erase("drawer");
+  EXPECT_FALSE(first_generation_difference(before_drawers, resolved_now)) << "every earlier render was the VQGAN's";
+  auto pixels = valid_generation();
+  pixels.drawer.kind = DrawerKind::kPixels;
+  EXPECT_EQ(first_generation_difference(before_drawers, to_json(pixels)), "drawer");
   auto extra = now;
   extra["from_the_future"] = 1;
   EXPECT_EQ(first_generation_difference(extra, now), "from_the_future") << "a field this version does not know";
@@ -240,6 +304,9 @@ TEST(EnumNames, EveryNameReadsBackAndUnknownNamesAreRefused) {
   round_trip(InitNoise{});
   round_trip(MetadataMode{});
   round_trip(RenderStatus{});
+  round_trip(DrawerKind{});
+  round_trip(PixelsColour{});
+  round_trip(PixelsSpace{});
   EXPECT_EQ(enum_choices<Precision>(), "fp32, fp16 or bf16");
   EXPECT_FALSE(enum_from_name<Precision>("FP32")) << "names are exact";
 }

@@ -101,7 +101,7 @@ TEST_F(RenderLoopTest, MicroBatchedGradientsAddUpToTheFullBatchs) {
                     make_random_generator(7, torch::kCPU));
     const auto result = loop.step();
     EXPECT_TRUE(result.finite);
-    return std::pair{result.loss, loop.latent().grad().clone()};
+    return std::pair{result.loss, loop.drawer().parameters()[0].grad().clone()};
   };
   const auto [full_loss, full_gradient] = one_step(0);
   const double scale = full_gradient.abs().max().item<double>();
@@ -123,7 +123,7 @@ TEST_F(RenderLoopTest, LatentStaysWithinTheCodebookRange) {
   settings.optimiser.lr = 5.0;  // large steps would leave the range without the clamp
   RenderLoop loop(clip(), vqgan(), settings, latent(2, 2), {{Target{"t", text[0], 1.0}}}, generator);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(loop.step().finite);
-  const auto z = loop.latent().detach();
+  const auto z = loop.drawer().parameters()[0].detach();
   const auto low = std::get<0>(vqgan().codebook.min(0)).view({1, -1, 1, 1});
   const auto high = std::get<0>(vqgan().codebook.max(0)).view({1, -1, 1, 1});
   EXPECT_TRUE((z >= low).all().item<bool>());

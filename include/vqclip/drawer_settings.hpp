@@ -1,0 +1,71 @@
+#pragma once
+// What is drawn and optimised (docs/architecture.md, "Drawers"): the VQGAN
+// latent, the picture's own pixels, or pixel art; one option group each, with
+// its documented defaults. Part of GenerationParams.
+#include <array>
+#include <optional>
+
+#include "vqclip/enum_names.hpp"
+
+namespace vqclip {
+
+struct Manifest;
+
+enum class DrawerKind { kVqgan, kPixels, kPixelArt };
+
+template <>
+struct EnumTable<DrawerKind> {
+  static constexpr std::array<EnumName<DrawerKind>, 3> names{
+      {{DrawerKind::kVqgan, "vqgan"}, {DrawerKind::kPixels, "pixels"}, {DrawerKind::kPixelArt, "pixel-art"}}};
+};
+
+// The pixels drawer's colour space: decorrelated (ImageNet's colour
+// correlation undone, so one parameter moves one independent colour
+// component) or plain RGB.
+enum class PixelsColour { kDecorrelated, kRgb };
+
+template <>
+struct EnumTable<PixelsColour> {
+  static constexpr std::array<EnumName<PixelsColour>, 2> names{
+      {{PixelsColour::kDecorrelated, "decorrelated"}, {PixelsColour::kRgb, "rgb"}}};
+};
+
+// The pixels drawer's space: a Fourier spectrum scaled towards low
+// frequencies (smooth pictures come first), or the pixels themselves.
+enum class PixelsSpace { kFourier, kPixel };
+
+template <>
+struct EnumTable<PixelsSpace> {
+  static constexpr std::array<EnumName<PixelsSpace>, 2> names{
+      {{PixelsSpace::kFourier, "fourier"}, {PixelsSpace::kPixel, "pixel"}}};
+};
+
+struct PixelsSettings {
+  PixelsColour colour = PixelsColour::kDecorrelated;
+  PixelsSpace space = PixelsSpace::kFourier;
+  double decay = 1.0;  // Fourier space: each frequency's scale is 1 / frequency^decay
+};
+
+struct PixelArtSettings {
+  int cell = 4;                    // pixels a cell side; the picture is a whole number of cells
+  std::optional<std::array<int, 2>> grid;  // columns and rows: the cell then follows from the size
+  int palette = 0;                 // colours of an optimised palette; 0 = every cell its own colour
+};
+
+struct DrawerSettings {
+  std::optional<DrawerKind> kind;  // default (resolve): vqgan
+  PixelsSettings pixels;
+  PixelArtSettings pixel_art;
+
+  DrawerKind resolved_kind() const { return kind.value_or(DrawerKind::kVqgan); }
+  bool is_vqgan() const { return resolved_kind() == DrawerKind::kVqgan; }
+};
+
+// Checks the chosen drawer's group; throws ParameterError naming the field.
+void validate(const DrawerSettings& drawer);
+
+// What a picture's sides must be a multiple of: the VQGAN's downsampling
+// factor, a pixel-art cell, or 1 for pixels.
+int size_multiple(const DrawerSettings& drawer, const Manifest& manifest);
+
+}  // namespace vqclip
