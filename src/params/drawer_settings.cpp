@@ -1,9 +1,9 @@
 #include "vqclip/drawer_settings.hpp"
 
 #include <cmath>
-#include <sstream>
 #include <string>
 
+#include "params/value_checks.hpp"
 #include "vqclip/bundle.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/limits.hpp"
@@ -11,18 +11,8 @@
 namespace vqclip {
 namespace {
 
-void require_range(const char* field, int value, int low, int high) {
-  if (value < low || value > high) {
-    throw ParameterError(field, std::to_string(value) + ": expected " + std::to_string(low) + " to " +
-                                    std::to_string(high));
-  }
-}
-
-std::string number(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
-}
+using checks::number;
+using checks::require_range;
 
 }  // namespace
 

@@ -6,23 +6,15 @@
 
 #include "vqclip/errors.hpp"
 #include "vqclip/prompt.hpp"
+#include "params/value_checks.hpp"
 #include "tokenizer/utf8.hpp"
 
 namespace vqclip {
 namespace {
 
-std::string number(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
-}
-
-void require_range(const char* field, int value, int low, int high) {
-  if (value < low || value > high) {
-    throw ParameterError(field, std::to_string(value) + ": expected " + std::to_string(low) + " to " +
-                                    std::to_string(high));
-  }
-}
+using checks::number;
+using checks::require_non_negative;
+using checks::require_range;
 
 void require_between(const char* field, double value, double low, double high) {
   if (!(value >= low && value <= high)) {
@@ -34,11 +26,6 @@ void require_positive(const char* field, double value) {
   if (!(value > 0) || !std::isfinite(value)) throw ParameterError(field, number(value) + ": expected a positive number");
 }
 
-void require_non_negative(const char* field, double value) {
-  if (!(value >= 0) || !std::isfinite(value)) {
-    throw ParameterError(field, number(value) + ": expected a non-negative number");
-  }
-}
 
 void require_finite(const char* field, double value, const std::string& what) {
   if (!std::isfinite(value)) throw ParameterError(field, what + ": weight " + number(value) + " is not finite");

@@ -2,28 +2,20 @@
 
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
+#include "params/value_checks.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip {
 namespace {
 
-std::string number(double value) {
-  std::ostringstream text;
-  text << value;
-  return text.str();
-}
+using checks::number;
+using checks::require_non_negative;
 
 void require_finite(const char* field, double value) {
   if (!std::isfinite(value)) throw ParameterError(field, number(value) + ": expected a finite number");
 }
 
-void require_non_negative(const char* field, double value) {
-  if (!(value >= 0) || !std::isfinite(value)) {
-    throw ParameterError(field, number(value) + ": expected a non-negative number");
-  }
-}
 
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
