@@ -22,6 +22,8 @@ packages=(
   libopenblas0-openmp
   # spm_train/spm_encode for the tokenizer tests and tiny-bundle training
   sentencepiece
+  # rsvg-convert: the test that a real SVG renderer draws the vector drawer's SVG like vqclip does
+  librsvg2-bin
   # the Python side (export, tiny-bundle training, test bundles): Debian's packages only
   python3 python3-torch python3-numpy python3-yaml
 )

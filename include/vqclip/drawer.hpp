@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "vqclip/context_params.hpp"
@@ -30,6 +31,13 @@ class Drawer {
   virtual torch::Tensor picture() = 0;
   // After each optimiser step: the parameters brought back into their domain.
   virtual void project() {}
+  // Before each step's draw: how far the run is, 0 at its first step and 1 at
+  // its last, for drawers that anneal (the vector drawer's edge softness). A
+  // function of the step alone, so a resumed run draws as the uninterrupted one.
+  virtual void set_progress(double /*fraction_done*/) {}
+  // The picture as an SVG document, for drawers with a vector form (the
+  // vector drawer); empty for the others.
+  virtual std::string svg() const { return {}; }
 };
 
 // Where a drawer starts. At most one is set; neither: random values drawn

@@ -1,6 +1,7 @@
 #pragma once
 // What is drawn and optimised (docs/architecture.md, "Drawers"): the VQGAN
-// latent, the picture's own pixels, or pixel art; one option group each, with
+// latent, the picture's own pixels, pixel art, or vector shapes and strokes;
+// one option group each, with
 // its documented defaults. Part of GenerationParams.
 #include <array>
 #include <optional>
@@ -11,12 +12,14 @@ namespace vqclip {
 
 struct Manifest;
 
-enum class DrawerKind { kVqgan, kPixels, kPixelArt };
+enum class DrawerKind { kVqgan, kPixels, kPixelArt, kVector };
 
 template <>
 struct EnumTable<DrawerKind> {
-  static constexpr std::array<EnumName<DrawerKind>, 3> names{
-      {{DrawerKind::kVqgan, "vqgan"}, {DrawerKind::kPixels, "pixels"}, {DrawerKind::kPixelArt, "pixel-art"}}};
+  static constexpr std::array<EnumName<DrawerKind>, 4> names{{{DrawerKind::kVqgan, "vqgan"},
+                                                              {DrawerKind::kPixels, "pixels"},
+                                                              {DrawerKind::kPixelArt, "pixel-art"},
+                                                              {DrawerKind::kVector, "vector"}}};
 };
 
 // The pixels drawer's colour space: decorrelated (ImageNet's colour
@@ -52,10 +55,21 @@ struct PixelArtSettings {
   int palette = 0;                 // colours of an optimised palette; 0 = every cell its own colour
 };
 
+// Closed filled paths and open strokes, each of `segments` cubic Bezier
+// curves, drawn back to front over an optimised background colour.
+struct VectorSettings {
+  int shapes = 32;            // filled closed paths
+  int strokes = 0;            // open paths drawn with a width, above the shapes
+  int segments = 4;           // cubic Bezier curves a path
+  double stroke_width = 2.0;  // pixels a stroke starts at; it is optimised within [0.5, 4 x this]
+  double softness = 3.0;      // pixels an edge fades over at the first step, annealed to 1 at the last
+};
+
 struct DrawerSettings {
   std::optional<DrawerKind> kind;  // default (resolve): vqgan
   PixelsSettings pixels;
   PixelArtSettings pixel_art;
+  VectorSettings vector;
 
   DrawerKind resolved_kind() const { return kind.value_or(DrawerKind::kVqgan); }
   bool is_vqgan() const { return resolved_kind() == DrawerKind::kVqgan; }
@@ -65,7 +79,7 @@ struct DrawerSettings {
 void validate(const DrawerSettings& drawer);
 
 // What a picture's sides must be a multiple of: the VQGAN's downsampling
-// factor, a pixel-art cell, or 1 for pixels.
+// factor, a pixel-art cell, or 1 for pixels and vectors.
 int size_multiple(const DrawerSettings& drawer, const Manifest& manifest);
 
 }  // namespace vqclip

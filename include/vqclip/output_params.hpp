@@ -21,6 +21,7 @@ struct EnumTable<MetadataMode> {
 
 struct OutputParams {
   std::filesystem::path path = "output.png";
+  std::filesystem::path svg_path;              // the vector drawer's SVG too (empty: none)
   MetadataMode metadata = MetadataMode::kPng;  // record in a PNG chunk, a .json beside it, or nowhere
   int save_every = 0;                          // refresh the picture every N steps; 0 = only at the end
   std::filesystem::path frames_dir;            // numbered frames frame_000001.png, ... (empty: none)
@@ -37,6 +38,9 @@ struct OutputParams {
 // Where the picture ranked `rank` (1-based) of a best-of-N goes: the path
 // itself for the best, "NAME-2.png", "NAME-3.png", ... for the next.
 std::filesystem::path ranked_path(const std::filesystem::path& path, int rank);
+
+// `-o x.svg`: the SVG goes to x.svg, the raster with its record to x.png.
+void route_svg_output(OutputParams& params);
 
 // Throws ParameterError naming the field.
 void validate(const OutputParams& params);

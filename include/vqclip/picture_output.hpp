@@ -21,6 +21,10 @@ inline constexpr const char* kMetadataKeyword = "vqclip";
 void save_picture(const std::filesystem::path& path, const torch::Tensor& picture, const nlohmann::json& record,
                   MetadataMode mode);
 
+// An SVG document (a vector drawer's) with the record in a <metadata
+// id="vqclip"> element, atomically. Throws OutputError.
+void save_svg(const std::filesystem::path& path, const std::string& svg, const nlohmann::json& record);
+
 // The sidecar path for a picture: out.png -> out.json.
 std::filesystem::path sidecar_path(const std::filesystem::path& picture_path);
 

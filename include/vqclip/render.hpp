@@ -6,6 +6,7 @@
 // them, and decides what to keep (RenderOutput writes files the usual way).
 #include <array>
 #include <functional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -63,6 +64,7 @@ struct RenderResult {
   RenderStatus status = RenderStatus::kCompleted;
   GenerationParams params;     // as resolved: the seed and size used
   torch::Tensor picture;       // [1, 3, H, W] in [0, 1] on the CPU
+  std::string svg;             // the picture as SVG, for drawers with a vector form; else empty
   nlohmann::json record;       // how the picture was made (record.hpp)
   int steps_done = 0;
   double final_loss = 0;

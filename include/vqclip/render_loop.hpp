@@ -91,6 +91,8 @@ class RenderLoop {
 
  private:
   void apply_learning_rate_schedule();
+  // What the drawer is told before drawing 0-based step `step`: 0 at the first, 1 at the last.
+  double progress_at(int step) const;
   // CLIP embeddings of normalised views, float32.
   torch::Tensor embed_views(const torch::Tensor& views);
   // The pulls on the drawer's parameters themselves (init_weight, zero_weight).

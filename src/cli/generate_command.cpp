@@ -27,11 +27,15 @@ struct Prepared {
 // Everything that can be checked without the models, so mistakes cost nothing.
 Prepared prepare(const CommonOptions& common, const GenerationParams& generation, const OutputParams& output,
                  const std::filesystem::path& resume) {
-  validate(generation);
-  validate(output);
   Prepared prepared;
-  prepared.asked = generation;
   prepared.output = output;
+  route_svg_output(prepared.output);
+  validate(generation);
+  validate(prepared.output);
+  if (!prepared.output.svg_path.empty() && generation.drawer.resolved_kind() != DrawerKind::kVector) {
+    throw ParameterError("svg", "needs {drawer} vector: only the vector drawer draws an SVG", {"drawer"});
+  }
+  prepared.asked = generation;
   if (output.candidates > 1) {
     check_judgeable(generation);
     if (!resume.empty()) throw UsageError("--resume continues one render; it does not apply to --candidates");

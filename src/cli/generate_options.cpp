@@ -39,8 +39,8 @@ void add_drawer_options(CLI::App& app, DrawerSettings& drawer, const Track& trac
                  if (!kind) throw CLI::ValidationError("--drawer " + text + ": expected " + enum_choices<DrawerKind>());
                  drawer.kind = *kind;
                },
-               "What is optimised: the VQGAN latent, the picture's pixels, or pixel art (cells, optionally of a "
-               "palette)")
+               "What is optimised: the VQGAN latent, the picture's pixels, pixel art (cells, optionally of a "
+               "palette), or vector shapes and strokes (also written as SVG: --svg)")
             ->group(kDrawerGroup)->type_name(names)->default_str(std::string(name_of(DrawerKind::kVqgan))));
   track(add_enum_option(app, "pixels_colour", drawer.pixels.colour,
                         "pixels: colour space of the values (decorrelated: ImageNet's colour correlation undone)")
@@ -67,6 +67,22 @@ void add_drawer_options(CLI::App& app, DrawerSettings& drawer, const Track& trac
   track(app.add_option(option_names("palette"), drawer.pixel_art.palette,
                        "pixel-art: K colours (2 to 256), optimised with the cells' choices; 0 = every cell its own "
                        "colour")
+            ->group(kDrawerGroup));
+  track(app.add_option(option_names("shapes"), drawer.vector.shapes,
+                       "vector: filled closed paths, 0 to 4096")
+            ->group(kDrawerGroup));
+  track(app.add_option(option_names("strokes"), drawer.vector.strokes,
+                       "vector: open paths drawn with a width above the shapes, 0 to 4096")
+            ->group(kDrawerGroup));
+  track(app.add_option(option_names("segments"), drawer.vector.segments,
+                       "vector: cubic Bezier curves a path, 1 to 16")
+            ->group(kDrawerGroup));
+  track(app.add_option(option_names("stroke_width"), drawer.vector.stroke_width,
+                       "vector: pixels a stroke starts at, 0.5 to 64; optimised within 0.5 to 4x this")
+            ->group(kDrawerGroup));
+  track(app.add_option(option_names("vector_softness"), drawer.vector.softness,
+                       "vector: pixels an edge fades over at the first step (1 to 16), annealed to 1 at the last "
+                       "step, an SVG renderer's anti-aliasing")
             ->group(kDrawerGroup));
 }
 
@@ -226,7 +242,11 @@ std::vector<const CLI::Option*> add_generation_options(CLI::App& app, Generation
 
 std::vector<const CLI::Option*> add_output_options(CLI::App& app, OutputParams& p) {
   return {
-      app.add_option(option_names("output"), p.path, "Output PNG")->group(kOutputGroup)->type_name("PATH"),
+      app.add_option(option_names("output"), p.path,
+                     "Output PNG; a name ending .svg writes the vector drawer's SVG there and the PNG beside it")
+          ->group(kOutputGroup)->type_name("PATH"),
+      app.add_option(option_names("svg"), p.svg_path, "Also write the vector drawer's picture as SVG (with the record)")
+          ->group(kOutputGroup)->type_name("PATH"),
       add_enum_option(app, "metadata", p.metadata, "Where the run's record goes")->group(kOutputGroup),
       app.add_option(option_names("save_every"), p.save_every, "Refresh the output every N steps; 0 = only at the end")
           ->group(kOutputGroup),

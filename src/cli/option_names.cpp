@@ -13,7 +13,7 @@ struct FieldOption {
   const char* names;  // CLI11 spelling: short and long names, the long one last
 };
 
-constexpr std::array<FieldOption, 57> kFieldOptions{{
+constexpr std::array<FieldOption, 63> kFieldOptions{{
     // context
     {"models", "--models"},
     {"device", "--device"},
@@ -52,6 +52,11 @@ constexpr std::array<FieldOption, 57> kFieldOptions{{
     {"pixel_cell", "--pixel-cell"},
     {"pixel_grid", "--pixel-grid"},
     {"palette", "--palette"},
+    {"shapes", "--shapes"},
+    {"strokes", "--strokes"},
+    {"segments", "--segments"},
+    {"stroke_width", "--stroke-width"},
+    {"vector_softness", "--vector-softness"},
     {"smoothness", "--smoothness"},
     {"symmetry", "--symmetry"},
     {"saturation", "--saturation"},
@@ -62,6 +67,7 @@ constexpr std::array<FieldOption, 57> kFieldOptions{{
     {"edge_width", "--edge-width"},
     // output
     {"output", "-o,--output"},
+    {"svg", "--svg"},
     {"metadata", "--metadata"},
     {"save_every", "--save-every"},
     {"frames_dir", "--frames-dir"},

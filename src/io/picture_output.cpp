@@ -34,6 +34,22 @@ void save_picture(const std::filesystem::path& path, const torch::Tensor& pictur
   if (mode == MetadataMode::kSidecar) write_file_atomically(sidecar_path(path), record.dump(2) + "\n");
 }
 
+void save_svg(const std::filesystem::path& path, const std::string& svg, const nlohmann::json& record) {
+  // The record as the root element's first child; JSON needs only &, < and > escaped in XML text.
+  std::string escaped;
+  for (const char c : record.dump()) {
+    if (c == '&') escaped += "&amp;";
+    else if (c == '<') escaped += "&lt;";
+    else if (c == '>') escaped += "&gt;";
+    else escaped += c;
+  }
+  const auto root = svg.find("<svg");
+  const auto after_root = root == std::string::npos ? std::string::npos : svg.find('>', root);
+  if (after_root == std::string::npos) throw InternalError("save_svg: no <svg> element");
+  write_file_atomically(path, svg.substr(0, after_root + 1) + "\n<metadata id=\"" + kMetadataKeyword + "\">" + escaped +
+                                  "</metadata>" + svg.substr(after_root + 1));
+}
+
 nlohmann::json read_picture_record(const std::filesystem::path& path) {
   for (const auto& [keyword, value] : read_png_text(path)) {
     if (keyword != kMetadataKeyword) continue;

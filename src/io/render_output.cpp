@@ -1,5 +1,6 @@
 #include "vqclip/render_output.hpp"
 
+#include "vqclip/errors.hpp"
 #include "vqclip/picture_output.hpp"
 
 namespace vqclip {
@@ -40,6 +41,10 @@ std::optional<std::filesystem::path> RenderOutput::frame_at(int step) const {
 
 void RenderOutput::write_final(const RenderResult& result) const {
   save_picture(params_.path, result.picture, result.record, params_.metadata);
+  if (!params_.svg_path.empty()) {
+    if (result.svg.empty()) throw OutputError(params_.svg_path.string() + ": this render's drawer has no SVG form");
+    save_svg(params_.svg_path, result.svg, result.record);
+  }
 }
 
 }  // namespace vqclip

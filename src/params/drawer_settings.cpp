@@ -35,6 +35,20 @@ void validate(const DrawerSettings& drawer) {
       if (art.palette != 0) require_range("palette", art.palette, 2, 256);
       return;
     }
+    case DrawerKind::kVector: {
+      const auto& vector = drawer.vector;
+      require_range("shapes", vector.shapes, 0, limits::kMaxVectorPaths);
+      require_range("strokes", vector.strokes, 0, limits::kMaxVectorPaths);
+      if (vector.shapes + vector.strokes == 0) throw ParameterError("shapes", "0 with {strokes} 0: nothing to draw", {"strokes"});
+      require_range("segments", vector.segments, 1, 16);
+      if (!(vector.stroke_width >= 0.5 && vector.stroke_width <= 64)) {
+        throw ParameterError("stroke_width", number(vector.stroke_width) + ": expected 0.5 to 64 pixels");
+      }
+      if (!(vector.softness >= 1 && vector.softness <= 16)) {
+        throw ParameterError("vector_softness", number(vector.softness) + ": expected 1 to 16 pixels");
+      }
+      return;
+    }
   }
 }
 
@@ -43,6 +57,7 @@ int size_multiple(const DrawerSettings& drawer, const Manifest& manifest) {
     case DrawerKind::kVqgan:
       return manifest.vqgan.downsample_factor;
     case DrawerKind::kPixels:
+    case DrawerKind::kVector:
       return 1;
     case DrawerKind::kPixelArt:
       return drawer.pixel_art.cell;

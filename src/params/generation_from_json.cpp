@@ -93,6 +93,12 @@ void read_drawer(const FieldReader& read, DrawerSettings& drawer) {
     }
     art.grid = std::array<int, 2>{static_cast<int>(columns), static_cast<int>(rows)};
   }
+  auto& vector = drawer.vector;
+  vector.shapes = read.integer("shapes", vector.shapes);
+  vector.strokes = read.integer("strokes", vector.strokes);
+  vector.segments = read.integer("segments", vector.segments);
+  vector.stroke_width = read.real("stroke_width", vector.stroke_width);
+  vector.softness = read.real("vector_softness", vector.softness);
 }
 
 Colour colour_from(const FieldReader& read, const char* key, const nlohmann::json& value) {

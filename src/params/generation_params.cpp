@@ -123,6 +123,13 @@ void add_drawer_fields(nlohmann::json& json, const DrawerSettings& drawer) {
       json["pixel_grid"] = drawer.pixel_art.grid ? nlohmann::json(*drawer.pixel_art.grid) : nlohmann::json();
       json["palette"] = drawer.pixel_art.palette;
       return;
+    case DrawerKind::kVector:
+      json["shapes"] = drawer.vector.shapes;
+      json["strokes"] = drawer.vector.strokes;
+      json["segments"] = drawer.vector.segments;
+      json["stroke_width"] = drawer.vector.stroke_width;
+      json["vector_softness"] = drawer.vector.softness;
+      return;
   }
 }
 
@@ -189,6 +196,10 @@ void validate(const GenerationParams& p) {
   require_between("lr_drop_factor", p.optimiser.lr_drop_factor, 0.0, 1.0);
   validate_hires(p.hires);
   validate(p.drawer);
+  if (p.hires.enabled() && p.drawer.resolved_kind() == DrawerKind::kVector) {
+    // A second pass would start from the first picture as a mosaic, losing the shapes.
+    throw ParameterError("hires_scale", "does not apply to the vector drawer: render at the size you want", {"drawer"});
+  }
   validate(p.losses);
 }
 

@@ -7,8 +7,22 @@
 
 namespace vqclip {
 
+void route_svg_output(OutputParams& params) {
+  if (params.path.extension() != ".svg") return;
+  if (!params.svg_path.empty()) {
+    throw ParameterError("svg", "given with an output that is an SVG already ('" + params.path.string() + "')",
+                         {"output"});
+  }
+  params.svg_path = params.path;
+  params.path.replace_extension(".png");
+}
+
 void validate(const OutputParams& params) {
   if (params.path.empty()) throw ParameterError("output", "'': the path is empty");
+  if (!params.svg_path.empty() && (params.svg_path == params.path || params.svg_path == params.state_path)) {
+    throw ParameterError("svg", "'" + params.svg_path.string() + "' is also the picture's or the state's path",
+                         {"output"});
+  }
   if (params.save_every < 0) {
     throw ParameterError("save_every", std::to_string(params.save_every) + ": expected 0 (never) or more steps");
   }
@@ -31,6 +45,7 @@ void validate(const OutputParams& params) {
     // Each candidate would write over the others' files.
     for (const auto& [field, given] : {std::pair{"state", !params.state_path.empty()},
                                        std::pair{"frames_dir", !params.frames_dir.empty()},
+                                       std::pair{"svg", !params.svg_path.empty()},
                                        std::pair{"save_every", params.save_every > 0}}) {
       if (given) {
         throw ParameterError("candidates", "cannot be combined with {" + std::string(field) + "}", {field});
@@ -50,6 +65,7 @@ void check_writable(const OutputParams& params) {
   if (params.metadata == MetadataMode::kSidecar) check_writable(sidecar_path(params.path));
   if (!params.frames_dir.empty()) check_writable(params.frames_dir / frame_file_name(0));
   if (!params.state_path.empty()) check_writable(params.state_path);
+  if (!params.svg_path.empty()) check_writable(params.svg_path);
   for (int rank = 2; rank <= params.keep; ++rank) check_writable(ranked_path(params.path, rank));
 }
 

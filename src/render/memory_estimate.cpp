@@ -159,6 +159,9 @@ std::string settings_key(const LoopSettings& settings) {
     case DrawerKind::kPixelArt:
       key << "/pixel-art/" << drawer.pixel_art.cell << '/' << drawer.pixel_art.palette;
       break;
+    case DrawerKind::kVector:
+      key << "/vector/" << drawer.vector.shapes << '/' << drawer.vector.strokes << '/' << drawer.vector.segments;
+      break;
   }
   if (settings.losses.any()) key << "/picture-losses";
   return key.str();

@@ -279,6 +279,7 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
                models.device.str());
 
   torch::Tensor picture;
+  std::string svg;
   nlohmann::json passes = nlohmann::json::array();
   std::optional<SecondPassState> second_pass;
   std::vector<TargetPhase> final_phases = phases;
@@ -290,6 +291,7 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
     if (resume) loop.restore(resume->loop);
     first_pass_finished = runner.run(loop, resolved.steps, 0, second_pass);
     picture = loop.render();
+    svg = loop.drawer().svg();
     passes.push_back(pass_entry(1, resolved, progress.steps_done, progress.final_loss, runner.seconds()));
     if (!first_pass_finished || !resolved.hires.enabled()) runner.hand_final_state(loop, second_pass);
   } else {
@@ -314,12 +316,14 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
     if (resumes_second_pass) loop.restore(resume->loop);
     runner.run(loop, pass.steps, resolved.steps, second_pass);
     picture = loop.render();
+    svg = loop.drawer().svg();
     passes.push_back(pass_entry(2, pass, std::max(0, progress.steps_done - resolved.steps), progress.final_loss,
                                 runner.seconds() - pass_start));
     runner.hand_final_state(loop, second_pass);
   }
 
   result.picture = picture.to(torch::kCPU);
+  result.svg = std::move(svg);
   progress.seconds = seconds_since(start);
   result.steps_done = progress.steps_done;
   result.final_loss = progress.final_loss;

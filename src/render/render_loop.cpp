@@ -69,6 +69,10 @@ int RenderLoop::phase_at(int step) const {
   return std::min(step / every, count - 1);
 }
 
+double RenderLoop::progress_at(int step) const {
+  return settings_.steps > 1 ? static_cast<double>(step) / (settings_.steps - 1) : 1.0;
+}
+
 void RenderLoop::apply_learning_rate_schedule() {
   const auto& optimiser = settings_.optimiser;
   if (lr_dropped_ || optimiser.lr_drop_at <= 0.0) return;
@@ -116,6 +120,7 @@ StepResult RenderLoop::step() {
   optimiser_->zero_grad();
 
   auto start = Clock::now();
+  drawer_->set_progress(progress_at(steps_done_));
   const auto picture = drawer_->draw(settings_.precision);
   const int cutn = settings_.cutouts.cutn;
   const int batch = settings_.cutouts.batch;
@@ -228,6 +233,7 @@ void RenderLoop::restore(const LoopState& state) {
     }
   }
   steps_done_ = state.steps_done;
+  if (steps_done_ > 0) drawer_->set_progress(progress_at(steps_done_ - 1));  // as the last step drew it
   lr_dropped_ = state.lr_dropped;
   last_loss_ = state.last_loss;
   // The optimiser's archive holds its learning rate; set it as the schedule

@@ -53,10 +53,12 @@ int run(int argc, char** argv) {
   std::string drawer_name = "vqgan", pixels_space = "fourier";
   vqclip::DrawerSettings drawer;
   app.add_option("--models", models, "bundle directory")->required();
-  app.add_option("--drawer", drawer_name, "vqgan, pixels or pixel-art");
+  app.add_option("--drawer", drawer_name, "vqgan, pixels, pixel-art or vector");
   app.add_option("--pixels-space", pixels_space, "pixels drawer: fourier or pixel");
   app.add_option("--pixel-cell", drawer.pixel_art.cell, "pixel-art drawer: pixels a cell side");
   app.add_option("--palette", drawer.pixel_art.palette, "pixel-art drawer: palette colours (0: none)");
+  app.add_option("--shapes", drawer.vector.shapes, "vector drawer: filled paths");
+  app.add_option("--strokes", drawer.vector.strokes, "vector drawer: strokes");
   app.add_option("--width", width, "picture width (default: bundle's)");
   app.add_option("--height", height, "picture height (default: bundle's)");
   app.add_option("--cutn", cutn);

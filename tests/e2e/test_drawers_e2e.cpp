@@ -1,10 +1,15 @@
 // The drawers through the executable: pixel art of flat cells and at most its
 // palette's colours, the drawer in the record and the parameters line, a
-// bundle whose VQGAN is damaged still drawing pixels, and bad drawer options
-// refused naming the flag.
+// bundle whose VQGAN is damaged still drawing pixels, the vector drawer's SVG
+// drawn by a real SVG renderer (librsvg's rsvg-convert) like vqclip's own
+// picture, and bad drawer options refused naming the flag.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <tuple>
 
 #include "cli_runner.hpp"
@@ -69,7 +74,12 @@ TEST(DrawersEndToEnd, ThePixelsDrawerNeedsNoVqganAndTheVqgansDrawerDoes) {
 TEST(DrawersEndToEnd, BadDrawerOptionsAreRefusedNamingTheFlag) {
   const auto dir = scratch_dir("e2e-drawer-options");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
-      {{"--drawer", "crayon"}, "--drawer crayon: expected vqgan, pixels or pixel-art"},
+      {{"--drawer", "crayon"}, "--drawer crayon: expected vqgan, pixels, pixel-art or vector"},
+      {{"--drawer", "vector", "--shapes", "0"}, "--shapes 0 with --strokes 0: nothing to draw"},
+      {{"--drawer", "vector", "--segments", "17"}, "--segments 17: expected 1 to 16"},
+      {{"--drawer", "vector", "--vector-softness", "0.5"}, "--vector-softness 0.5: expected 1 to 16 pixels"},
+      {{"--drawer", "vector", "--hires", "2"}, "--hires does not apply to the vector drawer"},
+      {{"--svg", "x.svg"}, "--svg needs --drawer vector: only the vector drawer draws an SVG"},
       {{"--drawer", "pixel-art", "--palette", "1"}, "--palette 1: expected 2 to 256"},
       {{"--drawer", "pixel-art", "--pixel-grid", "0", "4"}, "--pixel-grid 0: expected 1 to 8192"},
       {{"--drawer", "pixels", "--pixels-space", "wavelet"}, "--pixels-space wavelet: expected fourier or pixel"},
@@ -80,6 +90,59 @@ TEST(DrawersEndToEnd, BadDrawerOptionsAreRefusedNamingTheFlag) {
     EXPECT_NE(result.err.find(words), std::string::npos) << result.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "x.png"));
   }
+}
+
+std::string file_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(DrawersEndToEnd, TheVectorDrawersSvgIsDrawnByLibrsvgLikeItsPicture) {
+  if (std::system("command -v rsvg-convert > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "rsvg-convert is not installed (Debian's librsvg2-bin; scripts/install-deps.sh installs it)";
+  }
+  const auto dir = scratch_dir("e2e-vector-svg");
+  auto args = drawer_run(dir / "shapes.svg", tiny_bundle(),
+                         {"--drawer", "vector", "--shapes", "16", "--strokes", "4", "--stroke-width", "3"});
+  const auto size = std::find(args.begin(), args.end(), "--size");
+  size[1] = size[2] = "96";
+  const auto result = run_cli(args);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  ASSERT_TRUE(std::filesystem::exists(dir / "shapes.png")) << "-o NAME.svg writes the raster beside it";
+  const auto command = "rsvg-convert -o '" + (dir / "librsvg.png").string() + "' '" + (dir / "shapes.svg").string() + "'";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  const auto ours = read_image(dir / "shapes.png");
+  const auto theirs = read_image(dir / "librsvg.png");
+  ASSERT_EQ(theirs.width, 96);
+  ASSERT_EQ(theirs.height, 96);
+  double total = 0;
+  int largest = 0;
+  for (size_t i = 0; i < ours.pixels.size(); ++i) {
+    const int difference = std::abs(int{ours.pixels[i]} - int{theirs.pixels[i]});
+    total += difference;
+    largest = std::max(largest, difference);
+  }
+  const double mean = total / ours.pixels.size() / 255;
+  std::printf("vqclip's raster against librsvg's: mean difference %.5f, largest %d / 255\n", mean, largest);
+  EXPECT_LT(mean, 0.01);
+
+  // The record rides in the SVG's <metadata>, XML-escaped.
+  const auto svg = file_text(dir / "shapes.svg");
+  const auto open = svg.find("<metadata id=\"vqclip\">");
+  ASSERT_NE(open, std::string::npos);
+  const auto begin = open + std::string("<metadata id=\"vqclip\">").size();
+  std::string json = svg.substr(begin, svg.find("</metadata>") - begin);
+  for (const auto& [escaped, plain] : {std::pair{"&lt;", "<"}, std::pair{"&gt;", ">"}, std::pair{"&amp;", "&"}}) {
+    for (size_t at = json.find(escaped); at != std::string::npos; at = json.find(escaped, at + 1)) {
+      json.replace(at, std::string(escaped).size(), plain);
+    }
+  }
+  const auto record = nlohmann::json::parse(json);
+  EXPECT_EQ(record.at("generation").at("drawer"), "vector");
+  EXPECT_EQ(record.at("generation").at("shapes"), 16);
+  EXPECT_EQ(record, read_picture_record(dir / "shapes.png"));
 }
 
 }  // namespace

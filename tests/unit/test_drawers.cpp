@@ -2,7 +2,8 @@
 // [0, 1] whose gradient reaches every parameter, reproduces under a seed,
 // starts from a picture close to that picture (tolerances below), and takes
 // saved parameters back exactly; pixel art is made of cells and of at most
-// its palette's colours.
+// its palette's colours; vector drawers anneal their edges, keep their
+// parameters whatever the size, and write SVG.
 #include <ATen/core/Generator.h>
 
 #include <set>
@@ -38,12 +39,22 @@ std::vector<DrawerCase> drawer_cases() {
   pixels_fourier_rgb.pixels.colour = PixelsColour::kRgb;
   auto art_palette = drawer(DrawerKind::kPixelArt);
   art_palette.pixel_art.palette = 4;
+  auto vector_mixed = drawer(DrawerKind::kVector);
+  vector_mixed.vector.shapes = 4;
+  vector_mixed.vector.strokes = 3;
+  vector_mixed.vector.segments = 2;
+  auto vector_strokes = drawer(DrawerKind::kVector);
+  vector_strokes.vector.shapes = 0;
+  vector_strokes.vector.strokes = 5;
   return {{"vqgan", drawer(DrawerKind::kVqgan)},
           {"pixels", drawer(DrawerKind::kPixels)},
           {"pixels_rgb_pixel", pixels_plain},
           {"pixels_rgb_fourier", pixels_fourier_rgb},
           {"pixel_art", drawer(DrawerKind::kPixelArt)},
-          {"pixel_art_palette", art_palette}};
+          {"pixel_art_palette", art_palette},
+          {"vector", drawer(DrawerKind::kVector)},
+          {"vector_shapes_and_strokes", vector_mixed},
+          {"vector_strokes", vector_strokes}};
 }
 
 class EachDrawer : public ::testing::TestWithParam<DrawerCase> {
@@ -96,7 +107,15 @@ TEST_P(EachDrawer, SavedParametersGiveTheSameDrawerAndWrongShapesAreRefused) {
   EXPECT_TRUE(torch::equal(again->picture(), original->picture()));
   EXPECT_TRUE(torch::equal(torch::randn({4}, generator), torch::randn({4}, make_random_generator(before, torch::kCPU))))
       << "a drawer from saved parameters draws nothing from the run's generator";
-  EXPECT_THROW(make_drawer(tiny_models(), GetParam().settings, 64, 24, DrawerStart{{}, saved}, generator), InputError);
+  // Another size does not fit, except for the vector drawer's points, which
+  // are fractions of the picture: one more path does not fit that.
+  auto other = GetParam().settings;
+  int width = 64;
+  if (other.resolved_kind() == DrawerKind::kVector) {
+    ++other.vector.strokes;
+    width = 32;
+  }
+  EXPECT_THROW(make_drawer(tiny_models(), other, width, 24, DrawerStart{{}, saved}, generator), InputError);
 }
 
 INSTANTIATE_TEST_SUITE_P(Drawers, EachDrawer, ::testing::ValuesIn(drawer_cases()),
@@ -135,6 +154,9 @@ TEST(DrawerStartPicture, EveryDrawerStartsFromAPictureCloseToIt) {
   auto plain = drawer(DrawerKind::kPixels);
   plain.pixels.colour = PixelsColour::kRgb;
   plain.pixels.space = PixelsSpace::kPixel;
+  auto mosaic = drawer(DrawerKind::kVector);
+  mosaic.vector.shapes = 12;
+  mosaic.vector.strokes = 2;
   // Exact up to float rounding where the drawer can show the picture exactly;
   // the tiny VQGAN reconstructs a picture of its world only roughly (measured:
   // mean 0.18, largest 0.84 at 32x32; a random start is far from it).
@@ -144,11 +166,15 @@ TEST(DrawerStartPicture, EveryDrawerStartsFromAPictureCloseToIt) {
       {"pixel-art", drawer(DrawerKind::kPixelArt), blocks, 1e-5, 1e-4},
       {"pixel-art palette", palette, blocks, 1e-5, 1e-4},
       {"vqgan", drawer(DrawerKind::kVqgan), red_square_on_blue(32, 32), 0.25, 0.9},
+      // A mosaic of 12 shapes over the 4 x 3 blocks; each is opaque to
+      // 0.999, so 0.1% of the background shows through.
+      {"vector", mosaic, blocks, 1e-3, 2e-3},
   };
   for (const auto& [name, settings, target, mean_tolerance, max_tolerance] : cases) {
     auto generator = make_random_generator(1, torch::kCPU);
     auto started = make_drawer(tiny_models(), settings, static_cast<int>(target.size(3)),
                                static_cast<int>(target.size(2)), DrawerStart{target, {}}, generator);
+    started->set_progress(1.0);  // the vector drawer's edges as at the last step
     const auto [mean, largest] = difference(started->picture(), target);
     std::printf("%s: mean %.3g, largest %.3g\n", name, mean, largest);
     EXPECT_LE(mean, mean_tolerance) << name;
@@ -173,6 +199,35 @@ TEST(PixelArt, CellsAreFlatAndAPaletteLimitsTheColours) {
   }
   EXPECT_LE(colours.size(), 3u);
   EXPECT_GE(colours.size(), 2u) << "8 random cells choosing among 3 colours use more than one";
+}
+
+TEST(Vector, EdgesSharpenAsTheRunGoesOnAndTheSvgHasEveryPath) {
+  auto settings = drawer(DrawerKind::kVector);
+  settings.vector.shapes = 6;
+  settings.vector.strokes = 2;
+  auto generator = make_random_generator(2, torch::kCPU);
+  auto vector = make_drawer(tiny_models(), settings, 40, 30, {}, generator);
+  // Pixels between 0 and 1 coverage lie on ramps; fewer as the ramps narrow.
+  const auto blended = [&](double progress) {
+    vector->set_progress(progress);
+    const auto picture = vector->picture();
+    const auto edges = (picture.diff(1, 3).abs().sum(1) > 1e-6).sum().item<int64_t>();
+    return edges;
+  };
+  const auto start = blended(0.0), middle = blended(0.5), end = blended(1.0);
+  EXPECT_GT(start, middle);
+  EXPECT_GT(middle, end);
+  const auto svg = vector->svg();
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+  EXPECT_NE(svg.find("width=\"40\" height=\"30\" viewBox=\"0 0 40 30\""), std::string::npos);
+  size_t paths = 0, strokes = 0;
+  for (size_t at = svg.find("<path"); at != std::string::npos; at = svg.find("<path", at + 1)) ++paths;
+  for (size_t at = svg.find("stroke-width"); at != std::string::npos; at = svg.find("stroke-width", at + 1)) ++strokes;
+  EXPECT_EQ(paths, 8u);
+  EXPECT_EQ(strokes, 2u);
+  EXPECT_NE(svg.find("fill-rule=\"evenodd\""), std::string::npos);
+  EXPECT_EQ(make_drawer(tiny_models(), drawer(DrawerKind::kPixels), 8, 8, {}, generator)->svg(), "")
+      << "drawers without a vector form have no SVG";
 }
 
 }  // namespace

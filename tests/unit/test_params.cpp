@@ -108,6 +108,32 @@ INSTANTIATE_TEST_SUITE_P(
                        "palette", "1: expected 2 to 256"},
         GenerationCase{"pixels decay", [](auto& p) { p.drawer.kind = DrawerKind::kPixels; p.drawer.pixels.decay = 5; },
                        "pixels_decay", "expected 0 to 4"},
+        GenerationCase{"nothing to draw",
+                       [](auto& p) {
+                         p.drawer.kind = DrawerKind::kVector;
+                         p.drawer.vector.shapes = 0;
+                       },
+                       "shapes", "0 with strokes 0: nothing to draw"},
+        GenerationCase{"too many strokes",
+                       [](auto& p) {
+                         p.drawer.kind = DrawerKind::kVector;
+                         p.drawer.vector.strokes = 4097;
+                       },
+                       "strokes", "4097: expected 0 to 4096"},
+        GenerationCase{"no segments", [](auto& p) { p.drawer.kind = DrawerKind::kVector; p.drawer.vector.segments = 0; },
+                       "segments", "0: expected 1 to 16"},
+        GenerationCase{"hair stroke",
+                       [](auto& p) {
+                         p.drawer.kind = DrawerKind::kVector;
+                         p.drawer.vector.stroke_width = 0.1;
+                       },
+                       "stroke_width", "0.1: expected 0.5 to 64 pixels"},
+        GenerationCase{"vector hires",
+                       [](auto& p) {
+                         p.drawer.kind = DrawerKind::kVector;
+                         p.hires.scale = 2;
+                       },
+                       "hires_scale", "does not apply to the vector drawer"},
         GenerationCase{"image prompt weight",
                        [](auto& p) { p.image_prompts.push_back({ImageSource::file("a.png"), INFINITY}); },
                        "image_prompts", "a.png: weight inf"},
@@ -194,6 +220,14 @@ TEST(GenerationJson, TheDrawersFieldsReadBackAndOnlyTheChosenDrawersAreWritten) 
   params.drawer.pixels.decay = 1.5;
   json = to_json(params);
   EXPECT_EQ(json.at("pixels_space"), "pixel");
+  EXPECT_EQ(to_json(generation_from_json(json, "test")), json);
+  params.drawer.kind = DrawerKind::kVector;
+  params.drawer.vector.strokes = 7;
+  params.drawer.vector.softness = 2.5;
+  json = to_json(params);
+  EXPECT_EQ(json.at("strokes"), 7);
+  EXPECT_EQ(json.at("vector_softness"), 2.5);
+  EXPECT_FALSE(json.contains("pixels_space"));
   EXPECT_EQ(to_json(generation_from_json(json, "test")), json);
   json["pixel_grid"] = {3};
   json["drawer"] = "pixel-art";

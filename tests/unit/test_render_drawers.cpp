@@ -31,6 +31,13 @@ GenerationParams palette_art(uint64_t seed = 3) {
   return params;
 }
 
+GenerationParams vector_shapes_and_strokes(uint64_t seed = 3) {
+  auto params = with_drawer(DrawerKind::kVector, seed);
+  params.drawer.vector.shapes = 6;
+  params.drawer.vector.strokes = 2;
+  return params;
+}
+
 // The CLIP part alone: what the drawers other than the VQGAN need.
 Models& clip_only_models() {
   static Models models = [] {
@@ -43,7 +50,7 @@ Models& clip_only_models() {
 }
 
 TEST(RenderDrawers, ASeedReproducesEachDrawersPictureAndTheRecordNamesTheDrawer) {
-  for (const auto& params : {with_drawer(DrawerKind::kPixels), palette_art()}) {
+  for (const auto& params : {with_drawer(DrawerKind::kPixels), palette_art(), vector_shapes_and_strokes()}) {
     const auto first = render(tiny_models(), params);
     EXPECT_EQ(first.status, RenderStatus::kCompleted);
     EXPECT_TRUE(torch::equal(first.picture, render(tiny_models(), params).picture));
@@ -97,6 +104,28 @@ TEST(RenderDrawers, ASecondPassStartsFromTheFirstPictureAndResumesInEitherPass) 
     const auto resumed = render(clip_only_models(), params, {}, &states[0]);
     EXPECT_TRUE(torch::equal(resumed.picture, whole.picture)) << "stopped at " << stop;
   }
+}
+
+TEST(RenderDrawers, AVectorRenderResumesBitForBitMidwayAndFromItsFinalStateAndHasAnSvg) {
+  const auto params = vector_shapes_and_strokes();
+  std::vector<RenderState> states;
+  RenderCallbacks callbacks;
+  callbacks.wants_state = [](int step, int) { return step == 3; };
+  callbacks.on_state = [&states](const RenderState& state) { states.push_back(state); };
+  const auto whole = render(clip_only_models(), params, callbacks);
+  EXPECT_NE(whole.svg.find("<svg"), std::string::npos);
+  ASSERT_EQ(states.size(), 2u) << "after step 3 and at the end";
+  ASSERT_EQ(states[0].loop.parameters.size(), 6u) << "shapes' points and colours, strokes' points, colours and "
+                                                     "widths, background";
+  EXPECT_EQ(states[1].steps_done(), params.steps);
+  for (const auto& state : states) {
+    const auto resumed = render(clip_only_models(), params, {}, &state);
+    EXPECT_TRUE(torch::equal(resumed.picture, whole.picture)) << "resumed at step " << state.steps_done();
+    EXPECT_EQ(resumed.svg, whole.svg);
+  }
+  auto other = params;
+  other.drawer.vector.segments = 3;
+  EXPECT_THROW(render(clip_only_models(), other, {}, &states[0]), ParameterError);
 }
 
 TEST(RenderDrawers, DrawersOtherThanTheVqgansNeedNoVqganAndTheVqgansDoes) {

@@ -18,6 +18,8 @@ std::unique_ptr<Drawer> make_drawer(Models& models, const DrawerSettings& drawer
       return drawers::make_pixels(drawer.pixels, width, height, models.device, start, generator);
     case DrawerKind::kPixelArt:
       return drawers::make_pixel_art(drawer.pixel_art, width, height, models.device, start, generator);
+    case DrawerKind::kVector:
+      return drawers::make_vector(drawer.vector, width, height, models.device, start, generator);
   }
   throw InternalError("make_drawer: unknown drawer");
 }
