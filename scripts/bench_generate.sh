@@ -3,6 +3,8 @@
 # bundle and (if given or present) a full-size random bundle, e.g. one made by
 #   /usr/bin/python3 scripts/export_bundle.py --clip-random ViT-B/32 \
 #       --vqgan-random vqgan_imagenet_f16_16384 --out /tmp/fullsize-bundle
+# Then every drawer on the tiny bundle at 64x64 and 256x256 (the vector
+# drawer with 16, 64 and 256 shapes).
 # Usage: scripts/bench_generate.sh [FULLSIZE_BUNDLE_DIR [vqclip_bench options, e.g. --device cuda --precision fp16]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,3 +21,12 @@ if [[ -f $fullsize/vqclip.json ]]; then
 else
   echo "== full-size bundle: $fullsize/vqclip.json not found, skipped (see the comment at the top)"
 fi
+
+for size in 64 256; do
+  for drawer in vqgan pixels pixel-art "pixel-art --palette 4" "vector --shapes 16" "vector --shapes 64" \
+                "vector --shapes 256"; do
+    echo "== drawer $drawer, tiny bundle, ${size}x${size}, cutn 32"
+    # shellcheck disable=SC2086  # the drawer's name and options are separate words
+    $bench --models models/tiny-shapes --drawer $drawer --width "$size" --height "$size" --cutn 32 --steps 10 "${@:2}"
+  done
+done

@@ -4,6 +4,7 @@ vqclip bundle: TorchScript modules, the CLIP BPE vocabulary, vqclip.json.
 
   export_bundle.py --clip ViT-B-32.pt --vqgan-ckpt last.ckpt --vqgan-config model.yaml --out bundles/vitb32-f16
   export_bundle.py --clip-random ViT-B/32 --vqgan-random vqgan_imagenet_f16_16384 --out /tmp/fullsize-bundle
+  export_bundle.py --clip ViT-B-32.pt --clip-only --out bundles/vitb32-clip   # no VQGAN: bundle version 2
 
 Exit status: 0 done, 1 unusable input (one line on stderr), 2 bad arguments."""
 import argparse
@@ -35,6 +36,8 @@ def parse_args(argv):
     vqgan.add_argument("--vqgan-ckpt", metavar="PATH", help="taming-transformers checkpoint (.ckpt)")
     vqgan.add_argument("--vqgan-random", choices=list(VQGAN_PRESETS), metavar="PRESET",
                        help="random weights at official size: " + ", ".join(VQGAN_PRESETS))
+    vqgan.add_argument("--clip-only", action="store_true",
+                       help="no VQGAN: a bundle for the pixels, pixel-art and vector drawers and the CLIP tools")
     parser.add_argument("--vqgan-config", metavar="YAML", help="the checkpoint's model yaml (with --vqgan-ckpt)")
     parser.add_argument("--bpe-vocab", metavar="PATH", default=DEFAULT_VOCAB,
                         help="CLIP's bpe_simple_vocab_16e6.txt.gz (default: %(default)s)")
@@ -46,6 +49,8 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.vqgan_ckpt and not args.vqgan_config:
         parser.error("--vqgan-ckpt needs --vqgan-config")
+    if args.clip_only and args.no_encoder:
+        parser.error("--no-encoder is about the VQGAN; --clip-only has none")
     if args.vqgan_config and not args.vqgan_ckpt:
         parser.error("--vqgan-config goes with --vqgan-ckpt")
     if min(args.default_size) <= 0:
@@ -71,8 +76,12 @@ def export(args) -> None:
     torch.manual_seed(args.seed)
     start = time.time()
     clip = load_official_clip(args.clip) if args.clip else clip_from_preset(args.clip_random)
-    vqgan = (load_taming_checkpoint(args.vqgan_ckpt, args.vqgan_config) if args.vqgan_ckpt
-             else vqgan_from_preset(args.vqgan_random))
+    if args.clip_only:
+        vqgan = None
+    elif args.vqgan_ckpt:
+        vqgan = load_taming_checkpoint(args.vqgan_ckpt, args.vqgan_config)
+    else:
+        vqgan = vqgan_from_preset(args.vqgan_random)
     tokenizer = clip_bpe_tokenizer(args.bpe_vocab, clip.vocab_size)
     name = args.name or os.path.basename(os.path.normpath(args.out))
     loaded = time.time()

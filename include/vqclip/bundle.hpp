@@ -41,7 +41,7 @@ struct Manifest {
   int default_width = 0;
   int default_height = 0;
   ClipSpec clip;
-  VqganSpec vqgan;
+  std::optional<VqganSpec> vqgan;  // none in a CLIP-only bundle (contract version 2)
   std::map<std::string, std::string> file_hashes;  // file name -> sha256 hex
   nlohmann::json raw;                               // the whole vqclip.json
 };
@@ -49,6 +49,10 @@ struct Manifest {
 // Parses and validates vqclip.json (fields, types, version, files present).
 // Throws BundleError naming the file, the field, and expected vs found.
 Manifest read_manifest(const std::filesystem::path& bundle_dir);
+
+// "DIR/vqclip.json: this bundle has no VQGAN ...": the BundleError text for
+// a CLIP-only bundle asked for the VQGAN.
+std::string no_vqgan_message(const Manifest& manifest);
 
 // `given` when set (an explicit --models), else $VQCLIP_MODELS, else the
 // tiny-shapes bundle of the install (found relative to the vqclip library or

@@ -29,6 +29,7 @@ struct BundleInfo {
   std::string device;
   std::vector<BundleFileInfo> files;
   std::vector<ModuleInfo> modules;
+  std::vector<std::string> drawers;  // the drawers it can render with (all but vqgan without a VQGAN)
   bool verified = false;  // sha256 of every file checked (a mismatch throws instead)
 };
 
@@ -39,7 +40,8 @@ BundleInfo describe_bundle(const std::filesystem::path& bundle_dir, const LoadOp
 
 // {"directory", "name", "device", "manifest" (vqclip.json as written),
 //  "files": {name: {"bytes", "sha256"}}, "total_bytes",
-//  "parameters": {role: count, ..., "total"}, "integrity": "ok" | "not checked"}
+//  "parameters": {role: count, ..., "total"}, "drawers": [name, ...], "default_drawer",
+//  "integrity": "ok" | "not checked"}
 nlohmann::json bundle_info_json(const BundleInfo& info);
 
 // Aligned, human-readable lines for a terminal.

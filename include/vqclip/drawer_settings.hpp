@@ -66,11 +66,12 @@ struct VectorSettings {
 };
 
 struct DrawerSettings {
-  std::optional<DrawerKind> kind;  // default (resolve): vqgan
+  std::optional<DrawerKind> kind;  // default (resolve): default_drawer(bundle)
   PixelsSettings pixels;
   PixelArtSettings pixel_art;
   VectorSettings vector;
 
+  // Before resolve(), an unset kind counts as the VQGAN's.
   DrawerKind resolved_kind() const { return kind.value_or(DrawerKind::kVqgan); }
   bool is_vqgan() const { return resolved_kind() == DrawerKind::kVqgan; }
 };
@@ -78,8 +79,13 @@ struct DrawerSettings {
 // Checks the chosen drawer's group; throws ParameterError naming the field.
 void validate(const DrawerSettings& drawer);
 
+// The drawer when none is asked for: the VQGAN's where the bundle has one,
+// else pixels.
+DrawerKind default_drawer(const Manifest& manifest);
+
 // What a picture's sides must be a multiple of: the VQGAN's downsampling
-// factor, a pixel-art cell, or 1 for pixels and vectors.
+// factor, a pixel-art cell, or 1 for pixels and vectors. Throws BundleError
+// for the VQGAN's drawer and a bundle without a VQGAN.
 int size_multiple(const DrawerSettings& drawer, const Manifest& manifest);
 
 }  // namespace vqclip

@@ -5,7 +5,7 @@ import json
 import math
 import os
 import shutil
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 
@@ -31,23 +31,28 @@ def _check_float32(model: torch.nn.Module, what: str) -> None:
             raise ValueError(f"{what}: {name} is {tensor.dtype}; bundles hold float32 weights")
 
 
-def write_bundle(out_dir: str, *, name: str, clip_model: CLIP, vqgan_model: VQModel, tokenizer: dict,
+def write_bundle(out_dir: str, *, name: str, clip_model: CLIP, vqgan_model: Optional[VQModel], tokenizer: dict,
                  tokenizer_file: str, default_size: Tuple[int, int] = (256, 256),
                  mean: Sequence[float] = CLIP_MEAN, std: Sequence[float] = CLIP_STD,
                  include_encoder: bool = True) -> dict:
-    """Exports both models (put in eval mode) into out_dir and returns the
-    manifest written. tokenizer: type, bos_id, eos_id, pad_id, lowercase."""
+    """Exports the models (put in eval mode) into out_dir and returns the
+    manifest written. tokenizer: type, bos_id, eos_id, pad_id, lowercase.
+    vqgan_model None: a CLIP-only bundle (contract version 2), for the drawers
+    other than the VQGAN's; with a VQGAN the manifest stays version 1, which
+    every vqclip reads."""
     _check_float32(clip_model, "CLIP")
-    _check_float32(vqgan_model, "VQGAN")
+    if vqgan_model is not None:
+        _check_float32(vqgan_model, "VQGAN")
     os.makedirs(out_dir, exist_ok=True)
     # A stale manifest must not vouch for the files being replaced.
     if os.path.exists(os.path.join(out_dir, MANIFEST)):
         os.remove(os.path.join(out_dir, MANIFEST))
 
-    modules = {"clip_text.pt": ClipTextEncoder(clip_model), "clip_image.pt": ClipImageEncoder(clip_model),
-               "vqgan_decoder.pt": VqganDecoder(vqgan_model)}
-    if include_encoder:
-        modules["vqgan_encoder.pt"] = VqganEncoder(vqgan_model)
+    modules = {"clip_text.pt": ClipTextEncoder(clip_model), "clip_image.pt": ClipImageEncoder(clip_model)}
+    if vqgan_model is not None:
+        modules["vqgan_decoder.pt"] = VqganDecoder(vqgan_model)
+        if include_encoder:
+            modules["vqgan_encoder.pt"] = VqganEncoder(vqgan_model)
     for file_name, module in modules.items():
         torch.jit.script(module.eval()).save(os.path.join(out_dir, file_name))
     token_name = os.path.basename(tokenizer_file)
@@ -55,14 +60,9 @@ def write_bundle(out_dir: str, *, name: str, clip_model: CLIP, vqgan_model: VQMo
     if os.path.abspath(tokenizer_file) != os.path.abspath(token_copy):
         shutil.copyfile(tokenizer_file, token_copy)
 
-    vqgan = {"decoder": "vqgan_decoder.pt"}
-    if include_encoder:
-        vqgan["encoder"] = "vqgan_encoder.pt"
-    vqgan.update(downsample_factor=int(vqgan_model.downsample_factor), embed_dim=int(vqgan_model.embed_dim),
-                 n_embed=int(vqgan_model.n_embed))
     manifest = {
         "format": "vqclip-bundle",
-        "version": 1,
+        "version": 1 if vqgan_model is not None else 2,
         "name": name,
         "default_size": [int(v) for v in default_size],
         "clip": {
@@ -78,9 +78,15 @@ def write_bundle(out_dir: str, *, name: str, clip_model: CLIP, vqgan_model: VQMo
                           "eos_id": int(tokenizer["eos_id"]), "pad_id": int(tokenizer["pad_id"]),
                           "lowercase": bool(tokenizer["lowercase"])},
         },
-        "vqgan": vqgan,
-        "files": {n: sha256(os.path.join(out_dir, n)) for n in sorted([*modules, token_name])},
     }
+    if vqgan_model is not None:
+        vqgan = {"decoder": "vqgan_decoder.pt"}
+        if include_encoder:
+            vqgan["encoder"] = "vqgan_encoder.pt"
+        vqgan.update(downsample_factor=int(vqgan_model.downsample_factor), embed_dim=int(vqgan_model.embed_dim),
+                     n_embed=int(vqgan_model.n_embed))
+        manifest["vqgan"] = vqgan
+    manifest["files"] = {n: sha256(os.path.join(out_dir, n)) for n in sorted([*modules, token_name])}
     # Written last and renamed into place: a bundle with a manifest is complete.
     partial = os.path.join(out_dir, MANIFEST + ".partial")
     with open(partial, "w") as f:

@@ -114,12 +114,12 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
     plan.push_back(plan_job(job, options, base_seed));
     // Sizes and seeds that only the bundle decides are checked now, not after hours of other jobs.
     try {
-      resolve(plan.back().generation, manifest);
+      const auto resolved = resolve(plan.back().generation, manifest);
+      need_vqgan = need_vqgan || resolved.needs_vqgan();
+      need_encoder = need_encoder || resolved.needs_encoder();
     } catch (const ParameterError& e) {
       throw UsageError(source + ":" + std::to_string(job.line) + ": " + cli::cli_message(e));
     }
-    need_vqgan = need_vqgan || job.generation.needs_vqgan();
-    need_encoder = need_encoder || job.generation.needs_encoder();
   }
   if (options.check_only) {
     std::cout << source << ": " << jobs.size() << " job(s) OK; shard " << shard.index << "/" << shard.count << " has "

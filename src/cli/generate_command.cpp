@@ -59,7 +59,8 @@ int run_generate(const CommonOptions& common, const GenerationParams& generation
   output.check_writable();
 
   auto judge = load_judge(common.context, prepared.output.judge, prepared.context.threads);
-  auto models = load_models(prepared.context, ModelParts::for_render(generation.needs_vqgan(), generation.needs_encoder()));
+  auto models = load_models(prepared.context, ModelParts::for_render(prepared.generation.needs_vqgan(),
+                                                                                prepared.generation.needs_encoder()));
   spdlog::info("seed {}", *prepared.generation.seed);
   spdlog::debug("context {}", to_json(prepared.context).dump());
   spdlog::debug("generation {}", to_json(prepared.generation).dump());

@@ -3,6 +3,8 @@
 
 #include <spdlog/fmt/fmt.h>
 
+#include "vqclip/drawer_settings.hpp"
+
 namespace vqclip {
 
 namespace {
@@ -19,11 +21,10 @@ std::string three_numbers(const std::array<float, 3>& v) { return fmt::format("{
 
 BundleInfo describe_bundle(const std::filesystem::path& bundle_dir, const LoadOptions& options) {
   LoadOptions everything = options;
-  everything.parts = ModelParts::everything();
+  everything.parts = read_manifest(bundle_dir).vqgan ? ModelParts::everything() : ModelParts::clip_only();
   const auto models = load_models(bundle_dir, everything);
   if (options.verify_hashes) verify_bundle_files(models.manifest);  // files no part loads, too
   const auto& clip = models.require_clip();
-  const auto& vqgan = models.require_vqgan();
 
   BundleInfo info;
   info.manifest = models.manifest;
@@ -37,9 +38,15 @@ BundleInfo describe_bundle(const std::filesystem::path& bundle_dir, const LoadOp
   info.modules.push_back({"text_encoder", name_in_bundle(m.clip.text_encoder, dir), parameter_count(clip.text_encoder)});
   info.modules.push_back(
       {"image_encoder", name_in_bundle(m.clip.image_encoder, dir), parameter_count(clip.image_encoder)});
-  info.modules.push_back({"decoder", name_in_bundle(m.vqgan.decoder, dir), parameter_count(vqgan.decoder)});
-  if (vqgan.encoder) {
-    info.modules.push_back({"encoder", name_in_bundle(*m.vqgan.encoder, dir), parameter_count(*vqgan.encoder)});
+  if (models.vqgan) {
+    const auto& vqgan = *models.vqgan;
+    info.modules.push_back({"decoder", name_in_bundle(m.vqgan->decoder, dir), parameter_count(vqgan.decoder)});
+    if (vqgan.encoder) {
+      info.modules.push_back({"encoder", name_in_bundle(*m.vqgan->encoder, dir), parameter_count(*vqgan.encoder)});
+    }
+  }
+  for (const auto& [kind, name] : EnumTable<DrawerKind>::names) {
+    if (kind != DrawerKind::kVqgan || m.vqgan) info.drawers.emplace_back(name);
   }
   return info;
 }
@@ -65,6 +72,8 @@ nlohmann::json bundle_info_json(const BundleInfo& info) {
           {"files", files},
           {"total_bytes", total_bytes},
           {"parameters", parameters},
+          {"drawers", info.drawers},
+          {"default_drawer", name_of(default_drawer(info.manifest))},
           {"integrity", integrity_text(info)}};
 }
 
@@ -87,8 +96,15 @@ std::string bundle_info_text(const BundleInfo& info) {
   line("tokenizer", fmt::format("{} {} (bos {}, eos {}, pad {}, {})", tokenizer.type,
                                 name_in_bundle(tokenizer.file, m.dir), tokenizer.bos_id, tokenizer.eos_id,
                                 tokenizer.pad_id, tokenizer.lowercase ? "lowercase" : "case kept"));
-  line("vqgan", fmt::format("downsample {}, codebook {} x {}, encoder {}", m.vqgan.downsample_factor, m.vqgan.n_embed,
-                            m.vqgan.embed_dim, m.vqgan.encoder ? "yes" : "no"));
+  if (m.vqgan) {
+    line("vqgan", fmt::format("downsample {}, codebook {} x {}, encoder {}", m.vqgan->downsample_factor,
+                              m.vqgan->n_embed, m.vqgan->embed_dim, m.vqgan->encoder ? "yes" : "no"));
+  } else {
+    line("vqgan", "none (a CLIP-only bundle)");
+  }
+  std::string drawers;
+  for (const auto& drawer : info.drawers) drawers += (drawers.empty() ? "" : ", ") + drawer;
+  line("drawers", fmt::format("{} (default {})", drawers, name_of(default_drawer(m))));
 
   int64_t total_parameters = 0;
   for (size_t i = 0; i < info.modules.size(); ++i) {

@@ -16,7 +16,9 @@
 namespace vqclip {
 namespace {
 
-constexpr int64_t kSupportedVersion = 1;
+// 1: CLIP and VQGAN. 2: the VQGAN section may be left out (a CLIP-only
+// bundle, for the drawers other than the VQGAN's and the CLIP tools).
+constexpr int64_t kSupportedVersion = 2;
 constexpr int64_t kLargestSize = int64_t{1} << 30;  // keeps every int field well inside int
 
 // Nothing for a regular file; "" for one that does not exist; else why it
@@ -203,6 +205,12 @@ void read_file_hashes(const FieldReader& top, Manifest& m,
 
 }  // namespace
 
+std::string no_vqgan_message(const Manifest& manifest) {
+  return (manifest.dir / "vqclip.json").string() +
+         ": this bundle has no VQGAN (a CLIP-only bundle): the vqgan drawer needs one; the pixels, pixel-art and "
+         "vector drawers need only the CLIP";
+}
+
 Manifest read_manifest(const std::filesystem::path& bundle_dir) {
   const auto path = bundle_dir / "vqclip.json";
   Manifest m;
@@ -215,13 +223,14 @@ Manifest read_manifest(const std::filesystem::path& bundle_dir) {
     top.fail("format", "expected \"vqclip-bundle\", found \"" + format + "\"");
   }
   const auto& version = top.get("version");
-  if (!version.is_number_integer()) top.fail("version", "expected the integer 1, found " + version.dump());
+  if (!version.is_number_integer()) top.fail("version", "expected the integer 1 or 2, found " + version.dump());
   if (version.is_number_unsigned() ? version.get<uint64_t>() > uint64_t(kSupportedVersion)
                                    : version.get<int64_t>() > kSupportedVersion) {
     top.fail("version", "bundle version " + version.dump() + " is newer than this vqclip supports (" +
                             std::to_string(kSupportedVersion) + "); update vqclip");
   }
-  if (version.get<int64_t>() < 1) top.fail("version", "expected 1, found " + version.dump());
+  if (version.get<int64_t>() < 1) top.fail("version", "expected 1 or 2, found " + version.dump());
+  const bool vqgan_optional = version.get<int64_t>() >= 2;
   m.name = top.text("name");
 
   const auto& size = top.get("default_size");
@@ -245,19 +254,21 @@ Manifest read_manifest(const std::filesystem::path& bundle_dir) {
   m.clip.logit_scale = clip.positive_number("logit_scale");
   m.clip.tokenizer = read_tokenizer(clip.child("tokenizer"), bundle_dir, m.clip.context_length);
 
-  const auto vqgan = top.child("vqgan");
-  m.vqgan.decoder = vqgan.file("decoder", bundle_dir);
-  if (vqgan.has("encoder")) m.vqgan.encoder = vqgan.file("encoder", bundle_dir);
-  m.vqgan.downsample_factor = vqgan.positive_int("downsample_factor");
-  m.vqgan.embed_dim = vqgan.positive_int("embed_dim");
-  m.vqgan.n_embed = vqgan.positive_int("n_embed");
-
   std::vector<std::pair<std::string, std::filesystem::path>> used_files{
       {"clip.text_encoder", m.clip.text_encoder},
       {"clip.image_encoder", m.clip.image_encoder},
-      {"clip.tokenizer.file", m.clip.tokenizer.file},
-      {"vqgan.decoder", m.vqgan.decoder}};
-  if (m.vqgan.encoder) used_files.emplace_back("vqgan.encoder", *m.vqgan.encoder);
+      {"clip.tokenizer.file", m.clip.tokenizer.file}};
+  if (!vqgan_optional || top.has("vqgan")) {
+    const auto section = top.child("vqgan");
+    auto& vqgan = m.vqgan.emplace();
+    vqgan.decoder = section.file("decoder", bundle_dir);
+    if (section.has("encoder")) vqgan.encoder = section.file("encoder", bundle_dir);
+    vqgan.downsample_factor = section.positive_int("downsample_factor");
+    vqgan.embed_dim = section.positive_int("embed_dim");
+    vqgan.n_embed = section.positive_int("n_embed");
+    used_files.emplace_back("vqgan.decoder", vqgan.decoder);
+    if (vqgan.encoder) used_files.emplace_back("vqgan.encoder", *vqgan.encoder);
+  }
   read_file_hashes(top, m, used_files);
   return m;
 }

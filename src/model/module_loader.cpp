@@ -55,9 +55,9 @@ torch::Tensor read_codebook(const torch::jit::Module& decoder, const VqganSpec& 
 std::vector<std::filesystem::path> files_of(const Manifest& m, const ModelParts& parts) {
   std::vector<std::filesystem::path> files;
   if (parts.clip) files.insert(files.end(), {m.clip.text_encoder, m.clip.image_encoder, m.clip.tokenizer.file});
-  if (parts.vqgan_decoder) {
-    files.push_back(m.vqgan.decoder);
-    if (parts.vqgan_encoder && m.vqgan.encoder) files.push_back(*m.vqgan.encoder);
+  if (parts.vqgan_decoder && m.vqgan) {
+    files.push_back(m.vqgan->decoder);
+    if (parts.vqgan_encoder && m.vqgan->encoder) files.push_back(*m.vqgan->encoder);
   }
   return files;
 }
@@ -77,12 +77,13 @@ ClipModel load_clip(const Manifest& m, const c10::Device& device) {
 }
 
 VqganModel load_vqgan(const Manifest& m, const c10::Device& device, bool with_encoder) {
+  if (!m.vqgan) throw BundleError(no_vqgan_message(m));
   VqganModel vqgan;
-  vqgan.spec = m.vqgan;
+  vqgan.spec = *m.vqgan;
   vqgan.device = device;
-  vqgan.decoder = load_module(m.vqgan.decoder, device);
-  vqgan.codebook = read_codebook(vqgan.decoder, m.vqgan);
-  if (with_encoder && m.vqgan.encoder) vqgan.encoder = load_module(*m.vqgan.encoder, device);
+  vqgan.decoder = load_module(m.vqgan->decoder, device);
+  vqgan.codebook = read_codebook(vqgan.decoder, *m.vqgan);
+  if (with_encoder && m.vqgan->encoder) vqgan.encoder = load_module(*m.vqgan->encoder, device);
   return vqgan;
 }
 

@@ -31,7 +31,8 @@ uintmax_t file_bytes(const std::filesystem::path& path) {
 }
 
 int auto_threads(const Manifest& manifest) {
-  const uintmax_t bytes = file_bytes(manifest.clip.image_encoder) + file_bytes(manifest.vqgan.decoder);
+  const uintmax_t bytes =
+      file_bytes(manifest.clip.image_encoder) + (manifest.vqgan ? file_bytes(manifest.vqgan->decoder) : 0);
   return bytes / 4 < kSmallModelValues ? 1 : max_threads();
 }
 

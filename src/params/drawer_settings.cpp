@@ -52,10 +52,15 @@ void validate(const DrawerSettings& drawer) {
   }
 }
 
+DrawerKind default_drawer(const Manifest& manifest) {
+  return manifest.vqgan ? DrawerKind::kVqgan : DrawerKind::kPixels;
+}
+
 int size_multiple(const DrawerSettings& drawer, const Manifest& manifest) {
   switch (drawer.resolved_kind()) {
     case DrawerKind::kVqgan:
-      return manifest.vqgan.downsample_factor;
+      if (!manifest.vqgan) throw BundleError(no_vqgan_message(manifest));
+      return manifest.vqgan->downsample_factor;
     case DrawerKind::kPixels:
     case DrawerKind::kVector:
       return 1;

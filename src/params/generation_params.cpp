@@ -219,7 +219,8 @@ GenerationParams resolve(const GenerationParams& params, const Manifest& manifes
   validate(params);
   GenerationParams resolved = params;
   if (!resolved.seed) resolved.seed = random_seed();
-  resolved.drawer.kind = params.drawer.resolved_kind();
+  resolved.drawer.kind = params.drawer.kind.value_or(default_drawer(manifest));
+  validate(resolved.drawer);
   const int width = params.width.value_or(manifest.default_width);
   const int height = params.height.value_or(manifest.default_height);
   auto& art = resolved.drawer.pixel_art;

@@ -24,7 +24,7 @@ TEST(BundleLoading, ModulesAreFrozenInEvalModeAndTheCodebookIsTheDecoders) {
     EXPECT_GT(parameters, 0u);
   }
   const auto& m = models.manifest;
-  EXPECT_EQ(vqgan.codebook.sizes().vec(), (std::vector<int64_t>{m.vqgan.n_embed, m.vqgan.embed_dim}));
+  EXPECT_EQ(vqgan.codebook.sizes().vec(), (std::vector<int64_t>{m.vqgan->n_embed, m.vqgan->embed_dim}));
   EXPECT_EQ(vqgan.codebook.scalar_type(), torch::kFloat);
   EXPECT_TRUE(torch::equal(vqgan.codebook, vqgan.decoder.attr("codebook").toTensor()));
   ASSERT_NE(clip.tokenizer, nullptr);

@@ -41,12 +41,13 @@ TEST(Manifest, FieldsAreReadAsWritten) {
   EXPECT_EQ(m.clip.tokenizer.lowercase, tokenizer.at("lowercase"));
   EXPECT_EQ(m.clip.tokenizer.context_length, m.clip.context_length);
 
-  EXPECT_EQ(m.vqgan.decoder, dir / vqgan.at("decoder").get<std::string>());
-  ASSERT_TRUE(m.vqgan.encoder.has_value());
-  EXPECT_EQ(*m.vqgan.encoder, dir / vqgan.at("encoder").get<std::string>());
-  EXPECT_EQ(m.vqgan.downsample_factor, vqgan.at("downsample_factor"));
-  EXPECT_EQ(m.vqgan.embed_dim, vqgan.at("embed_dim"));
-  EXPECT_EQ(m.vqgan.n_embed, vqgan.at("n_embed"));
+  ASSERT_TRUE(m.vqgan.has_value());
+  EXPECT_EQ(m.vqgan->decoder, dir / vqgan.at("decoder").get<std::string>());
+  ASSERT_TRUE(m.vqgan->encoder.has_value());
+  EXPECT_EQ(*m.vqgan->encoder, dir / vqgan.at("encoder").get<std::string>());
+  EXPECT_EQ(m.vqgan->downsample_factor, vqgan.at("downsample_factor"));
+  EXPECT_EQ(m.vqgan->embed_dim, vqgan.at("embed_dim"));
+  EXPECT_EQ(m.vqgan->n_embed, vqgan.at("n_embed"));
 
   EXPECT_EQ(nlohmann::json(m.file_hashes), json.at("files"));
   EXPECT_EQ(m.raw, json);
@@ -58,7 +59,22 @@ TEST(Manifest, EncoderIsOptional) {
     j["vqgan"].erase("encoder");
     j["files"].erase("vqgan_encoder.pt");
   });
-  EXPECT_FALSE(read_manifest(dir).vqgan.encoder.has_value());
+  EXPECT_FALSE(read_manifest(dir).vqgan->encoder.has_value());
+}
+
+TEST(Manifest, AVersion2BundleMayLeaveTheVqganOut) {
+  const auto dir = test::copy_bundle(test::vit_bundle(), "manifest-clip-only");
+  edit_manifest(dir, [](auto& j) {
+    j["version"] = 2;
+    j.erase("vqgan");
+    j["files"].erase("vqgan_decoder.pt");
+    j["files"].erase("vqgan_encoder.pt");
+  });
+  std::filesystem::remove(dir / "vqgan_decoder.pt");
+  std::filesystem::remove(dir / "vqgan_encoder.pt");
+  const auto m = read_manifest(dir);
+  EXPECT_FALSE(m.vqgan.has_value());
+  EXPECT_EQ(m.file_hashes.size(), 3u);
 }
 
 TEST(Manifest, UppercaseDigestsAreAccepted) {
@@ -90,10 +106,20 @@ std::vector<BrokenBundleCase> manifest_cases() {
        "expected a JSON object at the top level"},
       {"wrong-format", [](auto& d) { set(d, P("/format"), "other"); },
        "format: expected \"vqclip-bundle\", found \"other\""},
-      {"future-version", [](auto& d) { set(d, P("/version"), 2); },
-       "version: bundle version 2 is newer than this vqclip supports (1)"},
-      {"version-as-text", [](auto& d) { set(d, P("/version"), "1"); }, "version: expected the integer 1, found \"1\""},
-      {"version-zero", [](auto& d) { set(d, P("/version"), 0); }, "version: expected 1, found 0"},
+      {"future-version", [](auto& d) { set(d, P("/version"), 3); },
+       "version: bundle version 3 is newer than this vqclip supports (2)"},
+      {"version-as-text", [](auto& d) { set(d, P("/version"), "1"); },
+       "version: expected the integer 1 or 2, found \"1\""},
+      {"version-zero", [](auto& d) { set(d, P("/version"), 0); }, "version: expected 1 or 2, found 0"},
+      {"version-1-without-vqgan", [](auto& d) { edit_manifest(d, [](auto& j) { j.erase("vqgan"); }); },
+       "vqgan: missing required field"},
+      {"version-2-half-a-vqgan", [](auto& d) {
+         edit_manifest(d, [](auto& j) {
+           j["version"] = 2;
+           j["vqgan"].erase("n_embed");
+         });
+       },
+       "vqgan.n_embed: missing required field"},
       {"missing-name", [](auto& d) { edit_manifest(d, [](auto& j) { j.erase("name"); }); },
        "name: missing required field"},
       {"bad-default-size", [](auto& d) { set(d, P("/default_size"), {32}); },

@@ -71,6 +71,38 @@ TEST(DrawersEndToEnd, ThePixelsDrawerNeedsNoVqganAndTheVqgansDrawerDoes) {
   EXPECT_NE(vqgan.err.find("vqgan_decoder.pt"), std::string::npos) << vqgan.err;
 }
 
+TEST(DrawersEndToEnd, ACLipOnlyBundleRendersWithTheOtherDrawersAndRefusesTheVqgans) {
+  const auto bundle = scratch_dir("e2e-clip-only") / "bundle";
+  std::filesystem::copy(tiny_bundle(), bundle, std::filesystem::copy_options::recursive);
+  auto manifest = nlohmann::json::parse(std::ifstream(bundle / "vqclip.json"));
+  manifest["version"] = 2;
+  manifest.erase("vqgan");
+  for (const char* file : {"vqgan_decoder.pt", "vqgan_encoder.pt"}) {
+    manifest["files"].erase(file);
+    std::filesystem::remove(bundle / file);
+  }
+  std::ofstream(bundle / "vqclip.json", std::ios::trunc) << manifest.dump(2);
+  const auto dir = bundle.parent_path();
+
+  const auto plain = run_cli(drawer_run(dir / "default.png", bundle, {}));
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(read_picture_record(dir / "default.png").at("generation").at("drawer"), "pixels")
+      << "without a VQGAN the default drawer is pixels";
+  const auto vector = run_cli(drawer_run(dir / "vector.png", bundle, {"--drawer", "vector"}));
+  EXPECT_EQ(vector.exit_code, 0) << vector.err;
+  const auto vqgan = run_cli(drawer_run(dir / "vqgan.png", bundle, {"--drawer", "vqgan"}));
+  EXPECT_EQ(vqgan.exit_code, 3) << vqgan.err;
+  EXPECT_NE(vqgan.err.find("this bundle has no VQGAN (a CLIP-only bundle): the vqgan drawer needs one"),
+            std::string::npos)
+      << vqgan.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "vqgan.png"));
+
+  const auto info = run_cli({"info", "--models", bundle.string()});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_NE(info.out.find("none (a CLIP-only bundle)"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("pixels, pixel-art, vector (default pixels)"), std::string::npos) << info.out;
+}
+
 TEST(DrawersEndToEnd, BadDrawerOptionsAreRefusedNamingTheFlag) {
   const auto dir = scratch_dir("e2e-drawer-options");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{

@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto manifest = vqclip::read_manifest(vqclip::fuzz::scratch());
     require(manifest.default_width > 0 && manifest.default_height > 0);
     require(manifest.clip.embed_dim > 0 && manifest.clip.context_length >= 2);
-    require(manifest.vqgan.downsample_factor > 0 && manifest.vqgan.n_embed > 0);
+    require(!manifest.vqgan || (manifest.vqgan->downsample_factor > 0 && manifest.vqgan->n_embed > 0));
     for (const auto& [name, hash] : manifest.file_hashes) require(hash.size() == 64);
   } catch (const vqclip::BundleError&) {
   }

@@ -30,7 +30,8 @@ class WriteBundle(unittest.TestCase):
 
     def write(self, **options):
         out = os.path.join(self.dir.name, "bundle")
-        return out, write_bundle(out, name="unit", clip_model=self.clip, vqgan_model=self.vqgan, tokenizer=TOKENIZER,
+        options.setdefault("vqgan_model", self.vqgan)
+        return out, write_bundle(out, name="unit", clip_model=self.clip, tokenizer=TOKENIZER,
                                  tokenizer_file=self.vocab, default_size=(48, 32), **options)
 
     def test_manifest_fields_are_the_contract(self):
@@ -65,6 +66,13 @@ class WriteBundle(unittest.TestCase):
         self.assertNotIn("encoder", manifest["vqgan"])
         self.assertNotIn("vqgan_encoder.pt", manifest["files"])
         self.assertFalse(os.path.exists(os.path.join(out, "vqgan_encoder.pt")))
+
+    def test_clip_only(self):
+        out, manifest = self.write(vqgan_model=None)
+        self.assertEqual(manifest["version"], 2, "a bundle without a VQGAN is contract version 2")
+        self.assertNotIn("vqgan", manifest)
+        self.assertEqual(set(manifest["files"]), {"clip_text.pt", "clip_image.pt", "vocab.txt.gz"})
+        self.assertEqual(set(os.listdir(out)), {"clip_text.pt", "clip_image.pt", "vocab.txt.gz", "vqclip.json"})
 
     def test_modules_are_saved_in_eval_mode_and_load_anywhere(self):
         self.clip.train()

@@ -65,6 +65,19 @@ class ExportCommand(unittest.TestCase):
         self.assertNotIn("encoder", manifest["vqgan"])
         self.assertEqual(manifest["vqgan"]["downsample_factor"], 4)
 
+    def test_exports_a_clip_only_bundle(self):
+        out = self.path("clip-only")
+        result = self.run_export("--clip", self.path("clip.pt"), "--clip-only", "--bpe-vocab", self.vocab, "--out", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(os.path.join(out, "vqclip.json")) as f:
+            manifest = json.load(f)
+        self.assertEqual(manifest["version"], 2)
+        self.assertNotIn("vqgan", manifest)
+        self.assertFalse(os.path.exists(os.path.join(out, "vqgan_decoder.pt")))
+        both = self.run_export("--clip", self.path("clip.pt"), "--clip-only", "--vqgan-random",
+                               "vqgan_imagenet_f16_16384", "--bpe-vocab", self.vocab, "--out", out)
+        self.assertEqual(both.returncode, 2, both.stderr)
+
     def test_missing_checkpoint(self):
         result = self.run_export("--clip", self.path("absent.pt"), "--vqgan-ckpt", self.path("last.ckpt"),
                                  "--vqgan-config", self.path("model.yaml"), "--bpe-vocab", self.vocab,

@@ -157,7 +157,7 @@ Manifest manifest_with(int width, int height, int factor) {
   Manifest manifest;
   manifest.default_width = width;
   manifest.default_height = height;
-  manifest.vqgan.downsample_factor = factor;
+  manifest.vqgan.emplace().downsample_factor = factor;
   return manifest;
 }
 
