@@ -40,7 +40,8 @@ void add_drawer_options(CLI::App& app, DrawerSettings& drawer, const Track& trac
                  drawer.kind = *kind;
                },
                "What is optimised: the VQGAN latent, the picture's pixels, pixel art (cells, optionally of a "
-               "palette), or vector shapes and strokes (also written as SVG: --svg)")
+               "palette), or vector shapes and strokes (also written as SVG: --svg); pixels by default for a "
+               "bundle without a VQGAN")
             ->group(kDrawerGroup)->type_name(names)->default_str(std::string(name_of(DrawerKind::kVqgan))));
   track(add_enum_option(app, "pixels_colour", drawer.pixels.colour,
                         "pixels: colour space of the values (decorrelated: ImageNet's colour correlation undone)")
