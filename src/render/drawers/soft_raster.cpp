@@ -19,16 +19,19 @@ std::pair<torch::Tensor, torch::Tensor> edges(const torch::Tensor& vertices, boo
   return {vertices.narrow(1, 0, count - 1), vertices.narrow(1, 1, count - 1)};
 }
 
-// Squared distance from points to segments, given each point's offset from
-// its segment's start and the segment (end - start); shapes broadcast, the
-// last dimension is (x, y).
-torch::Tensor squared_segment_distance(const torch::Tensor& offset, const torch::Tensor& segment) {
-  const auto along = ((offset * segment).sum(-1) / segment.square().sum(-1).clamp_min(1e-12)).clamp(0, 1);
-  return (offset - along.unsqueeze(-1) * segment).square().sum(-1);
+// Squared distance from points to segments, x and y apart (a trailing
+// dimension of 2 makes every elementwise op strided): each point's offset
+// from its segment's start, the segment (end - start) and 1 / its squared
+// length; shapes broadcast.
+torch::Tensor squared_gap(const torch::Tensor& offset_x, const torch::Tensor& offset_y, const torch::Tensor& along_x,
+                          const torch::Tensor& along_y, const torch::Tensor& inverse_square_length) {
+  const auto along = ((offset_x * along_x + offset_y * along_y) * inverse_square_length).clamp_(0, 1);
+  const auto gap_x = offset_x - along * along_x;
+  const auto gap_y = offset_y - along * along_y;
+  return gap_x * gap_x + gap_y * gap_y;
 }
 
-// What the search needs of a chunk of paths' edges, each [n, 1, E], x and y
-// apart (a trailing dimension of 2 makes every elementwise op strided).
+// What the distance needs of a set of paths' edges, each [n, 1, E], x and y apart.
 struct EdgeTerms {
   torch::Tensor start_x, start_y, end_y, along_x, along_y, inverse_square_length, run_per_rise;
 
@@ -49,12 +52,9 @@ struct EdgeTerms {
 // towards +x).
 std::pair<torch::Tensor, torch::Tensor> nearest_edge(const EdgeTerms& edge, const torch::Tensor& px,
                                                       const torch::Tensor& py, bool closed) {
-  const auto offset_x = px - edge.start_x;  // [n, p, E]
-  const auto offset_y = py - edge.start_y;
-  const auto along = ((offset_x * edge.along_x + offset_y * edge.along_y) * edge.inverse_square_length).clamp_(0, 1);
-  const auto gap_x = offset_x - along * edge.along_x;
-  const auto gap_y = offset_y - along * edge.along_y;
-  const auto nearest = (gap_x * gap_x + gap_y * gap_y).argmin(-1);
+  const auto offset_y = py - edge.start_y;  // [n, p, E]
+  const auto nearest =
+      squared_gap(px - edge.start_x, offset_y, edge.along_x, edge.along_y, edge.inverse_square_length).argmin(-1);
   if (!closed) return {nearest, torch::Tensor()};
   const auto straddles = (edge.start_y > py) != (edge.end_y > py);
   const auto crossing_x = edge.start_x + offset_y * edge.run_per_rise;
@@ -101,10 +101,13 @@ torch::Tensor signed_distance(const torch::Tensor& vertices, const torch::Tensor
   }
   // The distance to the nearest edge again, now with gradients: [N, P]. The
   // epsilon keeps the square root's gradient finite on an edge (1e-6 pixels there).
-  const auto index = nearest.unsqueeze(-1).expand({paths, pixel_count, 2});
-  const auto start = starts.gather(1, index);
-  const auto segment = ends.gather(1, index) - start;
-  const auto distance = torch::sqrt(squared_segment_distance(pixels.unsqueeze(0) - start, segment) + 1e-12);
+  const EdgeTerms edge(starts, ends);
+  const auto at_nearest = [&nearest](const torch::Tensor& per_edge) { return per_edge.squeeze(1).gather(1, nearest); };
+  const auto offset_x = pixels.select(1, 0).view({1, -1}) - at_nearest(edge.start_x);  // [N, P]
+  const auto offset_y = pixels.select(1, 1).view({1, -1}) - at_nearest(edge.start_y);
+  const auto distance = torch::sqrt(squared_gap(offset_x, offset_y, at_nearest(edge.along_x), at_nearest(edge.along_y),
+                                                at_nearest(edge.inverse_square_length)) +
+                                    1e-12);
   return closed ? torch::where(inside, -distance, distance) : distance;
 }
 
