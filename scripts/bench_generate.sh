@@ -4,7 +4,8 @@
 #   /usr/bin/python3 scripts/export_bundle.py --clip-random ViT-B/32 \
 #       --vqgan-random vqgan_imagenet_f16_16384 --out /tmp/fullsize-bundle
 # Then every drawer on the tiny bundle at 64x64 and 256x256 (the vector
-# drawer with 16, 64 and 256 shapes).
+# drawer with 16, 64 and 256 shapes), and a perceptor ensemble: the tiny
+# CLIP and the full-size bundle's, each alone and both at once.
 # Usage: scripts/bench_generate.sh [FULLSIZE_BUNDLE_DIR [vqclip_bench options, e.g. --device cuda --precision fp16]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,3 +31,15 @@ for size in 64 256; do
     $bench --models models/tiny-shapes --drawer $drawer --width "$size" --height "$size" --cutn 32 --steps 10 "${@:2}"
   done
 done
+
+if [[ -f $fullsize/vqclip.json ]]; then
+  # Pixels drawer, so that the step is the CLIPs' (and the cutouts'): the
+  # ensemble's step against the sum of its parts' steps.
+  for judges in "models/tiny-shapes" "$fullsize" "models/tiny-shapes --perceptor $fullsize"; do
+    echo "== perceptors: --models $judges, pixels drawer, 64x64, cutn 32"
+    # shellcheck disable=SC2086  # the bundle and the perceptor option are separate words
+    $bench --models $judges --drawer pixels --width 64 --height 64 --cutn 32 --steps 5 "${@:2}"
+  done
+else
+  echo "== perceptor ensemble: $fullsize/vqclip.json not found, skipped (see the comment at the top)"
+fi

@@ -54,6 +54,10 @@ Manifest read_manifest(const std::filesystem::path& bundle_dir);
 // a CLIP-only bundle asked for the VQGAN.
 std::string no_vqgan_message(const Manifest& manifest);
 
+// The sha256 of the CLIP's files (text and image encoders, tokenizer) by file
+// name: what a CLIP's results depend on, whatever else the bundle holds.
+std::map<std::string, std::string> clip_file_hashes(const Manifest& manifest);
+
 // `given` when set (an explicit --models), else $VQCLIP_MODELS, else the
 // tiny-shapes bundle of the install (found relative to the vqclip library or
 // executable), else that of the source tree the library was built from.

@@ -20,6 +20,7 @@
 #include "vqclip/enum_names.hpp"
 #include "vqclip/image_io.hpp"
 #include "vqclip/limits.hpp"
+#include "vqclip/perceptor_settings.hpp"
 #include "vqclip/picture_losses.hpp"
 
 namespace vqclip {
@@ -106,6 +107,7 @@ struct GenerationParams {
 
   DrawerSettings drawer;        // what is optimised: the VQGAN latent by default
   PictureLosses losses;         // pixray's extra losses on the picture, all off by default
+  PerceptorSettings perceptors; // which CLIPs judge: the bundle's alone by default
   CutoutSettings cutouts;
   OptimiserSettings optimiser;
   HiresSettings hires;

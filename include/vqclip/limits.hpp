@@ -14,6 +14,7 @@ inline constexpr int kMaxCutn = 1024;
 inline constexpr int kMaxCandidates = 64;  // renders of one prompt in a best-of-N
 inline constexpr double kMaxHiresScale = 8;   // a second pass at most 8x each side of the first
 inline constexpr int kMaxVectorPaths = 4096;  // the vector drawer's shapes, and its strokes
+inline constexpr int kMaxPerceptors = 8;  // other bundles' CLIPs judging one render
 inline constexpr double kMaxPixelSteps = 1e11;  // steps x width x height: days of work on a GPU
 // A text prompt's bytes: CLIP reads 77 tokens, and the record keeps the text.
 inline constexpr size_t kMaxPromptBytes = 16384;

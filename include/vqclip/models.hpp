@@ -10,10 +10,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "vqclip/bundle.hpp"
 #include "vqclip/context_params.hpp"
 #include "vqclip/memory_costs.hpp"
+#include "vqclip/perceptor_settings.hpp"
 #include "vqclip/tokenizer.hpp"
 
 namespace vqclip {
@@ -57,12 +59,21 @@ struct LoadOptions {
   ModelParts parts = ModelParts::everything();
 };
 
+// Another bundle's CLIP, judging renders with the bundle's own (perceptor_settings.hpp).
+struct PerceptorModel {
+  Manifest manifest;
+  ClipModel clip;
+};
+
 struct Models {
   Manifest manifest;
   c10::Device device = c10::kCPU;
   Precision precision = Precision::kFp32;
   std::optional<ClipModel> clip;
   std::optional<VqganModel> vqgan;
+  // Other bundles' CLIPs, by their directory as given; render() loads those it needs.
+  std::map<std::filesystem::path, PerceptorModel> perceptors;
+  bool verify_hashes = true;  // how the bundle was loaded, and so the perceptors are
   int64_t memory_budget = 0;  // bytes one render's step may take; 0 = what the machine has available
   // Measured by render() on first need, per loop settings (memory_estimate.hpp).
   std::map<std::string, MemoryCosts> memory_costs;
@@ -82,6 +93,21 @@ Models load_models(const std::filesystem::path& bundle_dir, const LoadOptions& o
 // precision and memory budget for render(), and applies its process-wide settings: libtorch's
 // intra-op threads and the input-picture limit (set_max_image_pixels).
 Models load_models(const ResolvedContext& context, ModelParts parts);
+
+// Loads the CLIPs of `settings.extra` that `models` lacks, on its device,
+// verified as it was, each probed. Throws BundleError naming the bundle.
+void load_perceptors(Models& models, const PerceptorSettings& settings);
+
+// A CLIP that judges a render, and its weight.
+struct JudgingClip {
+  ClipModel* clip = nullptr;
+  double weight = 1.0;
+  const Manifest* manifest = nullptr;  // the bundle it comes from
+};
+
+// Those that judge under `settings`, in order: the bundle's own (unless its
+// weight is 0), then the extra ones. Throws BundleError when one is not loaded.
+std::vector<JudgingClip> judging_clips(Models& models, const PerceptorSettings& settings);
 
 // The tokenizer alone (for `tokenize`), its file's hash checked when `verify`.
 std::shared_ptr<const Tokenizer> load_tokenizer(const Manifest& manifest, bool verify);

@@ -31,6 +31,14 @@ struct Target {
 };
 using TargetPhase = std::vector<Target>;
 
+// A CLIP that judges the picture: its share of the loss, and the prompts as it
+// embeds them (every perceptor of a loop has the same phases, in its own space).
+struct Perceptor {
+  const ClipModel* clip = nullptr;
+  double weight = 1.0;
+  std::vector<TargetPhase> phases;
+};
+
 struct LoopSettings {
   int steps = 300;
   CutoutSettings cutouts;
@@ -41,6 +49,7 @@ struct LoopSettings {
   Precision precision = Precision::kFp32;
   DrawerSettings drawer;  // the loop steps a drawer made outside; the memory estimate makes its own
   PictureLosses losses;
+  PerceptorSettings perceptors;  // as for the drawer: the loop is given its perceptors, the memory estimate makes its own
 
   static LoopSettings from(const GenerationParams& params, Precision precision);
 };
@@ -62,8 +71,13 @@ struct StepResult {
 
 class RenderLoop {
  public:
-  // `drawer`: what is optimised, on the models' device. phases: at least one,
-  // each non-empty. The cutouts draw from `generator`, which must be on that device.
+  // `drawer`: what is optimised, on the models' device. perceptors: at least
+  // one, each with the same number of phases (at least one, each non-empty);
+  // each cuts its own views, in order. The cutouts draw from `generator`,
+  // which must be on that device.
+  RenderLoop(std::vector<Perceptor> perceptors, std::unique_ptr<Drawer> drawer, LoopSettings settings,
+             at::Generator generator);
+  // One CLIP of weight 1.
   RenderLoop(const ClipModel& clip, std::unique_ptr<Drawer> drawer, LoopSettings settings,
              std::vector<TargetPhase> phases, at::Generator generator);
   // The VQGAN drawer over z_init [1, C, h, w].
@@ -82,7 +96,6 @@ class RenderLoop {
   int phase_at(int step) const;
   // The current picture: [1, 3, H, W] in [0, 1], computed without gradients.
   torch::Tensor render();
-  const std::vector<TargetPhase>& phases() const { return phases_; }
   Drawer& drawer() { return *drawer_; }
   // Called in each step's backward pass when the gradient reaches the decoded
   // picture: between CLIP's side and the decoder's (the memory estimate
@@ -93,22 +106,37 @@ class RenderLoop {
   void apply_learning_rate_schedule();
   // What the drawer is told before drawing 0-based step `step`: 0 at the first, 1 at the last.
   double progress_at(int step) const;
-  // CLIP embeddings of normalised views, float32.
-  torch::Tensor embed_views(const torch::Tensor& views);
+  // A perceptor as the step uses it.
+  struct Judge {
+    torch::jit::Module image_encoder;
+    torch::Tensor mean;  // [1, 3, 1, 1]
+    torch::Tensor std;
+    int resolution = 0;
+    double weight = 1.0;
+    std::vector<TargetPhase> phases;
+  };
+  // The judge's normalised views of `picture`, drawn from the generator.
+  torch::Tensor cut_views(const Judge& judge, const torch::Tensor& picture);
+  // The judge's CLIP embeddings of normalised views, float32.
+  torch::Tensor embed_views(Judge& judge, const torch::Tensor& views);
   // The pulls on the drawer's parameters themselves (init_weight, zero_weight).
   torch::Tensor regulariser_loss() const;
-  // Every prompt of the current phase against `embeddings`, times `share`.
-  torch::Tensor prompts_loss(const torch::Tensor& embeddings, double share) const;
+  // Every prompt of the current phase against the judge's `embeddings`, times `share`.
+  torch::Tensor prompts_loss(const Judge& judge, const torch::Tensor& embeddings, double share) const;
+  // One CLIP, every view in one batch: a single graph from the drawer to the loss.
+  void whole_step(const torch::Tensor& picture, StepResult& result);
+  // Several CLIPs or micro-batches: each judge's views are cut from the
+  // picture, each micro-batch's loss is backpropagated into a detached copy of
+  // its views (freeing its CLIP activations), and the summed gradients then go
+  // through the cutouts and the drawer once.
+  void split_step(const torch::Tensor& picture, StepResult& result);
 
-  torch::jit::Module image_encoder_;
+  std::vector<Judge> judges_;
   std::unique_ptr<Drawer> drawer_;
   std::vector<torch::Tensor> parameters_;  // the drawer's
   std::vector<torch::Tensor> start_;       // their values at the start, for init_weight
-  torch::Tensor clip_mean_;
-  torch::Tensor clip_std_;
-  int clip_resolution_;
   LoopSettings settings_;
-  std::vector<TargetPhase> phases_;
+  int phase_count_ = 1;
   at::Generator generator_;
   std::unique_ptr<torch::optim::Optimizer> optimiser_;
   int steps_done_ = 0;

@@ -44,6 +44,7 @@ PlannedJob plan_job(const Job& job, const BatchOptions& options, uint64_t base_s
   PlannedJob planned{&job, job.generation, job.output, nullptr};
   planned.generation.seed = job_seed(base_seed, job);
   planned.output.path = options.out_dir / job_file_name(options.name_template, job, *planned.generation.seed);
+  route_svg_output(planned.output);  // a name ending .svg: NAME.svg and NAME.png with the record
   // Each job's frames in a folder of their own, named after its picture.
   if (!planned.output.frames_dir.empty()) planned.output.frames_dir /= planned.output.path.stem();
   planned.key = job_key(job, planned.generation, planned.output);
@@ -64,6 +65,7 @@ bool same_job(const nlohmann::json& recorded, const nlohmann::json& key) {
 
 bool already_rendered(const PlannedJob& planned) {
   if (!std::filesystem::exists(planned.output.path)) return false;
+  if (!planned.output.svg_path.empty() && !std::filesystem::exists(planned.output.svg_path)) return false;
   if (planned.output.metadata == MetadataMode::kNone) return true;  // nothing to compare: the file is the record
   try {
     const auto record = read_picture_record(planned.output.path);
@@ -101,6 +103,9 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
     if (!job.output.state_path.empty()) {
       throw line_error("--state is for a single render; a batch resumes job by job when run again");
     }
+    if (job.output.svg_path != base_output.svg_path) {
+      throw line_error("--svg is for a single render; name a batch's pictures NAME.svg with --name");
+    }
     if (job.output.judge != base_output.judge) {
       throw line_error("--judge is one bundle for the whole batch (loaded once); give it before --prompts-file");
     }
@@ -115,6 +120,12 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
     // Sizes and seeds that only the bundle decides are checked now, not after hours of other jobs.
     try {
       const auto resolved = resolve(plan.back().generation, manifest);
+      if (!plan.back().output.svg_path.empty() && resolved.drawer.resolved_kind() != DrawerKind::kVector) {
+        throw ParameterError("drawer",
+                             std::string(name_of(resolved.drawer.resolved_kind())) + " draws no SVG: --name " +
+                                 options.name_template + " needs {drawer} vector",
+                             {"drawer"});
+      }
       need_vqgan = need_vqgan || resolved.needs_vqgan();
       need_encoder = need_encoder || resolved.needs_encoder();
     } catch (const ParameterError& e) {

@@ -107,7 +107,8 @@ int parse_and_run(int argc, char** argv) {
       throw UsageError("--output does not apply to --prompts-file; use --out-dir and --name");
     }
     if (app.get_option("--svg")->count() > 0) {
-      throw UsageError("--svg does not apply to --prompts-file yet: a batch writes PNG pictures");
+      throw UsageError("--svg does not apply to --prompts-file: name the pictures NAME.svg with --name "
+                       "(each job then writes NAME.svg and NAME.png)");
     }
     if (resume_option->count() > 0) {
       throw UsageError("--resume is for a single render; a batch resumes job by job when run again");

@@ -16,6 +16,7 @@ const char* kOptimiserGroup = "Optimiser";
 const char* kHiresGroup = "High-resolution pass";
 const char* kDrawerGroup = "Drawer (what is optimised)";
 const char* kLossGroup = "Picture losses (pixray's; all off by default)";
+const char* kPerceptorGroup = "Perceptors (CLIPs that judge the picture)";
 const char* kOutputGroup = "Output";
 
 // "1e11", not "1e+11".
@@ -130,6 +131,28 @@ void add_picture_loss_options(CLI::App& app, PictureLosses& losses, const Track&
             ->group(kLossGroup));
 }
 
+// Other bundles' CLIPs and the bundle's own weight among them.
+template <typename Track>
+void add_perceptor_options(CLI::App& app, PerceptorSettings& perceptors, const Track& track) {
+  track(app.add_option_function<std::vector<std::string>>(
+               option_names("perceptors"),
+               [&perceptors](const std::vector<std::string>& values) {
+                 perceptors.extra.clear();  // given values replace those of a batch's base
+                 for (const auto& value : values) {
+                   const auto perceptor = parse_perceptor(value);
+                   if (!perceptor) throw CLI::ValidationError("--perceptor " + value + ": expected DIR[:WEIGHT]");
+                   perceptors.extra.push_back(*perceptor);
+                 }
+               },
+               "Another bundle's CLIP judges too: DIR[:WEIGHT] (weight 1 by default; repeatable, at most " +
+                   std::to_string(limits::kMaxPerceptors) +
+                   "). Each CLIP cuts its own views at its own resolution; the loss is the weighted sum")
+            ->group(kPerceptorGroup)->type_name("DIR[:W]"));
+  track(app.add_option(option_names("clip_weight"), perceptors.clip_weight,
+                       "Weight of the bundle's own CLIP among the --perceptor ones; 0 = it does not judge")
+            ->group(kPerceptorGroup));
+}
+
 }  // namespace
 
 std::vector<const CLI::Option*> add_generation_options(CLI::App& app, GenerationParams& p) {
@@ -238,6 +261,7 @@ std::vector<const CLI::Option*> add_generation_options(CLI::App& app, Generation
 
   add_drawer_options(app, p.drawer, track);
   add_picture_loss_options(app, p.losses, track);
+  add_perceptor_options(app, p.perceptors, track);
   return added;
 }
 

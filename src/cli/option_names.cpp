@@ -13,7 +13,7 @@ struct FieldOption {
   const char* names;  // CLI11 spelling: short and long names, the long one last
 };
 
-constexpr std::array<FieldOption, 63> kFieldOptions{{
+constexpr std::array<FieldOption, 65> kFieldOptions{{
     // context
     {"models", "--models"},
     {"device", "--device"},
@@ -65,6 +65,8 @@ constexpr std::array<FieldOption, 63> kFieldOptions{{
     {"edge_colour", "--edge-colour"},
     {"edge_weight", "--edge-weight"},
     {"edge_width", "--edge-width"},
+    {"perceptors", "--perceptor"},
+    {"clip_weight", "--clip-weight"},
     // output
     {"output", "-o,--output"},
     {"svg", "--svg"},

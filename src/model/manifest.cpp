@@ -211,6 +211,17 @@ std::string no_vqgan_message(const Manifest& manifest) {
          "vector drawers need only the CLIP";
 }
 
+std::map<std::string, std::string> clip_file_hashes(const Manifest& manifest) {
+  std::map<std::string, std::string> hashes;
+  for (const auto* file : {&manifest.clip.text_encoder, &manifest.clip.image_encoder, &manifest.clip.tokenizer.file}) {
+    const auto name = file->lexically_relative(manifest.dir).lexically_normal().generic_string();
+    for (const auto& [listed, hash] : manifest.file_hashes) {
+      if (std::filesystem::path(listed).lexically_normal().generic_string() == name) hashes[listed] = hash;
+    }
+  }
+  return hashes;
+}
+
 Manifest read_manifest(const std::filesystem::path& bundle_dir) {
   const auto path = bundle_dir / "vqclip.json";
   Manifest m;

@@ -114,6 +114,7 @@ Models load_models(const std::filesystem::path& bundle_dir, const LoadOptions& o
   Models models;
   models.manifest = read_manifest(bundle_dir);
   models.device = options.device;
+  models.verify_hashes = options.verify_hashes;
   const auto& m = models.manifest;
   if (options.verify_hashes) {
     const auto hashing = Clock::now();

@@ -119,6 +119,16 @@ void read_picture_losses(const FieldReader& read, PictureLosses& losses) {
   losses.edge_width = read.integer("edge_width", 0);
 }
 
+// Which CLIPs judge; records from before ensembles had the bundle's alone.
+void read_perceptors(const FieldReader& read, const std::string& where, PerceptorSettings& perceptors) {
+  perceptors.clip_weight = read.real("clip_weight", 1.0);
+  for (const auto& entry : read.array("perceptors")) {
+    if (!entry.is_object()) read.fail("perceptors", "holds an entry that is not an object");
+    const FieldReader perceptor(entry, where);
+    perceptors.extra.push_back({perceptor.text("bundle"), perceptor.real("weight")});
+  }
+}
+
 }  // namespace
 
 GenerationParams generation_from_json(const nlohmann::json& generation, const std::string& where) {
@@ -165,6 +175,7 @@ GenerationParams generation_from_json(const nlohmann::json& generation, const st
   if (read.find("hires_steps")) p.hires.steps = read.integer("hires_steps");
   read_drawer(read, p.drawer);
   read_picture_losses(read, p.losses);
+  read_perceptors(read, where, p.perceptors);
   return p;
 }
 

@@ -201,6 +201,7 @@ void validate(const GenerationParams& p) {
     throw ParameterError("hires_scale", "does not apply to the vector drawer: render at the size you want", {"drawer"});
   }
   validate(p.losses);
+  validate(p.perceptors);
 }
 
 PictureSize hires_size(const GenerationParams& resolved, int factor) {
@@ -275,6 +276,7 @@ nlohmann::json to_json(const GenerationParams& p) {
           {"hires_steps", optional(p.hires.steps)}};
   add_drawer_fields(json, p.drawer);
   add_picture_loss_fields(json, p.losses);
+  add_perceptor_fields(json, p.perceptors);
   return json;
 }
 

@@ -33,7 +33,6 @@ struct ProbePeaks {
 };
 
 ProbePeaks probe(Models& models, const LoopSettings& base, int unit, int grid, int cutn, int batch = 0) {
-  auto& clip = models.require_clip();
   LoopSettings settings = base;
   settings.steps = 1;
   settings.cutouts.cutn = cutn;
@@ -42,10 +41,14 @@ ProbePeaks probe(Models& models, const LoopSettings& base, int unit, int grid, i
   ProbePeaks peaks;
   TensorMemoryMeter meter;
   {
-    auto direction = torch::randn({clip.spec.embed_dim}, generator, torch::TensorOptions().device(models.device));
-    std::vector<TargetPhase> phases{{Target{"memory probe", direction / direction.norm()}}};
+    std::vector<Perceptor> perceptors;
+    for (const auto& judging : judging_clips(models, settings.perceptors)) {
+      auto direction =
+          torch::randn({judging.clip->spec.embed_dim}, generator, torch::TensorOptions().device(models.device));
+      perceptors.push_back({judging.clip, judging.weight, {{Target{"memory probe", direction / direction.norm()}}}});
+    }
     auto drawer = make_drawer(models, settings.drawer, grid * unit, grid * unit, DrawerStart{}, generator);
-    RenderLoop loop(clip, std::move(drawer), settings, std::move(phases), generator);
+    RenderLoop loop(std::move(perceptors), std::move(drawer), settings, generator);
     loop.set_picture_gradient_hook([&] {
       peaks.views_side = static_cast<double>(meter.peak_bytes());
       meter.reset_peak();
@@ -164,6 +167,9 @@ std::string settings_key(const LoopSettings& settings) {
       break;
   }
   if (settings.losses.any()) key << "/picture-losses";
+  if (settings.perceptors.ensemble()) {
+    key << "/perceptors/" << (settings.perceptors.clip_weight > 0 ? "own+" : "") << settings.perceptors.extra.size();
+  }
   return key.str();
 }
 
@@ -175,23 +181,30 @@ int probe_unit(const Models& models, const DrawerSettings& drawer) {
   return multiple * ((8 + multiple - 1) / multiple);
 }
 
-// What the costs depend on: the bundle's files, the loop settings, the CPU,
-// libtorch and this library's build.
-std::string disk_cache_key(const Models& models, const std::string& settings) {
+// What the costs depend on: the bundle's files (and the other CLIPs'), the
+// loop settings, the CPU, libtorch and this library's build.
+std::string disk_cache_key(const Models& models, const LoopSettings& settings) {
   nlohmann::json key{{"bundle", models.manifest.file_hashes},
-                     {"settings", settings},
+                     {"settings", settings_key(settings)},
                      {"cpu", cpu_model_name()},
                      {"libtorch", TORCH_VERSION},
                      {"library", library_identity()}};
+  // Other CLIPs by their files, not by where they lie.
+  for (const auto& extra : settings.perceptors.extra) {
+    const auto found = models.perceptors.find(extra.bundle);
+    if (found != models.perceptors.end()) key["perceptors"].push_back(clip_file_hashes(found->second.manifest));
+  }
   return key.dump();
 }
 
 // The costs for these settings: from the Models, the disk cache, or measured.
 const MemoryCosts& costs_for(Models& models, const LoopSettings& settings) {
-  const auto key = settings_key(settings);
+  // In memory the other CLIPs go by their directories (as Models keeps them), on disk by their files.
+  auto key = settings_key(settings);
+  for (const auto& extra : settings.perceptors.extra) key += "|" + extra.bundle.string();
   auto found = models.memory_costs.find(key);
   if (found != models.memory_costs.end()) return found->second;
-  const auto disk_key = disk_cache_key(models, key);
+  const auto disk_key = disk_cache_key(models, settings);
   auto costs = read_cached_costs(disk_key);
   if (costs) {
     spdlog::debug("memory costs of this bundle and settings from the cache in {}", cache_dir()->string());

@@ -54,6 +54,18 @@ nlohmann::json make_record(const Models& models, const GenerationParams& resolve
       {"status", name_of(progress.status)},
       {"interrupted", progress.status == RenderStatus::kStopped}};
   if (progress.status == RenderStatus::kNonFinite) record["non_finite_at_step"] = progress.steps_done + 1;
+  if (resolved.perceptors.ensemble()) {
+    nlohmann::json perceptors = nlohmann::json::array();
+    for (const auto& extra : resolved.perceptors.extra) {
+      nlohmann::json entry{{"bundle", extra.bundle.string()}, {"weight", extra.weight}};
+      if (const auto found = models.perceptors.find(extra.bundle); found != models.perceptors.end()) {
+        entry["name"] = found->second.manifest.name;
+        entry["files"] = clip_file_hashes(found->second.manifest);
+      }
+      perceptors.push_back(entry);
+    }
+    record["perceptors"] = perceptors;
+  }
   return record;
 }
 
@@ -97,6 +109,14 @@ std::string parameters_text(const nlohmann::json& record) {
   // The VQGAN's pictures read as they did before drawers existed.
   if (const auto drawer = generation.value("drawer", nlohmann::json()); drawer.is_string() && drawer != "vqgan") {
     line << ", Drawer: " << drawer.get<std::string>();
+  }
+  if (const auto perceptors = record.value("perceptors", nlohmann::json()); perceptors.is_array()) {
+    line << ", Perceptors: " << record.at("bundle").at("name").get<std::string>() << " "
+         << number_text(generation.value("clip_weight", nlohmann::json(1.0)));
+    for (const auto& perceptor : perceptors) {
+      line << ", " << perceptor.value("name", perceptor.value("bundle", std::string("?"))) << " "
+           << number_text(perceptor.value("weight", nlohmann::json()));
+    }
   }
   if (const auto scale = generation.value("hires_scale", 0.0); scale > 0) {
     line << ", Hires: " << scale << "x, " << generation.at("hires_steps").get<int>() << " steps";

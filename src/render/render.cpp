@@ -55,6 +55,23 @@ std::vector<TargetPhase> build_targets(ClipModel& clip, const GenerationParams& 
   return phases;
 }
 
+// Every judging CLIP with the prompts embedded by it, in order (the bundle's
+// own first, so that a render with it alone draws as it always has).
+std::vector<Perceptor> build_perceptors(const std::vector<JudgingClip>& clips, const GenerationParams& params,
+                                        at::Generator& generator) {
+  std::vector<Perceptor> perceptors;
+  for (const auto& judging : clips) {
+    perceptors.push_back(Perceptor{judging.clip, judging.weight, build_targets(*judging.clip, params, generator)});
+  }
+  return perceptors;
+}
+
+// The perceptors with their last prompt phase only (a second pass).
+std::vector<Perceptor> last_phase_only(std::vector<Perceptor> perceptors) {
+  for (auto& perceptor : perceptors) perceptor.phases = {perceptor.phases.back()};
+  return perceptors;
+}
+
 // `picture` [1, 3, h, w] resampled to width x height.
 torch::Tensor resized(const torch::Tensor& picture, int width, int height,
                       torch::nn::functional::InterpolateFuncOptions::mode_t mode) {
@@ -77,12 +94,13 @@ torch::Tensor start_picture(const GenerationParams& params, const c10::Device& d
 }
 
 // Cosine similarity of the picture, preprocessed as `vqclip score` does, with each prompt.
-nlohmann::json prompt_similarities(ClipModel& clip, const torch::Tensor& picture,
+nlohmann::json prompt_similarities(const ClipModel& clip, const torch::Tensor& picture,
                                    const std::vector<TargetPhase>& phases) {
   torch::NoGradGuard no_grad;
   const auto& spec = clip.spec;
   const auto input = clip_preprocess(tensor_to_image(picture), spec.input_resolution, spec.mean, spec.std);
-  const auto image = clip.image_encoder.forward({input.to(clip.device)}).toTensor().to(torch::kFloat)[0];
+  auto encoder = clip.image_encoder;  // a handle: forward() is not const
+  const auto image = encoder.forward({input.to(clip.device)}).toTensor().to(torch::kFloat)[0];
   nlohmann::json list = nlohmann::json::array();
   std::set<std::string> seen;
   for (const auto& phase : phases) {
@@ -93,6 +111,29 @@ nlohmann::json prompt_similarities(ClipModel& clip, const torch::Tensor& picture
     }
   }
   return list;
+}
+
+// The picture's similarity to the prompts by the bundle's CLIP ("similarity")
+// and, in an ensemble, by each other CLIP (in "perceptors").
+void record_similarities(Models& models, const GenerationParams& resolved, const torch::Tensor& picture,
+                         const std::vector<Perceptor>& perceptors, nlohmann::json& record) {
+  auto& clip = models.require_clip();
+  const bool own_judges = resolved.perceptors.clip_weight > 0;
+  if (own_judges) {
+    record["similarity"] = prompt_similarities(clip, picture, perceptors.front().phases);
+  } else {
+    // Its targets as a render would build them, from a generator of their own.
+    auto generator = make_random_generator(*resolved.seed, models.device);
+    auto phases = build_targets(clip, resolved, generator);
+    if (resolved.hires.enabled()) phases = {phases.back()};  // as the second pass's
+    record["similarity"] = prompt_similarities(clip, picture, phases);
+  }
+  if (!record.contains("perceptors")) return;
+  const size_t first_extra = own_judges ? 1 : 0;
+  for (size_t i = 0; i < record["perceptors"].size(); ++i) {
+    const auto& perceptor = perceptors.at(first_extra + i);
+    record["perceptors"][i]["similarity"] = prompt_similarities(*perceptor.clip, picture, perceptor.phases);
+  }
 }
 
 void log_size_rounding(const GenerationParams& asked, const GenerationParams& resolved, const Manifest& manifest) {
@@ -249,10 +290,12 @@ nlohmann::json pass_entry(int pass, const GenerationParams& params, int steps_do
 RenderResult render_unguarded(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks,
                               const RenderState* resume) {
   const auto start = Clock::now();
-  auto& clip = models.require_clip();
+  models.require_clip();  // the record's similarity is its, even when it does not judge
   RenderResult result;
   result.params = resolve(resume ? adopt_from_state(params, *resume) : params, models.manifest);
   auto& resolved = result.params;
+  load_perceptors(models, resolved.perceptors);
+  const auto clips = judging_clips(models, resolved.perceptors);
   log_size_rounding(params, resolved, models.manifest);
   plan_cutout_batches(models, resolved);
   const auto made_with = render_made_with(make_record(models, resolved, RunProgress{}));
@@ -261,7 +304,7 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
 
   // Targets and the initial latent are built as in the first run, so that
   // the generator's draws and the latent's shape are those the state continues.
-  auto phases = build_targets(clip, resolved, generator);
+  const auto perceptors = build_perceptors(clips, resolved, generator);
   const bool resumes_second_pass = resume && resume->second_pass;
   if (resumes_second_pass && !resolved.hires.enabled()) {
     throw InputError("state file " + resume->source + ": taken in a second pass, but its render has none");
@@ -274,20 +317,21 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
     progress.final_loss = resume->loop.last_loss;
     spdlog::info("resuming from {} at step {}", resume->source, resumed_at);
   }
-  spdlog::info("rendering {}x{}, {} steps, seed {}, {} drawer, {} on {}", *resolved.width, *resolved.height,
+  spdlog::info("rendering {}x{}, {} steps, seed {}, {} drawer, {} on {}{}", *resolved.width, *resolved.height,
                resolved.steps, *resolved.seed, name_of(resolved.drawer.resolved_kind()), models.manifest.name,
-               models.device.str());
+               models.device.str(),
+               resolved.perceptors.ensemble() ? fmt::format(", judged by {} CLIPs", clips.size()) : std::string());
 
   torch::Tensor picture;
   std::string svg;
   nlohmann::json passes = nlohmann::json::array();
   std::optional<SecondPassState> second_pass;
-  std::vector<TargetPhase> final_phases = phases;
+  std::vector<Perceptor> final_perceptors = perceptors;
   bool first_pass_finished = resumes_second_pass;
   if (!resumes_second_pass) {
     auto drawer = make_drawer(models, resolved.drawer, *resolved.width, *resolved.height,
                               DrawerStart{start_picture(resolved, models.device, generator), {}}, generator);
-    RenderLoop loop(clip, std::move(drawer), LoopSettings::from(resolved, models.precision), phases, generator);
+    RenderLoop loop(perceptors, std::move(drawer), LoopSettings::from(resolved, models.precision), generator);
     if (resume) loop.restore(resume->loop);
     first_pass_finished = runner.run(loop, resolved.steps, 0, second_pass);
     picture = loop.render();
@@ -310,9 +354,9 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
     }
     auto drawer = make_drawer(models, pass.drawer, *pass.width, *pass.height, start, generator);
     if (!second_pass) second_pass = SecondPassState{cpu_copies(drawer->parameters()), passes.back()};
-    final_phases = {phases.back()};
+    final_perceptors = last_phase_only(perceptors);
     const double pass_start = runner.seconds();
-    RenderLoop loop(clip, std::move(drawer), LoopSettings::from(pass, models.precision), final_phases, generator);
+    RenderLoop loop(final_perceptors, std::move(drawer), LoopSettings::from(pass, models.precision), generator);
     if (resumes_second_pass) loop.restore(resume->loop);
     runner.run(loop, pass.steps, resolved.steps, second_pass);
     picture = loop.render();
@@ -332,7 +376,7 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
   result.record = make_record(models, resolved, progress);
   if (resume) result.record["resumed_from_step"] = resumed_at;
   if (resolved.hires.enabled()) result.record["passes"] = passes;
-  result.record["similarity"] = prompt_similarities(clip, result.picture, final_phases);
+  record_similarities(models, resolved, result.picture, final_perceptors, result.record);
   return result;
 }
 

@@ -34,25 +34,36 @@ LoopSettings LoopSettings::from(const GenerationParams& params, Precision precis
   settings.precision = precision;
   settings.drawer = params.drawer;
   settings.losses = params.losses;
+  settings.perceptors = params.perceptors;
   return settings;
+}
+
+RenderLoop::RenderLoop(std::vector<Perceptor> perceptors, std::unique_ptr<Drawer> drawer, LoopSettings settings,
+                       at::Generator generator)
+    : drawer_(std::move(drawer)), settings_(std::move(settings)), generator_(std::move(generator)) {
+  if (perceptors.empty()) throw InternalError("the render loop needs at least one CLIP");
+  if (!drawer_) throw InternalError("the render loop needs a drawer");
+  phase_count_ = static_cast<int>(perceptors.front().phases.size());
+  if (phase_count_ == 0) throw InternalError("the render loop needs at least one prompt phase");
+  for (auto& perceptor : perceptors) {
+    if (!perceptor.clip) throw InternalError("a perceptor of the render loop has no CLIP");
+    if (static_cast<int>(perceptor.phases.size()) != phase_count_) {
+      throw InternalError("the render loop's perceptors have different numbers of prompt phases");
+    }
+    const auto& clip = *perceptor.clip;
+    judges_.push_back(Judge{clip.image_encoder, channel_tensor(clip.spec.mean, clip.device),
+                            channel_tensor(clip.spec.std, clip.device), clip.spec.input_resolution, perceptor.weight,
+                            std::move(perceptor.phases)});
+  }
+  parameters_ = drawer_->parameters();
+  for (const auto& parameter : parameters_) start_.push_back(parameter.detach().clone());
+  optimiser_ = make_optimiser(settings_.optimiser.kind, parameters_, settings_.optimiser.lr);
 }
 
 RenderLoop::RenderLoop(const ClipModel& clip, std::unique_ptr<Drawer> drawer, LoopSettings settings,
                        std::vector<TargetPhase> phases, at::Generator generator)
-    : image_encoder_(clip.image_encoder),
-      drawer_(std::move(drawer)),
-      clip_resolution_(clip.spec.input_resolution),
-      settings_(std::move(settings)),
-      phases_(std::move(phases)),
-      generator_(std::move(generator)) {
-  if (phases_.empty()) throw InternalError("the render loop needs at least one prompt phase");
-  if (!drawer_) throw InternalError("the render loop needs a drawer");
-  parameters_ = drawer_->parameters();
-  for (const auto& parameter : parameters_) start_.push_back(parameter.detach().clone());
-  clip_mean_ = channel_tensor(clip.spec.mean, clip.device);
-  clip_std_ = channel_tensor(clip.spec.std, clip.device);
-  optimiser_ = make_optimiser(settings_.optimiser.kind, parameters_, settings_.optimiser.lr);
-}
+    : RenderLoop({Perceptor{&clip, 1.0, std::move(phases)}}, std::move(drawer), std::move(settings),
+                 std::move(generator)) {}
 
 RenderLoop::RenderLoop(const ClipModel& clip, const VqganModel& vqgan, LoopSettings settings,
                        const torch::Tensor& z_init, std::vector<TargetPhase> phases, at::Generator generator)
@@ -62,7 +73,7 @@ RenderLoop::RenderLoop(const ClipModel& clip, const VqganModel& vqgan, LoopSetti
 RenderLoop::~RenderLoop() = default;
 
 int RenderLoop::phase_at(int step) const {
-  const int count = static_cast<int>(phases_.size());
+  const int count = phase_count_;
   if (count == 1) return 0;
   const int every = settings_.change_prompt_every > 0 ? settings_.change_prompt_every
                                                       : std::max(1, (settings_.steps + count - 1) / count);
@@ -83,16 +94,20 @@ void RenderLoop::apply_learning_rate_schedule() {
   lr_dropped_ = true;
 }
 
-torch::Tensor RenderLoop::embed_views(const torch::Tensor& views) {
+torch::Tensor RenderLoop::cut_views(const Judge& judge, const torch::Tensor& picture) {
+  return (make_cutouts(picture, judge.resolution, settings_.cutouts, generator_) - judge.mean) / judge.std;
+}
+
+torch::Tensor RenderLoop::embed_views(Judge& judge, const torch::Tensor& views) {
   // On the CPU, bf16 made the CLIP ViT 5.6x slower (docs/architecture.md,
   // "Platform facts"): fp32 there.
   AutocastScope autocast(views.is_cuda() ? settings_.precision : Precision::kFp32, views.device());
-  return image_encoder_.forward({views}).toTensor().to(torch::kFloat);
+  return judge.image_encoder.forward({views}).toTensor().to(torch::kFloat);
 }
 
-torch::Tensor RenderLoop::prompts_loss(const torch::Tensor& embeddings, double share) const {
+torch::Tensor RenderLoop::prompts_loss(const Judge& judge, const torch::Tensor& embeddings, double share) const {
   auto loss = torch::zeros({}, embeddings.options());
-  for (const auto& target : phases_[phase_at(steps_done_)]) {
+  for (const auto& target : judge.phases[phase_at(steps_done_)]) {
     const auto one = prompt_loss(embeddings, target.embedding, target.weight, target.stop);
     loss = loss + (share == 1.0 ? one : one * share);
   }
@@ -122,62 +137,17 @@ StepResult RenderLoop::step() {
   auto start = Clock::now();
   drawer_->set_progress(progress_at(steps_done_));
   const auto picture = drawer_->draw(settings_.precision);
-  const int cutn = settings_.cutouts.cutn;
-  const int batch = settings_.cutouts.batch;
-  const bool micro_batched = batch > 0 && batch < cutn;
   if (picture_gradient_hook_) picture.register_hook([this](const torch::Tensor&) { picture_gradient_hook_(); });
   result.timings.decode = seconds_since(start, device);
 
-  start = Clock::now();
-  const auto views = (make_cutouts(picture, clip_resolution_, settings_.cutouts, generator_) - clip_mean_) / clip_std_;
-  result.timings.cutouts = seconds_since(start, device);
-
-  const bool regularised = settings_.init_weight > 0 || settings_.zero_weight > 0;
-  const bool picture_losses = settings_.losses.any();
-  if (!micro_batched) {
-    start = Clock::now();
-    auto loss = prompts_loss(embed_views(views), 1.0);
-    if (regularised) loss = loss + regulariser_loss();
-    if (picture_losses) loss = loss + picture_loss(picture, settings_.losses);
-    result.timings.clip_forward = seconds_since(start, device);
-    result.loss = loss.item<double>();
-    result.finite = std::isfinite(result.loss);
-    if (!result.finite) return result;
-    start = Clock::now();
-    loss.backward();
-    result.timings.backward = seconds_since(start, device);
+  const int batch = settings_.cutouts.batch;
+  const bool micro_batched = batch > 0 && batch < settings_.cutouts.cutn;
+  if (judges_.size() == 1 && !micro_batched) {
+    whole_step(picture, result);
   } else {
-    // Micro-batches backpropagate into a detached copy of the views; their
-    // summed gradient then goes through the cutouts and the decoder once. Each
-    // loss is its share of the mean over all views, so the gradient is the
-    // full batch's up to float summation order.
-    const auto views_copy = views.detach().requires_grad_(true);
-    const auto latent_loss = regularised ? regulariser_loss() : torch::Tensor();
-    const auto drawn_loss = picture_losses ? picture_loss(picture, settings_.losses) : torch::Tensor();
-    result.loss = regularised ? latent_loss.item<double>() : 0.0;
-    if (picture_losses) result.loss += drawn_loss.item<double>();
-    for (int first = 0; first < cutn; first += batch) {
-      const int count = std::min(batch, cutn - first);
-      start = Clock::now();
-      const auto loss =
-          prompts_loss(embed_views(views_copy.narrow(0, first, count)), static_cast<double>(count) / cutn);
-      result.timings.clip_forward += seconds_since(start, device);
-      result.loss += loss.item<double>();
-      result.finite = std::isfinite(result.loss);
-      if (!result.finite) return result;  // the next step's zero_grad() drops what was summed
-      start = Clock::now();
-      loss.backward();
-      result.timings.backward += seconds_since(start, device);
-    }
-    start = Clock::now();
-    if (picture_losses) {
-      torch::autograd::backward({views, drawn_loss}, {views_copy.grad(), torch::ones_like(drawn_loss)});
-    } else {
-      views.backward(views_copy.grad());
-    }
-    if (regularised) latent_loss.backward();
-    result.timings.backward += seconds_since(start, device);
+    split_step(picture, result);
   }
+  if (!result.finite) return result;  // the next step's zero_grad() drops any gradient summed
 
   start = Clock::now();
   optimiser_->step();
@@ -186,6 +156,71 @@ StepResult RenderLoop::step() {
   ++steps_done_;
   last_loss_ = result.loss;
   return result;
+}
+
+void RenderLoop::whole_step(const torch::Tensor& picture, StepResult& result) {
+  const auto device = picture.device();
+  auto& judge = judges_.front();
+  auto start = Clock::now();
+  const auto views = cut_views(judge, picture);
+  result.timings.cutouts = seconds_since(start, device);
+
+  start = Clock::now();
+  auto loss = prompts_loss(judge, embed_views(judge, views), judge.weight);
+  if (settings_.init_weight > 0 || settings_.zero_weight > 0) loss = loss + regulariser_loss();
+  if (settings_.losses.any()) loss = loss + picture_loss(picture, settings_.losses);
+  result.timings.clip_forward = seconds_since(start, device);
+  result.loss = loss.item<double>();
+  result.finite = std::isfinite(result.loss);
+  if (!result.finite) return;
+  start = Clock::now();
+  loss.backward();
+  result.timings.backward = seconds_since(start, device);
+}
+
+void RenderLoop::split_step(const torch::Tensor& picture, StepResult& result) {
+  const auto device = picture.device();
+  const int cutn = settings_.cutouts.cutn;
+  const int batch = settings_.cutouts.batch > 0 ? std::min(settings_.cutouts.batch, cutn) : cutn;
+  const bool regularised = settings_.init_weight > 0 || settings_.zero_weight > 0;
+  const bool picture_losses = settings_.losses.any();
+  const auto latent_loss = regularised ? regulariser_loss() : torch::Tensor();
+  const auto drawn_loss = picture_losses ? picture_loss(picture, settings_.losses) : torch::Tensor();
+  result.loss = regularised ? latent_loss.item<double>() : 0.0;
+  if (picture_losses) result.loss += drawn_loss.item<double>();
+
+  // Each micro-batch's loss is its share of its judge's weighted mean over all
+  // views, so the gradient is the whole batch's up to float summation order.
+  std::vector<torch::Tensor> outputs, gradients;
+  for (auto& judge : judges_) {
+    auto start = Clock::now();
+    const auto views = cut_views(judge, picture);
+    result.timings.cutouts += seconds_since(start, device);
+    const auto views_copy = views.detach().requires_grad_(true);
+    for (int first = 0; first < cutn; first += batch) {
+      const int count = std::min(batch, cutn - first);
+      start = Clock::now();
+      const auto loss = prompts_loss(judge, embed_views(judge, views_copy.narrow(0, first, count)),
+                                     judge.weight * count / cutn);
+      result.timings.clip_forward += seconds_since(start, device);
+      result.loss += loss.item<double>();
+      result.finite = std::isfinite(result.loss);
+      if (!result.finite) return;
+      start = Clock::now();
+      loss.backward();
+      result.timings.backward += seconds_since(start, device);
+    }
+    outputs.push_back(views);
+    gradients.push_back(views_copy.grad());
+  }
+  const auto start = Clock::now();
+  if (picture_losses) {
+    outputs.push_back(drawn_loss);
+    gradients.push_back(torch::ones_like(drawn_loss));
+  }
+  torch::autograd::backward(outputs, gradients);
+  if (regularised) latent_loss.backward();
+  result.timings.backward += seconds_since(start, device);
 }
 
 LoopState RenderLoop::state() {

@@ -221,9 +221,16 @@ GenerationParams adopt_from_state(GenerationParams params, const RenderState& st
 }
 
 nlohmann::json render_made_with(const nlohmann::json& record) {
-  return {{"generation", record.at("generation")},
-          {"bundle", record.at("bundle").at("files")},
-          {"context", record.at("context")}};
+  nlohmann::json made_with{{"generation", record.at("generation")},
+                           {"bundle", record.at("bundle").at("files")},
+                           {"context", record.at("context")}};
+  // The other CLIPs' files; renders without any have no such field, as before ensembles.
+  if (record.contains("perceptors")) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& perceptor : record["perceptors"]) files.push_back(perceptor.value("files", nlohmann::json()));
+    made_with["perceptors"] = files;
+  }
+  return made_with;
 }
 
 void check_resumable(const RenderState& state, const nlohmann::json& made_with) {
@@ -242,6 +249,9 @@ void check_resumable(const RenderState& state, const nlohmann::json& made_with) 
   }
   if (!then.contains("bundle") || then["bundle"] != made_with.at("bundle")) {
     throw ParameterError("resume", state_label + ": written with another bundle (its files' hashes differ)");
+  }
+  if (then.value("perceptors", nlohmann::json()) != made_with.value("perceptors", nlohmann::json())) {
+    throw ParameterError("resume", state_label + ": written with other perceptors (their CLIP files' hashes differ)");
   }
   const auto& context = made_with.at("context");
   const auto old_context = then.value("context", nlohmann::json::object());

@@ -30,16 +30,19 @@ double peak_rss_gib() {
 
 // The modules' forward+backward alone, frozen weights, on inputs shaped like
 // one step's: the decoder's (when the drawer is the VQGAN's, on its latent
-// z_q) and the image encoder's: what the loop cannot go below.
-double modules_alone_seconds(vqclip::Models& models, const torch::Tensor& z_q, int cutn) {
-  const int r = models.manifest.clip.input_resolution;
+// z_q) and each judging CLIP's image encoder: what the loop cannot go below.
+double modules_alone_seconds(vqclip::Models& models, const std::vector<vqclip::JudgingClip>& clips,
+                             const torch::Tensor& z_q, int cutn) {
   const auto start = Clock::now();
-  if (models.vqgan) {
+  if (models.vqgan && z_q.defined()) {
     auto z = z_q.detach().clone().requires_grad_(true);
     models.vqgan->decoder.forward({z}).toTensor().sum().backward();
   }
-  auto views = torch::rand({cutn, 3, r, r}, torch::TensorOptions().device(models.device)).requires_grad_(true);
-  models.require_clip().image_encoder.forward({views}).toTensor().sum().backward();
+  for (const auto& judging : clips) {
+    const int r = judging.clip->spec.input_resolution;
+    auto views = torch::rand({cutn, 3, r, r}, torch::TensorOptions().device(models.device)).requires_grad_(true);
+    judging.clip->image_encoder.forward({views}).toTensor().sum().backward();
+  }
   if (models.device.is_cuda()) torch::cuda::synchronize();  // CUDA work is asynchronous
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -52,7 +55,11 @@ int run(int argc, char** argv) {
   std::string device = "cpu";
   std::string drawer_name = "vqgan", pixels_space = "fourier";
   vqclip::DrawerSettings drawer;
+  std::vector<std::string> perceptor_texts;
+  vqclip::PerceptorSettings perceptors;
   app.add_option("--models", models, "bundle directory")->required();
+  app.add_option("--perceptor", perceptor_texts, "another bundle's CLIP judges too: DIR[:WEIGHT] (repeatable)");
+  app.add_option("--clip-weight", perceptors.clip_weight, "the bundle's own CLIP's weight (0: it does not judge)");
   app.add_option("--drawer", drawer_name, "vqgan, pixels, pixel-art or vector");
   app.add_option("--pixels-space", pixels_space, "pixels drawer: fourier or pixel");
   app.add_option("--pixel-cell", drawer.pixel_art.cell, "pixel-art drawer: pixels a cell side");
@@ -85,13 +92,20 @@ int run(int argc, char** argv) {
   if (!drawer.kind || !space) throw std::invalid_argument("--drawer or --pixels-space: unknown value");
   drawer.pixels.space = *space;
   vqclip::validate(drawer);
+  for (const auto& text : perceptor_texts) {
+    const auto perceptor = vqclip::parse_perceptor(text);
+    if (!perceptor) throw std::invalid_argument("--perceptor " + text + ": expected DIR[:WEIGHT]");
+    perceptors.extra.push_back(*perceptor);
+  }
+  vqclip::validate(perceptors);
   context_params.device = *parsed_device;
   context_params.precision = *parsed_precision;
   const auto context = vqclip::resolve(context_params);
   const auto load_start = Clock::now();
   auto loaded = vqclip::load_models(context, vqclip::ModelParts::for_render(drawer.is_vqgan(), false));
+  vqclip::load_perceptors(loaded, perceptors);
   const double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
-  auto& clip = loaded.require_clip();
+  const auto clips = vqclip::judging_clips(loaded, perceptors);
   if (width == 0) width = loaded.manifest.default_width;
   if (height == 0) height = loaded.manifest.default_height;
   const int multiple = vqclip::size_multiple(drawer, loaded.manifest);
@@ -107,8 +121,17 @@ int run(int argc, char** argv) {
   settings.cutouts.augments = vqclip::parse_augments(augments);
   settings.precision = context.precision;
   settings.drawer = drawer;
+  settings.perceptors = perceptors;
   auto generator = vqclip::make_random_generator(0, context.device);
-  const auto text = vqclip::embed_texts(clip, {"a red circle on a blue background"});
+  // Every judging CLIP with the prompt in its own embedding.
+  const auto new_perceptors = [&] {
+    std::vector<vqclip::Perceptor> list;
+    for (const auto& judging : clips) {
+      const auto text = vqclip::embed_texts(*judging.clip, {"a red circle on a blue background"});
+      list.push_back({judging.clip, judging.weight, {{vqclip::Target{"prompt", text[0], 1.0}}}});
+    }
+    return list;
+  };
   const auto new_drawer = [&] { return vqclip::make_drawer(loaded, drawer, width, height, {}, generator); };
   // The memory estimate against the tensor bytes the first step really takes
   // (CPU only: the meter counts the CPU allocator's tensors).
@@ -120,11 +143,11 @@ int run(int argc, char** argv) {
     costs = vqclip::measure_memory_costs(loaded, settings);
     costs_seconds = std::chrono::duration<double>(Clock::now() - costs_start).count();
     vqclip::TensorMemoryMeter meter;
-    vqclip::RenderLoop first(clip, new_drawer(), settings, {{vqclip::Target{"prompt", text[0], 1.0}}}, generator);
+    vqclip::RenderLoop first(new_perceptors(), new_drawer(), settings, generator);
     first.step();
     measured_peak = meter.peak_bytes();
   }
-  vqclip::RenderLoop loop(clip, new_drawer(), settings, {{vqclip::Target{"prompt", text[0], 1.0}}}, generator);
+  vqclip::RenderLoop loop(new_perceptors(), new_drawer(), settings, generator);
   const auto z = drawer.is_vqgan() ? loop.drawer().parameters()[0] : torch::Tensor();
 
   loop.step();  // warm-up: first-call allocations and JIT profiling
@@ -140,14 +163,20 @@ int run(int argc, char** argv) {
   }
   const double step_seconds = std::chrono::duration<double>(Clock::now() - start).count() / steps;
 
-  modules_alone_seconds(loaded, z, cutn);  // warm-up
+  modules_alone_seconds(loaded, clips, z, cutn);  // warm-up
   double modules = 0;
-  for (int i = 0; i < steps; ++i) modules += modules_alone_seconds(loaded, z, cutn);
+  for (int i = 0; i < steps; ++i) modules += modules_alone_seconds(loaded, clips, z, cutn);
   modules /= steps;
 
+  std::string judges;
+  for (const auto& judging : clips) {
+    judges += (judges.empty() ? "" : " + ") + judging.manifest->name + " (" +
+              std::to_string(judging.clip->spec.input_resolution) + " px)";
+  }
   std::printf("bundle %s | drawer %s | %dx%d | cutn %d (batches of %d) | %s | %s | %d thread(s) | load %.2f s\n",
               loaded.manifest.name.c_str(), drawer_name.c_str(), width, height, cutn, cutn_batch > 0 ? cutn_batch : cutn,
               loaded.device.str().c_str(), precision.c_str(), context.threads, load_seconds);
+  std::printf("judged by     %s\n", judges.c_str());
   std::printf("step          %8.4f s  (%.2f steps/s)\n", step_seconds, 1.0 / step_seconds);
   std::printf("  draw        %8.4f s\n", total.decode / steps);
   std::printf("  cutouts     %8.4f s\n", total.cutouts / steps);

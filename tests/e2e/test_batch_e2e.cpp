@@ -226,6 +226,38 @@ TEST(BatchEndToEnd, EachJobWritesItsFramesIntoAFolderOfItsOwn) {
   }
 }
 
+TEST(BatchEndToEnd, ANameEndingSvgWritesEachVectorJobsSvgAndItsPng) {
+  const auto dir = scratch_dir("batch-svg");
+  const auto prompts = write_prompts(dir, 2);
+  const auto out = dir / "out";
+  auto args = batch_args(prompts, out);
+  args.insert(args.end(), {"--name", "{index}-{slug}.svg"});
+  const auto vqgan = run_cli(args);
+  EXPECT_EQ(vqgan.exit_code, 2) << vqgan.err;
+  EXPECT_NE(vqgan.err.find("--drawer vqgan draws no SVG: --name {index}-{slug}.svg needs --drawer vector"),
+            std::string::npos)
+      << vqgan.err;
+
+  args.insert(args.end(), {"--drawer", "vector", "--shapes", "4"});
+  const auto first = run_cli(args);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::vector<std::filesystem::path> svgs;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) {
+    if (entry.path().extension() == ".svg") svgs.push_back(entry.path());
+  }
+  ASSERT_EQ(svgs.size(), 2u);
+  for (const auto& svg : svgs) {
+    EXPECT_NE(slurp(svg).find("<svg"), std::string::npos) << svg;
+    EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(svg).replace_extension(".png"))) << svg;
+  }
+  const auto again = run_cli(args);
+  EXPECT_NE(again.err.find("0 rendered, 2 already done"), std::string::npos) << again.err;
+  std::filesystem::remove(svgs[0]);
+  const auto missing_svg = run_cli(args);
+  EXPECT_NE(missing_svg.err.find("1 rendered, 1 already done"), std::string::npos) << missing_svg.err;
+  EXPECT_TRUE(std::filesystem::exists(svgs[0]));
+}
+
 TEST(BatchEndToEnd, UnwritableFramesDirFailsBeforeAnyJob) {
   const auto dir = scratch_dir("batch-frames-unwritable");
   const auto prompts = write_prompts(dir, 2);

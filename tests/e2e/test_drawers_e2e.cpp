@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "cli_runner.hpp"
+#include "clip_only_bundle.hpp"
 #include "vqclip/image_io.hpp"
 #include "vqclip/picture_output.hpp"
 
@@ -73,15 +74,7 @@ TEST(DrawersEndToEnd, ThePixelsDrawerNeedsNoVqganAndTheVqgansDrawerDoes) {
 
 TEST(DrawersEndToEnd, ACLipOnlyBundleRendersWithTheOtherDrawersAndRefusesTheVqgans) {
   const auto bundle = scratch_dir("e2e-clip-only") / "bundle";
-  std::filesystem::copy(tiny_bundle(), bundle, std::filesystem::copy_options::recursive);
-  auto manifest = nlohmann::json::parse(std::ifstream(bundle / "vqclip.json"));
-  manifest["version"] = 2;
-  manifest.erase("vqgan");
-  for (const char* file : {"vqgan_decoder.pt", "vqgan_encoder.pt"}) {
-    manifest["files"].erase(file);
-    std::filesystem::remove(bundle / file);
-  }
-  std::ofstream(bundle / "vqclip.json", std::ios::trunc) << manifest.dump(2);
+  write_clip_only_copy(tiny_bundle(), bundle);
   const auto dir = bundle.parent_path();
 
   const auto plain = run_cli(drawer_run(dir / "default.png", bundle, {}));
