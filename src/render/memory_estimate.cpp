@@ -10,12 +10,14 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <tuple>
 
 #include "render/memory_cost_cache.hpp"
 #include "render/memory_meter.hpp"
+#include "vqclip/drawer.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/record.hpp"
 #include "vqclip/runtime.hpp"
@@ -30,6 +32,31 @@ namespace {
 struct ProbePeaks {
   double views_side = 0;
   double decoder_side = 0;
+};
+
+// A probe's drawer, saying when it has drawn. Its forward pass's temporaries
+// (the vector drawer's nearest-edge search, the decoder's activations) are
+// freed by then or kept for the backward pass; either way the views' costs are
+// measured from there, not hidden under the drawing's own peak.
+class DrawnHookDrawer : public Drawer {
+ public:
+  DrawnHookDrawer(std::unique_ptr<Drawer> inner, std::function<void()> on_drawn)
+      : inner_(std::move(inner)), on_drawn_(std::move(on_drawn)) {}
+  DrawerKind kind() const override { return inner_->kind(); }
+  std::vector<torch::Tensor> parameters() const override { return inner_->parameters(); }
+  torch::Tensor draw(Precision precision) override {
+    auto picture = inner_->draw(precision);
+    on_drawn_();
+    return picture;
+  }
+  torch::Tensor picture() override { return inner_->picture(); }
+  void project() override { inner_->project(); }
+  void set_progress(double fraction_done) override { inner_->set_progress(fraction_done); }
+  std::string svg() const override { return inner_->svg(); }
+
+ private:
+  std::unique_ptr<Drawer> inner_;
+  std::function<void()> on_drawn_;
 };
 
 ProbePeaks probe(Models& models, const LoopSettings& base, int unit, int grid, int cutn, int batch = 0) {
@@ -47,14 +74,20 @@ ProbePeaks probe(Models& models, const LoopSettings& base, int unit, int grid, i
           torch::randn({judging.clip->spec.embed_dim}, generator, torch::TensorOptions().device(models.device));
       perceptors.push_back({judging.clip, judging.weight, {{Target{"memory probe", direction / direction.norm()}}}});
     }
-    auto drawer = make_drawer(models, settings.drawer, grid * unit, grid * unit, DrawerStart{}, generator);
+    // The drawing's peak counts with the decoder side: neither depends on the views.
+    double drawing = 0;
+    auto drawer = std::make_unique<DrawnHookDrawer>(
+        make_drawer(models, settings.drawer, grid * unit, grid * unit, DrawerStart{}, generator), [&] {
+          drawing = static_cast<double>(meter.peak_bytes());
+          meter.reset_peak();
+        });
     RenderLoop loop(std::move(perceptors), std::move(drawer), settings, generator);
     loop.set_picture_gradient_hook([&] {
       peaks.views_side = static_cast<double>(meter.peak_bytes());
       meter.reset_peak();
     });
     loop.step();
-    peaks.decoder_side = static_cast<double>(meter.peak_bytes());
+    peaks.decoder_side = std::max(drawing, static_cast<double>(meter.peak_bytes()));
   }
   return peaks;
 }
