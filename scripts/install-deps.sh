@@ -24,8 +24,9 @@ packages=(
   sentencepiece
   # rsvg-convert: the test that a real SVG renderer draws the vector drawer's SVG like vqclip does
   librsvg2-bin
-  # the Python side (export, tiny-bundle training, test bundles): Debian's packages only
-  python3 python3-torch python3-numpy python3-yaml
+  # the Python side (export, tiny-bundle training, test bundles): Debian's packages only;
+  # Pillow writes the PNGs "made by another program" that `vqclip meta` is tested on
+  python3 python3-torch python3-numpy python3-yaml python3-pil
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)

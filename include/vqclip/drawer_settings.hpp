@@ -46,7 +46,9 @@ struct EnumTable<PixelsSpace> {
 struct PixelsSettings {
   PixelsColour colour = PixelsColour::kDecorrelated;
   PixelsSpace space = PixelsSpace::kFourier;
-  double decay = 1.0;  // Fourier space: each frequency's scale is 1 / frequency^decay
+  // Fourier space: each frequency's scale is 1 / frequency^decay. 2 measured better than 1 on
+  // the shapes world (README, "Drawers"): backgrounds 92.5% right against 72.5%, less speckle.
+  double decay = 2.0;
 };
 
 struct PixelArtSettings {
