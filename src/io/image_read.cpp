@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "io/jpeg_tables.hpp"
+#include "io/webp_decode.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
 
@@ -29,6 +30,7 @@ RgbImage read_image(const std::filesystem::path& path) {
   std::ifstream file(path, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   if (!file.good() && !file.eof()) throw InputError(path.string() + ": cannot read image (cannot read the file)");
+  if (is_webp(bytes)) return decode_webp(bytes, path);
   if (const auto problem = jpeg_huffman_table_problem(bytes)) {
     throw InputError(path.string() + ": cannot read image (corrupt JPEG: " + *problem + ")");
   }
@@ -44,7 +46,8 @@ RgbImage read_image(const std::filesystem::path& path) {
       std::abs(int64_t{width}) * std::abs(int64_t{height}) > max_image_pixels()) {
     throw over_pixel_limit(path, width, height);
   }
-  // PNG, JPEG, BMP and GIF (first frame) only: see stb_impl.cpp.
+  // PNG (8 or 16 bits a channel; 16 are cut to their high byte), JPEG, BMP and
+  // GIF (first frame) only: see stb_impl.cpp. WebP is libwebp's, above.
   unsigned char* data = stbi_load_from_memory(data_in, size, &width, &height, &channels, 3);
   if (!data) {
     const char* why = stbi_failure_reason();

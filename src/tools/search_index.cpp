@@ -19,7 +19,7 @@ namespace vqclip {
 namespace {
 
 // The formats read_image decodes.
-const std::set<std::string> kImageExtensions{".png", ".jpg", ".jpeg", ".bmp", ".gif"};
+const std::set<std::string> kImageExtensions{".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"};
 
 // The index is only valid for the exact bundle that made it.
 std::string bundle_fingerprint(const Manifest& manifest) {
