@@ -29,6 +29,13 @@ torch::Tensor embed_image_files(ClipModel& clip, const std::vector<std::filesyst
 // Unit-norm text embeddings [N, D].
 torch::Tensor embed_texts_normalised(ClipModel& clip, const std::vector<std::string>& texts);
 
+// Each label's caption under every template ("{}" replaced by the label),
+// embedded, normalised, averaged over the templates and normalised again
+// (CLIP's prompt ensembling): [labels, D]. Throws UsageError for a template
+// without "{}".
+torch::Tensor embed_labels(ClipModel& clip, const std::vector<std::string>& labels,
+                           const std::vector<std::string>& templates);
+
 struct LabelProbability {
   std::string label;
   double probability;

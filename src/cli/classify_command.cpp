@@ -1,5 +1,7 @@
-// `vqclip classify IMAGE... --labels "cat|dog"`: zero-shot label probabilities.
+// `vqclip classify IMAGE... --labels "cat|dog"`: zero-shot label probabilities,
+// each label's captions averaged over the templates (CLIP's prompt ensembling).
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "cli/command.hpp"
@@ -9,14 +11,32 @@
 namespace vqclip::cli {
 namespace {
 
+// The templates of a file: one a line, empty lines and '#' comments skipped.
+std::vector<std::string> read_templates(const std::filesystem::path& path) {
+  std::ifstream file(path);
+  if (!file) throw InputError(path.string() + ": cannot read the templates file");
+  std::vector<std::string> templates;
+  for (std::string line; std::getline(file, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos || line[line.find_first_not_of(" \t")] == '#') continue;
+    templates.push_back(line);
+  }
+  if (templates.empty()) throw UsageError("--templates-file " + path.string() + ": no template in it");
+  return templates;
+}
+
 class ClassifyCommand : public Command {
  public:
   explicit ClassifyCommand(CLI::App& parent) {
     app = parent.add_subcommand("classify", "Zero-shot classification of each IMAGE among text labels");
-    app->add_option("images", images_, "Images (PNG, JPEG, BMP, GIF)")->required()->type_name("IMAGE");
+    app->add_option("images", images_, "Images (PNG, JPEG, BMP, GIF, WebP)")->required()->type_name("IMAGE");
     app->add_option("--labels", labels_, "Labels separated by '|', e.g. \"cat|dog|person\"")->required();
-    app->add_option("--template", template_, "Caption made of each label; {} is replaced by the label")
-        ->capture_default_str();
+    app->add_option("--template", templates_,
+                    "Caption made of each label, {} replaced by the label (repeatable: a label's captions are "
+                    "averaged; default 'a photo of a {}')")
+        ->type_name("TEXT");
+    app->add_option("--templates-file", templates_file_, "Templates, one a line ('#' comments), as --template")
+        ->type_name("FILE");
     app->add_option("--top", top_, "Show the K most likely labels; 0 = all")->check(CLI::NonNegativeNumber);
     app->add_flag("--json", json_, "Print JSON");
   }
@@ -32,16 +52,20 @@ class ClassifyCommand : public Command {
       if (bar == std::string::npos) break;
       start = bar + 1;
     }
-    if (template_.find("{}") == std::string::npos) throw UsageError("--template '" + template_ + "': needs {} for the label");
-    std::vector<std::string> captions;
-    for (const auto& label : labels) {
-      auto caption = template_;
-      caption.replace(caption.find("{}"), 2, label);
-      captions.push_back(caption);
+    auto templates = templates_;
+    if (!templates_file_.empty()) {
+      const auto from_file = read_templates(templates_file_);
+      templates.insert(templates.end(), from_file.begin(), from_file.end());
+    }
+    if (templates.empty()) templates.push_back("a photo of a {}");
+    for (const auto& caption_template : templates) {
+      if (caption_template.find("{}") == std::string::npos) {
+        throw UsageError("--template '" + caption_template + "': needs {} for the label");
+      }
     }
     auto models = load_models_for(common.context, ModelParts::clip_only());
     auto& clip = models.require_clip();
-    const auto results = classify(embed_image_files(clip, images_), embed_texts_normalised(clip, captions), labels,
+    const auto results = classify(embed_image_files(clip, images_), embed_labels(clip, labels, templates), labels,
                                   clip.spec.logit_scale, static_cast<size_t>(top_));
     nlohmann::json all = nlohmann::json::array();
     for (size_t i = 0; i < images_.size(); ++i) {
@@ -60,7 +84,8 @@ class ClassifyCommand : public Command {
  private:
   std::vector<std::filesystem::path> images_;
   std::string labels_;
-  std::string template_ = "a photo of a {}";
+  std::vector<std::string> templates_;
+  std::filesystem::path templates_file_;
   int top_ = 0;
   bool json_ = false;
 };

@@ -52,6 +52,20 @@ torch::Tensor embed_texts_normalised(ClipModel& clip, const std::vector<std::str
   return normalise_rows(embed_texts(clip, texts).to(torch::kCPU));
 }
 
+torch::Tensor embed_labels(ClipModel& clip, const std::vector<std::string>& labels,
+                           const std::vector<std::string>& templates) {
+  if (templates.empty()) throw UsageError("no caption template: at least one is needed");
+  std::vector<std::string> captions;  // template-major: [templates x labels]
+  for (const auto& caption_template : templates) {
+    const auto at = caption_template.find("{}");
+    if (at == std::string::npos) throw UsageError("--template '" + caption_template + "': needs {} for the label");
+    for (const auto& label : labels) captions.push_back(std::string(caption_template).replace(at, 2, label));
+  }
+  const auto each = embed_texts_normalised(clip, captions).view(
+      {static_cast<int64_t>(templates.size()), static_cast<int64_t>(labels.size()), -1});
+  return normalise_rows(each.mean(0));
+}
+
 std::vector<std::vector<LabelProbability>> classify(const torch::Tensor& image_embeddings,
                                                     const torch::Tensor& label_embeddings,
                                                     const std::vector<std::string>& labels, double logit_scale,

@@ -2,7 +2,9 @@
 // tiny bundle's accuracy is measured by scripts/zero_shot_eval.py).
 #include <stb_image_write.h>
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
@@ -77,6 +79,56 @@ TEST(ClassifyCommand, ProbabilitiesSumToOneBestFirst) {
                                           tools_bundle().string()});
   EXPECT_EQ(empty_label.exit_code, 2);
   EXPECT_NE(empty_label.err.find("--labels"), std::string::npos) << empty_label.err;
+}
+
+// CLIP's prompt ensembling: each caption normalised, averaged over the
+// templates, normalised again; classify's probabilities come from those.
+TEST(ClassifyCommand, TemplatesAreAveragedPerLabel) {
+  auto models = models_for_tools();
+  auto& clip = models.require_clip();
+  const std::vector<std::string> labels{"red", "blue", "cross"};
+  const std::vector<std::string> templates{"a {} circle", "a picture of {}", "{} on a white background"};
+  const auto averaged = embed_labels(clip, labels, templates);
+  ASSERT_EQ(averaged.size(0), 3);
+  torch::Tensor expected[3];
+  for (size_t l = 0; l < labels.size(); ++l) {
+    auto sum = torch::zeros({averaged.size(1)});
+    for (const auto& caption_template : templates) {
+      auto caption = caption_template;
+      caption.replace(caption.find("{}"), 2, labels[l]);
+      sum += embed_texts_normalised(clip, {caption})[0];
+    }
+    expected[l] = sum / sum.norm();
+    EXPECT_TRUE(torch::allclose(averaged[static_cast<int64_t>(l)], expected[l], 1e-5, 1e-6)) << labels[l];
+  }
+  EXPECT_FALSE(torch::allclose(averaged[0], embed_texts_normalised(clip, {"a red circle"})[0], 1e-3, 1e-3))
+      << "three templates, not the first alone";
+
+  const auto dir = test::scratch_dir("classify-templates");
+  write_image(dir / "a.png", 5);
+  std::ofstream(dir / "templates.txt") << "# colours and shapes\na {} circle\n\na picture of {}\n"
+                                       << "{} on a white background\n";
+  const auto image = embed_image_files(clip, {dir / "a.png"})[0];
+  const auto probabilities =
+      torch::softmax(clip.spec.logit_scale * torch::stack({image.dot(expected[0]), image.dot(expected[1]),
+                                                           image.dot(expected[2])}), 0);
+  for (const std::vector<std::string>& how :
+       {std::vector<std::string>{"--template", templates[0], "--template", templates[1], "--template", templates[2]},
+        std::vector<std::string>{"--templates-file", (dir / "templates.txt").string()}}) {
+    std::vector<std::string> args{"classify", (dir / "a.png").string(), "--labels", "red|blue|cross", "--json",
+                                  "--models", tools_bundle().string()};
+    args.insert(args.end(), how.begin(), how.end());
+    const auto result = test::run_cli(args);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    for (const auto& entry : nlohmann::json::parse(result.out)[0].at("labels")) {
+      const auto l = static_cast<int64_t>(std::find(labels.begin(), labels.end(), entry.at("label")) - labels.begin());
+      EXPECT_NEAR(entry.at("probability").get<double>(), probabilities[l].item<double>(), 1e-5) << how[0];
+    }
+  }
+  const auto no_slot = test::run_cli({"classify", (dir / "a.png").string(), "--labels", "red|blue", "--template",
+                                      "a {} circle", "--template", "a circle", "--models", tools_bundle().string()});
+  EXPECT_EQ(no_slot.exit_code, 2);
+  EXPECT_NE(no_slot.err.find("--template 'a circle': needs {} for the label"), std::string::npos) << no_slot.err;
 }
 
 TEST(Search, IndexMakesTheSecondSearchEmbedNothingAndFollowsChanges) {
