@@ -48,6 +48,45 @@ TEST(ScoreCommand, MatrixAgreesWithADirectComputation) {
   }
 }
 
+TEST(ScoreCommand, ImagesWithImagesAndTextsWithTexts) {
+  const auto dir = test::scratch_dir("score-alike");
+  write_image(dir / "a.png", 1);
+  write_image(dir / "b.png", 2);
+  auto models = models_for_tools();
+  auto& clip = models.require_clip();
+  const auto run = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "score");
+    args.insert(args.end(), {"--json", "--models", tools_bundle().string()});
+    const auto result = test::run_cli(args);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return nlohmann::json::parse(result.out);
+  };
+
+  const auto images = run({(dir / "a.png").string(), (dir / "b.png").string()});
+  EXPECT_FALSE(images.contains("texts"));
+  const auto image_embeddings = embed_image_files(clip, {dir / "a.png", dir / "b.png"});
+  const auto image_cosine = image_embeddings.matmul(image_embeddings.t());
+  const auto texts = run({"-p", "a red circle", "-p", "a blue square", "-p", "a red circle"});
+  EXPECT_FALSE(texts.contains("images"));
+  const auto text_embeddings = embed_texts_normalised(clip, {"a red circle", "a blue square", "a red circle"});
+  const auto text_cosine = text_embeddings.matmul(text_embeddings.t());
+  for (const auto& [json, expected] : {std::pair{images, image_cosine}, std::pair{texts, text_cosine}}) {
+    const auto& cosine = json.at("cosine");
+    ASSERT_EQ(cosine.size(), static_cast<size_t>(expected.size(0)));
+    for (int64_t i = 0; i < expected.size(0); ++i) {
+      EXPECT_NEAR(cosine[i][i].get<double>(), 1.0, 1e-5) << "a thing is its own nearest";
+      for (int64_t j = 0; j < expected.size(1); ++j) {
+        EXPECT_NEAR(cosine[i][j].get<double>(), expected[i][j].item<double>(), 1e-5);
+      }
+    }
+  }
+  EXPECT_NEAR(texts.at("cosine")[0][2].get<double>(), 1.0, 1e-6) << "the same text twice";
+
+  const auto nothing = test::run_cli({"score", "--models", tools_bundle().string()});
+  EXPECT_EQ(nothing.exit_code, 2);
+  EXPECT_NE(nothing.err.find("score needs images, texts (-p), or both"), std::string::npos) << nothing.err;
+}
+
 TEST(ClassifyCommand, ProbabilitiesSumToOneBestFirst) {
   const auto dir = test::scratch_dir("classify");
   write_image(dir / "a.png", 3);
