@@ -218,7 +218,27 @@ TEST(SearchCommand, RanksWithTopAndRecursive) {
   EXPECT_EQ(nlohmann::json::parse(flat.out).at("results").size(), 1u);
   const auto deep = test::run_cli({"search", dir.string(), "-p", "a cat", "--recursive", "--top", "5", "--json",
                                    "--models", tools_bundle().string()});
-  EXPECT_EQ(nlohmann::json::parse(deep.out).at("results").size(), 2u);
+  const auto ranked = nlohmann::json::parse(deep.out).at("results");
+  EXPECT_EQ(ranked.size(), 2u);
+
+  const auto search = [&](std::vector<std::string> options) {
+    std::vector<std::string> args{"search", dir.string(), "-p", "a cat", "--recursive", "--models",
+                                  tools_bundle().string()};
+    args.insert(args.end(), options.begin(), options.end());
+    return test::run_cli(args);
+  };
+  const auto paths = search({"--paths-only"});
+  ASSERT_EQ(paths.exit_code, 0) << paths.err;
+  EXPECT_EQ(paths.out, (dir / ranked[0].at("path").get<std::string>()).string() + "\n" +
+                           (dir / ranked[1].at("path").get<std::string>()).string() + "\n")
+      << "one path a line, best first";
+  // A threshold between the two scores keeps the better one only.
+  const double between = (ranked[0].at("score").get<double>() + ranked[1].at("score").get<double>()) / 2;
+  const auto above = search({"--paths-only", "--threshold", std::to_string(between)});
+  EXPECT_EQ(above.out, (dir / ranked[0].at("path").get<std::string>()).string() + "\n");
+  EXPECT_EQ(search({"--paths-only", "--threshold", "-1"}).out, paths.out);
+  EXPECT_EQ(search({"--threshold", "2"}).exit_code, 2);
+  EXPECT_EQ(search({"--paths-only", "--json"}).exit_code, 2);
 }
 
 }  // namespace
