@@ -29,10 +29,12 @@ torch::Tensor embed_image_files(ClipModel& clip, const std::vector<std::filesyst
 // Unit-norm text embeddings [N, D].
 torch::Tensor embed_texts_normalised(ClipModel& clip, const std::vector<std::string>& texts);
 
+// Throws UsageError when there is no template or one lacks the "{}" a label goes into.
+void check_templates(const std::vector<std::string>& templates);
+
 // Each label's caption under every template ("{}" replaced by the label),
 // embedded, normalised, averaged over the templates and normalised again
-// (CLIP's prompt ensembling): [labels, D]. Throws UsageError for a template
-// without "{}".
+// (CLIP's prompt ensembling): [labels, D]. Throws as check_templates does.
 torch::Tensor embed_labels(ClipModel& clip, const std::vector<std::string>& labels,
                            const std::vector<std::string>& templates);
 

@@ -58,11 +58,7 @@ class ClassifyCommand : public Command {
       templates.insert(templates.end(), from_file.begin(), from_file.end());
     }
     if (templates.empty()) templates.push_back("a photo of a {}");
-    for (const auto& caption_template : templates) {
-      if (caption_template.find("{}") == std::string::npos) {
-        throw UsageError("--template '" + caption_template + "': needs {} for the label");
-      }
-    }
+    check_templates(templates);  // before the models load
     auto models = load_models_for(common.context, ModelParts::clip_only());
     auto& clip = models.require_clip();
     const auto results = classify(embed_image_files(clip, images_), embed_labels(clip, labels, templates), labels,

@@ -52,13 +52,21 @@ torch::Tensor embed_texts_normalised(ClipModel& clip, const std::vector<std::str
   return normalise_rows(embed_texts(clip, texts).to(torch::kCPU));
 }
 
+void check_templates(const std::vector<std::string>& templates) {
+  if (templates.empty()) throw UsageError("no caption template: at least one is needed");
+  for (const auto& caption_template : templates) {
+    if (caption_template.find("{}") == std::string::npos) {
+      throw UsageError("--template '" + caption_template + "': needs {} for the label");
+    }
+  }
+}
+
 torch::Tensor embed_labels(ClipModel& clip, const std::vector<std::string>& labels,
                            const std::vector<std::string>& templates) {
-  if (templates.empty()) throw UsageError("no caption template: at least one is needed");
+  check_templates(templates);
   std::vector<std::string> captions;  // template-major: [templates x labels]
   for (const auto& caption_template : templates) {
     const auto at = caption_template.find("{}");
-    if (at == std::string::npos) throw UsageError("--template '" + caption_template + "': needs {} for the label");
     for (const auto& label : labels) captions.push_back(std::string(caption_template).replace(at, 2, label));
   }
   const auto each = embed_texts_normalised(clip, captions).view(
