@@ -9,7 +9,7 @@ packages=(
   # header-only: CLI11, nlohmann-json, stb, spdlog and fmt (compiled in, header-only mode)
   libcli11-dev nlohmann-json3-dev libstb-dev libspdlog-dev libfmt-dev
   # shared objects and their headers
-  libicu-dev libicu72 libsentencepiece-dev libsentencepiece0 zlib1g-dev zlib1g libwebp-dev libwebp7
+  libicu-dev libicu72 libsentencepiece-dev libsentencepiece0 zlib1g-dev zlib1g libwebp-dev libwebp7 libsqlite3-dev libsqlite3-0
   # GoogleTest's sources (/usr/src/googletest), built with the tests
   googletest
 )

@@ -1,10 +1,13 @@
 #pragma once
 // CLIP's direct uses with a bundle's encoders: scoring images against texts,
-// zero-shot classification, and text search over a folder of images. They
+// zero-shot classification, and search over an indexed folder of images. They
 // need only the CLIP part of a bundle (ModelParts::clip_only()).
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,16 @@ inline constexpr size_t kImageBatch = 32;
 // The CLIP input [1, 3, R, R] of an image file, preprocessed with the CLIP's
 // resolution, mean and std. Throws InputError naming an unreadable file.
 torch::Tensor preprocess_image_file(const ClipModel& clip, const std::filesystem::path& path);
+
+// An image file as a CLIP input [1, 3, R, R], or why it could not be read.
+struct PreprocessedImage {
+  torch::Tensor input;  // undefined when error is set
+  std::string error;    // the InputError's message, naming the file
+};
+
+// The CLIP inputs of image files, decoded in parallel on the library's threads.
+std::vector<PreprocessedImage> preprocess_image_files(const ClipModel& clip,
+                                                      const std::vector<std::filesystem::path>& paths);
 
 // Unit-norm embeddings [N, D] (CPU, float32) of CLIP inputs [N, 3, R, R].
 torch::Tensor embed_clip_inputs(ClipModel& clip, const torch::Tensor& inputs);
@@ -49,25 +62,82 @@ std::vector<std::vector<LabelProbability>> classify(const torch::Tensor& image_e
                                                     const std::vector<std::string>& labels, double logit_scale,
                                                     size_t top_k);
 
+// The extensions of the image files search, index and embed read (lower case, with the dot).
+const std::set<std::string>& image_file_extensions();
+
+// ---- search queries --------------------------------------------------------------------
+
+// One term of a query: a text or an image file, with a signed weight.
+struct QueryTerm {
+  double weight = 1.0;            // negative: subtracted
+  std::string text;               // when image is empty
+  std::filesystem::path image;    // an image file
+};
+using SearchQuery = std::vector<QueryTerm>;
+
+// Parses the query language (docs/clip-tools.md): terms joined by lone + and -,
+// each a "quoted text", a bare text or an image file (by its extension), with
+// an optional positive weight prefix W: ("2:red", 0.5:"blue", 3:pic.png).
+// `arguments` are the shell's words; adjacent bare words join into one text.
+// Throws UsageError naming the problem.
+SearchQuery parse_search_query(const std::vector<std::string>& arguments);
+
+// "2:\"red\"" or "-1:pic.png".
+std::string describe(const QueryTerm& term);
+
+// The unit vector of sum(weight * unit embedding of term). Throws UsageError
+// when the terms cancel out, InputError naming an unreadable image.
+torch::Tensor embed_query(ClipModel& clip, const SearchQuery& query);
+
+// ---- the search index ------------------------------------------------------------------
+
+// The index kept in a searched folder unless another is named.
+inline constexpr const char* kSearchIndexName = ".vqclip-index.sqlite";
+// The JSON index of earlier versions: migrated into the SQLite one, then removed.
+inline constexpr const char* kOldSearchIndexName = ".vqclip-index.json";
+
+struct IndexOptions {
+  bool recursive = false;
+  std::filesystem::path index_file;  // empty: DIR/.vqclip-index.sqlite
+  size_t batch = kImageBatch;        // images decoded and encoded at a time; one transaction each
+  // After each batch: files looked at so far (embedded or skipped) of `total` to embed.
+  std::function<void(size_t done, size_t total)> on_progress;
+};
+
+struct IndexUpdate {
+  size_t embedded = 0;  // files (re-)embedded this time
+  size_t cached = 0;    // files whose embedding was current in the index
+  size_t removed = 0;   // entries of files gone from the folder
+  size_t migrated = 0;  // entries taken over from an old JSON index
+  size_t skipped = 0;   // unreadable image files (a warning each)
+};
+
+// Brings the index of `dir` up to date for the bundle's CLIP: new and changed
+// image files are embedded (a transaction per batch), entries of deleted files
+// removed. Safe while other processes search or index the same folder.
+IndexUpdate update_index(Models& models, const std::filesystem::path& dir, const IndexOptions& options);
+
 struct SearchHit {
   std::filesystem::path path;  // relative to the searched directory
-  double score;
+  double score;                // cosine similarity to the query
+};
+
+struct SearchOptions {
+  IndexOptions index;
+  bool index_only = false;           // search the index as it is, without looking at the folder
+  size_t top_k = 10;                 // 0 = all
+  std::optional<double> threshold;   // keep only hits at least this similar
 };
 
 struct SearchResult {
-  std::vector<SearchHit> hits;  // best first
-  size_t embedded = 0;          // files (re-)embedded this time
-  size_t cached = 0;            // files whose embedding came from the index
-  size_t skipped = 0;           // unreadable or non-image files
+  std::vector<SearchHit> hits;  // best first; equal scores by path
+  IndexUpdate update;           // all zero with index_only
+  size_t searched = 0;          // embeddings compared with the query
 };
 
-// The index file kept in a searched directory.
-inline constexpr const char* kSearchIndexName = ".vqclip-index.json";
-
-// Ranks the images under `dir` against `query`; embeddings are cached in
-// dir/.vqclip-index.json keyed by path, size, mtime and the bundle's hashes.
-// Unreadable images are skipped with a warning.
-SearchResult search_images(Models& models, const std::filesystem::path& dir, const std::string& query, bool recursive,
-                           size_t top_k);
+// Ranks the images under `dir` against `query`, updating the index first unless
+// options.index_only.
+SearchResult search_images(Models& models, const std::filesystem::path& dir, const SearchQuery& query,
+                           const SearchOptions& options);
 
 }  // namespace vqclip

@@ -1,4 +1,7 @@
 #include "vqclip/clip_tools.hpp"
+
+#include <ATen/Parallel.h>
+
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
 #include "vqclip/targets.hpp"
@@ -24,6 +27,24 @@ torch::Tensor preprocess_image_file(const ClipModel& clip, const std::filesystem
   }
 }
 
+std::vector<PreprocessedImage> preprocess_image_files(const ClipModel& clip,
+                                                      const std::vector<std::filesystem::path>& paths) {
+  std::vector<PreprocessedImage> images(paths.size());
+  // One image a task: decoding dominates, and the resize inside runs serially
+  // within a parallel region.
+  at::parallel_for(0, static_cast<int64_t>(paths.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      auto& image = images[static_cast<size_t>(i)];
+      try {
+        image.input = preprocess_image_file(clip, paths[static_cast<size_t>(i)]);
+      } catch (const InputError& e) {
+        image.error = e.what();
+      }
+    }
+  });
+  return images;
+}
+
 torch::Tensor embed_clip_inputs(ClipModel& clip, const torch::Tensor& inputs) {
   torch::NoGradGuard no_grad;
   try {
@@ -38,9 +59,11 @@ torch::Tensor embed_clip_inputs(ClipModel& clip, const torch::Tensor& inputs) {
 torch::Tensor embed_image_files(ClipModel& clip, const std::vector<std::filesystem::path>& paths) {
   std::vector<torch::Tensor> batches;
   for (size_t start = 0; start < paths.size(); start += kImageBatch) {
+    const auto end = paths.begin() + static_cast<std::ptrdiff_t>(std::min(paths.size(), start + kImageBatch));
     std::vector<torch::Tensor> inputs;
-    for (size_t i = start; i < std::min(paths.size(), start + kImageBatch); ++i) {
-      inputs.push_back(preprocess_image_file(clip, paths[i]));
+    for (auto& image : preprocess_image_files(clip, {paths.begin() + static_cast<std::ptrdiff_t>(start), end})) {
+      if (!image.error.empty()) throw InputError(image.error);
+      inputs.push_back(std::move(image.input));
     }
     batches.push_back(embed_clip_inputs(clip, torch::cat(inputs)));
   }

@@ -43,4 +43,18 @@ std::optional<std::vector<float>> cached_embedding(const nlohmann::json& files, 
   return embedding;
 }
 
+std::vector<std::pair<FileKey, std::vector<float>>> indexed_entries(const nlohmann::json& files, int64_t dim) {
+  std::vector<std::pair<FileKey, std::vector<float>>> entries;
+  if (!files.is_object()) return entries;
+  for (const auto& [path, entry] : files.items()) {
+    if (!entry.is_object() || !entry.contains("size") || !entry["size"].is_number_unsigned() ||
+        !entry.contains("mtime_ns") || !entry["mtime_ns"].is_number_integer()) {
+      continue;
+    }
+    const FileKey file{path, entry["size"].get<uint64_t>(), entry["mtime_ns"].get<int64_t>()};
+    if (auto embedding = cached_embedding(files, file, dim)) entries.emplace_back(file, std::move(*embedding));
+  }
+  return entries;
+}
+
 }  // namespace vqclip

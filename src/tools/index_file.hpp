@@ -1,10 +1,11 @@
 #pragma once
-// The search index file (.vqclip-index.json) as outside input: what of it can
-// be trusted, entry by entry. Fuzzed by tests/fuzz/fuzz_search_index.cpp.
+// The search index file of earlier versions (.vqclip-index.json) as outside
+// input, read once to migrate it: what of it can be trusted, entry by entry. Fuzzed by tests/fuzz/fuzz_search_index.cpp.
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,5 +29,8 @@ nlohmann::json read_index(const std::filesystem::path& path, const std::string& 
 // The cached embedding of `file`, if the entry matches its size and mtime and
 // holds `dim` floats; nothing for an entry of the wrong shape or types.
 std::optional<std::vector<float>> cached_embedding(const nlohmann::json& files, const FileKey& file, int64_t dim);
+
+// Every entry of `files` that is well formed with `dim` floats, as (file, embedding).
+std::vector<std::pair<FileKey, std::vector<float>>> indexed_entries(const nlohmann::json& files, int64_t dim);
 
 }  // namespace vqclip

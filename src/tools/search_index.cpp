@@ -1,31 +1,23 @@
-// Text search over a folder, with an embedding index so that a second search
-// only embeds new or changed files.
+// Search over a folder: the index brought up to date (only new and changed files
+// embedded), then every indexed embedding compared with the query.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <optional>
-#include <set>
-#include <sstream>
+#include <system_error>
 
-#include "tools/float_codec.hpp"
+#include "tools/image_index.hpp"
 #include "tools/index_file.hpp"
-#include "vqclip/atomic_file.hpp"
 #include "vqclip/clip_tools.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip {
 namespace {
 
-// The formats read_image decodes.
-const std::set<std::string> kImageExtensions{".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"};
-
-// The index is only valid for the exact bundle that made it.
-std::string bundle_fingerprint(const Manifest& manifest) {
-  std::string fingerprint = manifest.name;
-  for (const auto& [file, hash] : manifest.file_hashes) fingerprint += "|" + file + ":" + hash;
-  return fingerprint;
+bool has_image_extension(const std::filesystem::path& path) {
+  auto extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
+  return image_file_extensions().count(extension) > 0;
 }
 
 // The image files under `dir`. An entry that cannot be examined (a symbolic-link
@@ -35,10 +27,7 @@ std::vector<FileKey> list_images(const std::filesystem::path& dir, bool recursiv
   const auto add = [&](const std::filesystem::directory_entry& entry) {
     std::error_code error;
     const bool regular = entry.is_regular_file(error);
-    if (!error && !regular) return;
-    auto extension = entry.path().extension().string();
-    std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
-    if (!error && !kImageExtensions.count(extension)) return;
+    if (!error && (!regular || !has_image_extension(entry.path()))) return;
     const auto size = error ? 0 : entry.file_size(error);
     const auto mtime = error ? std::filesystem::file_time_type() : entry.last_write_time(error);
     if (error) {
@@ -64,102 +53,168 @@ std::vector<FileKey> list_images(const std::filesystem::path& dir, bool recursiv
   return files;
 }
 
-class IndexBuilder {
- public:
-  void add(const FileKey& file, const float* embedding, int64_t dim) {
-    files_[file.path] = {{"size", file.size},
-                         {"mtime_ns", file.mtime_ns},
-                         {"embedding", floats_to_base64(embedding, static_cast<size_t>(dim))}};
-    paths_.push_back(file.path);
-    embeddings_.insert(embeddings_.end(), embedding, embedding + dim);
-  }
-
-  void save(const std::filesystem::path& path, const std::string& fingerprint) const {
-    const nlohmann::json index{{"format", kIndexFormat}, {"version", kIndexVersion}, {"bundle", fingerprint},
-                               {"files", files_}};
-    write_file_atomically(path, index.dump());
-  }
-
-  size_t size() const { return paths_.size(); }
-  const std::vector<std::string>& paths() const { return paths_; }
-  torch::Tensor embeddings(int64_t dim) const {
-    return torch::tensor(embeddings_).view({static_cast<int64_t>(paths_.size()), dim});
-  }
-
- private:
-  nlohmann::json files_ = nlohmann::json::object();
-  std::vector<std::string> paths_;
-  std::vector<float> embeddings_;
-};
-
-// Embeds `files` in batches into `index`; unreadable ones are counted as skipped.
-void embed_new_files(ClipModel& clip, const std::filesystem::path& dir, const std::vector<FileKey>& files,
-                     IndexBuilder& index, SearchResult& result) {
-  const int64_t dim = clip.spec.embed_dim;
-  size_t next_report = files.size() / 10;
-  for (size_t start = 0; start < files.size(); start += kImageBatch) {
-    std::vector<const FileKey*> readable;
-    std::vector<torch::Tensor> inputs;
-    for (size_t i = start; i < std::min(files.size(), start + kImageBatch); ++i) {
-      try {
-        inputs.push_back(preprocess_image_file(clip, dir / files[i].path));
-        readable.push_back(&files[i]);
-      } catch (const InputError& e) {
-        spdlog::warn("skipped: {}", e.what());
-        ++result.skipped;
-      }
-    }
-    if (!inputs.empty()) {
-      const auto embeddings = embed_clip_inputs(clip, torch::cat(inputs)).contiguous();
-      for (size_t k = 0; k < readable.size(); ++k) {
-        index.add(*readable[k], embeddings[static_cast<int64_t>(k)].data_ptr<float>(), dim);
-      }
-      result.embedded += readable.size();
-    }
-    const size_t done = std::min(files.size(), start + kImageBatch);
-    if (done >= next_report && done < files.size()) {
-      spdlog::info("indexing {}: {}/{} images", dir.string(), done, files.size());
-      next_report = done + files.size() / 10;
-    }
-  }
-}
-
-}  // namespace
-
-SearchResult search_images(Models& models, const std::filesystem::path& dir, const std::string& query, bool recursive,
-                           size_t top_k) {
+void require_directory(const std::filesystem::path& dir) {
   std::error_code error;
   if (!std::filesystem::is_directory(dir, error)) {
     throw InputError(dir.string() + ": " + (error ? "cannot be read (" + error.message() + ")" : "not a directory"));
   }
-  auto& clip = models.require_clip();
-  const int64_t dim = clip.spec.embed_dim;
-  const auto fingerprint = bundle_fingerprint(models.manifest);
-  const auto index_path = dir / kSearchIndexName;
-  const auto cached = read_index(index_path, fingerprint);
+}
 
-  SearchResult result;
-  IndexBuilder index;
+std::filesystem::path index_file_of(const std::filesystem::path& dir, const IndexOptions& options) {
+  return options.index_file.empty() ? dir / kSearchIndexName : options.index_file;
+}
+
+ImageIndex open_index(Models& models, const std::filesystem::path& file, bool writable) {
+  const auto& clip = models.require_clip();
+  try {
+    return ImageIndex(file, clip_index_key(models.manifest), models.manifest.name, clip.spec.embed_dim, writable);
+  } catch (const OutputError& e) {
+    throw OutputError(std::string(e.what()) + " (--index FILE puts the index elsewhere)");
+  }
+}
+
+// The JSON index of earlier versions was keyed by the whole bundle's hashes.
+std::string old_index_fingerprint(const Manifest& manifest) {
+  std::string fingerprint = manifest.name;
+  for (const auto& [file, hash] : manifest.file_hashes) fingerprint += "|" + file + ":" + hash;
+  return fingerprint;
+}
+
+// Takes over the entries of dir's old JSON index that this bundle made, then
+// removes the JSON file (its entries of other bundles cannot be used anyway).
+size_t migrate_old_index(Models& models, const std::filesystem::path& dir, ImageIndex& index) {
+  const auto old_file = dir / kOldSearchIndexName;
+  std::error_code error;
+  if (!std::filesystem::exists(old_file, error)) return 0;
+  const int64_t dim = models.require_clip().spec.embed_dim;
+  const auto entries = indexed_entries(read_index(old_file, old_index_fingerprint(models.manifest)), dim);
+  std::vector<FileKey> files;
+  std::vector<float> values;
+  for (const auto& [file, embedding] : entries) {
+    files.push_back(file);
+    values.insert(values.end(), embedding.begin(), embedding.end());
+  }
+  index.put(files, torch::from_blob(values.data(), {static_cast<int64_t>(files.size()), dim}));
+  std::filesystem::remove(old_file, error);
+  spdlog::info("{}: {} embeddings moved into {}; the old index is removed", old_file.string(), files.size(),
+               index.file().string());
+  return files.size();
+}
+
+// Whether an indexed entry that the listing lacks still names a file: in a
+// folder searched without --recursive, files in subfolders are not listed.
+bool still_on_disk(const std::filesystem::path& dir, const std::string& path) {
+  std::error_code error;
+  return std::filesystem::is_regular_file(dir / path, error);
+}
+
+// Embeds `files` in batches into `index`, one transaction a batch.
+void embed_files(ClipModel& clip, const std::filesystem::path& dir, const std::vector<FileKey>& files,
+                 const IndexOptions& options, ImageIndex& index, IndexUpdate& update) {
+  const size_t batch = std::max<size_t>(1, options.batch);
+  for (size_t start = 0; start < files.size(); start += batch) {
+    const size_t end = std::min(files.size(), start + batch);
+    std::vector<std::filesystem::path> paths;
+    for (size_t i = start; i < end; ++i) paths.push_back(dir / files[i].path);
+    std::vector<FileKey> readable;
+    std::vector<torch::Tensor> inputs;
+    auto images = preprocess_image_files(clip, paths);
+    for (size_t k = 0; k < images.size(); ++k) {
+      if (!images[k].error.empty()) {
+        spdlog::warn("skipped: {}", images[k].error);
+        ++update.skipped;
+        continue;
+      }
+      inputs.push_back(std::move(images[k].input));
+      readable.push_back(files[start + k]);
+    }
+    if (!inputs.empty()) {
+      index.put(readable, embed_clip_inputs(clip, torch::cat(inputs)));
+      update.embedded += readable.size();
+    }
+    if (options.on_progress) options.on_progress(end, files.size());
+  }
+}
+
+IndexUpdate update_open_index(Models& models, const std::filesystem::path& dir, const IndexOptions& options,
+                              ImageIndex& index, std::vector<FileKey>& listed) {
+  IndexUpdate update;
+  update.migrated = migrate_old_index(models, dir, index);
+  listed = list_images(dir, options.recursive, update.skipped);
+  auto known = index.known_files();
   std::vector<FileKey> to_embed;
-  for (const auto& file : list_images(dir, recursive, result.skipped)) {
-    if (const auto embedding = cached_embedding(cached, file, dim)) {
-      index.add(file, embedding->data(), dim);
-      ++result.cached;
+  for (const auto& file : listed) {
+    const auto found = known.find(file.path);
+    if (found != known.end() && found->second.size == file.size && found->second.mtime_ns == file.mtime_ns) {
+      ++update.cached;
     } else {
       to_embed.push_back(file);
     }
+    if (found != known.end()) known.erase(found);
   }
-  embed_new_files(clip, dir, to_embed, index, result);
-  // Entries of deleted files are dropped by rewriting the index without them.
-  if (result.embedded > 0 || index.size() != cached.size()) index.save(index_path, fingerprint);
+  std::vector<std::string> gone;
+  for (const auto& [path, file] : known) {
+    if (!still_on_disk(dir, path)) gone.push_back(path);
+  }
+  index.remove(gone);
+  update.removed = gone.size();
+  embed_files(models.require_clip(), dir, to_embed, options, index, update);
+  return update;
+}
 
-  if (index.size() == 0) return result;
-  const auto scores = index.embeddings(dim).matmul(embed_texts_normalised(clip, {query})[0]);
-  for (size_t i = 0; i < index.size(); ++i) {
-    result.hits.push_back({index.paths()[i], scores[static_cast<int64_t>(i)].item<double>()});
+}  // namespace
+
+const std::set<std::string>& image_file_extensions() {
+  static const std::set<std::string> extensions{".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"};
+  return extensions;
+}
+
+IndexUpdate update_index(Models& models, const std::filesystem::path& dir, const IndexOptions& options) {
+  require_directory(dir);
+  auto index = open_index(models, index_file_of(dir, options), true);
+  std::vector<FileKey> listed;
+  return update_open_index(models, dir, options, index, listed);
+}
+
+SearchResult search_images(Models& models, const std::filesystem::path& dir, const SearchQuery& query,
+                           const SearchOptions& options) {
+  require_directory(dir);
+  auto& clip = models.require_clip();
+  const auto query_embedding = embed_query(clip, query);  // a bad query fails before any indexing
+  auto index = open_index(models, index_file_of(dir, options.index), !options.index_only);
+  SearchResult result;
+  std::vector<FileKey> listed;
+  if (!options.index_only) result.update = update_open_index(models, dir, options.index, index, listed);
+  auto indexed = index.embeddings();
+  if (!options.index_only) {  // only what this listing covers (not subfolders' files without --recursive)
+    std::set<std::string> in_scope;
+    for (const auto& file : listed) in_scope.insert(file.path);
+    std::vector<int64_t> rows;
+    std::vector<std::string> paths;
+    for (size_t i = 0; i < indexed.paths.size(); ++i) {
+      if (in_scope.count(indexed.paths[i])) {
+        rows.push_back(static_cast<int64_t>(i));
+        paths.push_back(indexed.paths[i]);
+      }
+    }
+    if (paths.size() != indexed.paths.size()) {
+      indexed.matrix = indexed.matrix.index_select(0, torch::tensor(rows));
+      indexed.paths = std::move(paths);
+    }
   }
-  std::stable_sort(result.hits.begin(), result.hits.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
-  if (top_k > 0 && result.hits.size() > top_k) result.hits.resize(top_k);
+  result.searched = indexed.paths.size();
+  if (indexed.paths.empty()) return result;
+  const auto scores = indexed.matrix.matmul(query_embedding);
+  // Stable, over paths in sorted order: equal scores stay in path order.
+  const auto order = std::get<1>(scores.sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));
+  const auto* score = scores.data_ptr<float>();
+  const auto* rank = order.data_ptr<int64_t>();
+  const size_t keep = options.top_k > 0 ? std::min(options.top_k, indexed.paths.size()) : indexed.paths.size();
+  for (size_t i = 0; i < keep; ++i) {
+    const double similarity = score[rank[i]];
+    if (options.threshold && similarity < *options.threshold) break;
+    result.hits.push_back({indexed.paths[static_cast<size_t>(rank[i])], similarity});
+  }
   return result;
 }
 

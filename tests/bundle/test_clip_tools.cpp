@@ -170,6 +170,13 @@ TEST(ClassifyCommand, TemplatesAreAveragedPerLabel) {
   EXPECT_NE(no_slot.err.find("--template 'a circle': needs {} for the label"), std::string::npos) << no_slot.err;
 }
 
+// Every image ranked by one text, the index updated first.
+SearchResult search_text(Models& models, const std::filesystem::path& dir, const std::string& text) {
+  SearchOptions options;
+  options.top_k = 0;
+  return search_images(models, dir, {QueryTerm{1.0, text, {}}}, options);
+}
+
 TEST(Search, IndexMakesTheSecondSearchEmbedNothingAndFollowsChanges) {
   const auto dir = test::scratch_dir("search");
   for (int i = 0; i < 200; ++i) write_image(dir / ("img" + std::to_string(i) + ".png"), i);
@@ -178,17 +185,17 @@ TEST(Search, IndexMakesTheSecondSearchEmbedNothingAndFollowsChanges) {
   auto& clip = models.require_clip();
 
   const auto start = std::chrono::steady_clock::now();
-  const auto first = search_images(models, dir, "a red circle", false, 0);
+  const auto first = search_text(models, dir, "a red circle");
   const auto middle = std::chrono::steady_clock::now();
-  const auto second = search_images(models, dir, "a red circle", false, 0);
+  const auto second = search_text(models, dir, "a red circle");
   const auto end = std::chrono::steady_clock::now();
   std::printf("[ figures ] first search %.3f s, second %.3f s\n",
               std::chrono::duration<double>(middle - start).count(), std::chrono::duration<double>(end - middle).count());
 
-  EXPECT_EQ(first.embedded, 200u);
-  EXPECT_EQ(first.skipped, 1u);
-  EXPECT_EQ(second.embedded, 0u);
-  EXPECT_EQ(second.cached, 200u);
+  EXPECT_EQ(first.update.embedded, 200u);
+  EXPECT_EQ(first.update.skipped, 1u);
+  EXPECT_EQ(second.update.embedded, 0u);
+  EXPECT_EQ(second.update.cached, 200u);
   ASSERT_EQ(second.hits.size(), 200u);
   for (size_t i = 1; i < second.hits.size(); ++i) EXPECT_GE(second.hits[i - 1].score, second.hits[i].score);
   EXPECT_EQ(first.hits.front().path, second.hits.front().path);
@@ -202,8 +209,9 @@ TEST(Search, IndexMakesTheSecondSearchEmbedNothingAndFollowsChanges) {
   std::filesystem::remove(dir / "img0.png");
   write_image(dir / "img1.png", 999);
   std::filesystem::last_write_time(dir / "img1.png", std::filesystem::file_time_type::clock::now() + std::chrono::seconds(5));
-  const auto third = search_images(models, dir, "a red circle", false, 0);
-  EXPECT_EQ(third.embedded, 1u) << "the changed file is embedded again";
+  const auto third = search_text(models, dir, "a red circle");
+  EXPECT_EQ(third.update.embedded, 1u) << "the changed file is embedded again";
+  EXPECT_EQ(third.update.removed, 1u);
   EXPECT_EQ(third.hits.size(), 199u);
   for (const auto& hit : third.hits) EXPECT_NE(hit.path, "img0.png") << "a deleted file disappears";
 }

@@ -42,18 +42,24 @@ TEST(OutsideInputCli, SymbolicLinkLoopsAreBundleErrorsOrSkippedFiles) {
   EXPECT_NE(search.out.find("\"skipped\": 1"), std::string::npos) << search.out;
 }
 
-TEST(OutsideInputCli, AnIndexWithFieldsOfTheWrongTypesIsUsedWhereItCanBe) {
+TEST(OutsideInputCli, AnOldIndexWithFieldsOfTheWrongTypesIsMigratedWhereItCanBe) {
   const auto dir = scratch_dir("cli-bad-index");
   ASSERT_EQ(run_cli({"-p", "a red circle", "--steps", "1", "--cutn", "1", "-o", (dir / "a.png").string()}).exit_code, 0);
-  ASSERT_EQ(run_cli({"search", dir.string(), "-p", "x"}).exit_code, 0);
-  auto index = nlohmann::json::parse(slurp(dir / ".vqclip-index.json"));
-  index["files"]["a.png"]["size"] = "big";
-  std::ofstream(dir / ".vqclip-index.json") << index.dump();
+  const nlohmann::json old_index{{"format", "vqclip-search-index"},
+                                 {"version", 1},
+                                 {"bundle", "whatever"},
+                                 {"files", {{"a.png", {{"size", "big"}, {"mtime_ns", 1}, {"embedding", 7}}}}}};
+  std::ofstream(dir / ".vqclip-index.json") << old_index.dump();
   const auto entry = run_cli({"search", dir.string(), "-p", "x", "--json"});
   EXPECT_EQ(entry.exit_code, 0) << entry.err;
   EXPECT_NE(entry.out.find("\"embedded\": 1"), std::string::npos) << "the entry is embedded again: " << entry.out;
+  EXPECT_FALSE(std::filesystem::exists(dir / ".vqclip-index.json")) << "the old index is removed";
   std::ofstream(dir / ".vqclip-index.json") << R"({"format": 7, "version": "1", "files": []})";
   EXPECT_EQ(run_cli({"search", dir.string(), "-p", "x"}).exit_code, 0);
+  // A file in the index's place that is not a database: exit 4 naming it.
+  std::filesystem::remove(dir / ".vqclip-index.sqlite");
+  std::ofstream(dir / ".vqclip-index.sqlite") << std::string(4096, 'x');
+  expect_one_line(run_cli({"search", dir.string(), "-p", "x"}), 4, (dir / ".vqclip-index.sqlite").string());
 }
 
 TEST(OutsideInputCli, WrongTypedRecordsAndManifestLinesDoNotAbortABatch) {

@@ -1,6 +1,7 @@
 // Fuzzes the search index file (.vqclip-index.json): read_index gives an
 // object (empty when the file is unusable), and every entry's cached embedding
-// is either nothing or exactly the dimension asked for.
+// is either nothing or exactly the dimension asked for, also as a migration
+// takes them over.
 #include <spdlog/spdlog.h>
 
 #include "fuzz_support.hpp"
@@ -10,6 +11,11 @@ using vqclip::fuzz::require;
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   spdlog::set_level(spdlog::level::off);  // "not usable" is said for most inputs
+  for (const int64_t dim : {2, 4}) {  // what a migration takes over
+    for (const auto& [file, embedding] : vqclip::indexed_entries(files, dim)) {
+      require(files.contains(file.path) && static_cast<int64_t>(embedding.size()) == dim);
+    }
+  }
   return 0;
 }
 
@@ -30,6 +36,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const auto embedding = vqclip::cached_embedding(files, key, dim);
         require(!embedding || static_cast<int64_t>(embedding->size()) == dim);
       }
+    }
+  }
+  for (const int64_t dim : {2, 4}) {  // what a migration takes over
+    for (const auto& [file, embedding] : vqclip::indexed_entries(files, dim)) {
+      require(files.contains(file.path) && static_cast<int64_t>(embedding.size()) == dim);
     }
   }
   return 0;
