@@ -185,7 +185,9 @@ SearchResult search_images(Models& models, const std::filesystem::path& dir, con
   SearchResult result;
   std::vector<FileKey> listed;
   if (!options.index_only) result.update = update_open_index(models, dir, options.index, index, listed);
+  const auto read_start = std::chrono::steady_clock::now();
   auto indexed = index.embeddings();
+  const auto read_end = std::chrono::steady_clock::now();
   if (!options.index_only) {  // only what this listing covers (not subfolders' files without --recursive)
     std::set<std::string> in_scope;
     for (const auto& file : listed) in_scope.insert(file.path);
@@ -215,6 +217,10 @@ SearchResult search_images(Models& models, const std::filesystem::path& dir, con
     if (options.threshold && similarity < *options.threshold) break;
     result.hits.push_back({indexed.paths[static_cast<size_t>(rank[i])], similarity});
   }
+  const auto milliseconds = [](auto from, auto to) { return std::chrono::duration<double, std::milli>(to - from).count(); };
+  spdlog::debug("search: {} embeddings read from {} in {:.1f} ms, ranked in {:.1f} ms", indexed.paths.size(),
+                index.file().string(), milliseconds(read_start, read_end),
+                milliseconds(read_end, std::chrono::steady_clock::now()));
   return result;
 }
 
