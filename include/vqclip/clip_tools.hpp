@@ -102,6 +102,8 @@ struct IndexOptions {
   size_t batch = kImageBatch;        // images decoded and encoded at a time; one transaction each
   // After each batch: files looked at so far (embedded or skipped) of `total` to embed.
   std::function<void(size_t done, size_t total)> on_progress;
+  // Before each batch: false stops the update there (Ctrl-C); what was embedded stays.
+  std::function<bool()> should_continue;
 };
 
 struct IndexUpdate {
@@ -110,6 +112,7 @@ struct IndexUpdate {
   size_t removed = 0;   // entries of files gone from the folder
   size_t migrated = 0;  // entries taken over from an old JSON index
   size_t skipped = 0;   // unreadable image files (a warning each)
+  bool stopped = false; // should_continue said no before every file was embedded
 };
 
 // Brings the index of `dir` up to date for the bundle's CLIP: new and changed
@@ -136,7 +139,7 @@ struct SearchResult {
 };
 
 // Ranks the images under `dir` against `query`, updating the index first unless
-// options.index_only.
+// options.index_only. An update stopped by should_continue gives no hits.
 SearchResult search_images(Models& models, const std::filesystem::path& dir, const SearchQuery& query,
                            const SearchOptions& options);
 

@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "cli/count_progress.hpp"
+#include "cli/interrupt.hpp"
 #include "tools/embedding_file.hpp"
 #include "vqclip/bundle.hpp"
 #include "vqclip/clip_tools.hpp"
@@ -98,21 +99,28 @@ class EmbedCommand : public Command {
     auto models = load_models_for(common.context, ModelParts::clip_only());
     auto& clip = models.require_clip();
     EmbeddingFileWriter writer(output_, format, clip.spec.embed_dim);
+    InterruptGuard interrupt_guard;  // Ctrl-C: the inputs embedded so far are written, marked interrupted
     size_t skipped = 0;
     if (texts) {
       embed_texts_to(clip, text_inputs, common.display, writer);
     } else {
       skipped = embed_images_to(clip, expand_image_inputs(inputs_, recursive_), common.display, writer);
     }
-    if (writer.rows() == 0) throw InputError("embed: no readable image among the inputs");
+    const bool interrupted = interrupt_requested();
+    if (writer.rows() == 0 && !interrupted) throw InputError("embed: no readable image among the inputs");
     writer.finish({{"format", "vqclip-embeddings"},
                    {"version", 1},
                    {"kind", texts ? "text" : "image"},
                    {"bundle", models.manifest.name},
-                   {"clip_files", clip_file_hashes(models.manifest)}});
+                   {"clip_files", clip_file_hashes(models.manifest)},
+                   {"interrupted", interrupted}});
     spdlog::info("embed: {} {} ({} floats each) to {}{}", writer.rows(), texts ? "texts" : "images",
                  clip.spec.embed_dim, output_.string(),
                  skipped ? fmt::format(", {} skipped", skipped) : std::string());
+    if (interrupted) {
+      spdlog::warn("interrupted: {} holds the inputs embedded before the signal", output_.string());
+      return static_cast<int>(ExitCode::kInterrupted);
+    }
     return 0;
   }
 
@@ -129,7 +137,7 @@ class EmbedCommand : public Command {
   void embed_texts_to(ClipModel& clip, const std::vector<std::string>& texts, const DisplayOptions& display,
                       EmbeddingFileWriter& writer) const {
     CountProgress progress(display, "embedding", "texts");
-    for (size_t start = 0; start < texts.size(); start += batch_) {
+    for (size_t start = 0; start < texts.size() && !interrupt_requested(); start += batch_) {
       const std::vector<std::string> batch(texts.begin() + static_cast<std::ptrdiff_t>(start),
                                            texts.begin() + static_cast<std::ptrdiff_t>(std::min(texts.size(), start + batch_)));
       writer.add(batch, embed_texts_normalised(clip, batch));
@@ -142,7 +150,7 @@ class EmbedCommand : public Command {
                          const DisplayOptions& display, EmbeddingFileWriter& writer) const {
     CountProgress progress(display, "embedding", "images");
     size_t skipped = 0;
-    for (size_t start = 0; start < files.size(); start += batch_) {
+    for (size_t start = 0; start < files.size() && !interrupt_requested(); start += batch_) {
       const size_t end = std::min(files.size(), start + batch_);
       auto images = preprocess_image_files(
           clip, {files.begin() + static_cast<std::ptrdiff_t>(start), files.begin() + static_cast<std::ptrdiff_t>(end)});

@@ -8,6 +8,7 @@
 
 #include "cli/command.hpp"
 #include "cli/count_progress.hpp"
+#include "cli/interrupt.hpp"
 #include "vqclip/clip_tools.hpp"
 #include "vqclip/errors.hpp"
 
@@ -33,7 +34,15 @@ nlohmann::json update_json(const IndexUpdate& update) {
 void log_update(const IndexUpdate& update) {
   spdlog::info("index: {} embedded, {} from the index, {} removed, {} skipped", update.embedded, update.cached,
                update.removed, update.skipped);
+  if (update.stopped) spdlog::warn("interrupted: what was embedded is in the index; run again to go on");
 }
+
+// Ctrl-C or SIGTERM ends the batch in flight, which is committed, then the update.
+std::function<bool()> until_interrupted() {
+  return [] { return !interrupt_requested(); };
+}
+
+constexpr int kInterrupted = static_cast<int>(ExitCode::kInterrupted);
 
 class IndexCommand : public Command {
  public:
@@ -47,10 +56,12 @@ class IndexCommand : public Command {
     auto models = load_models_for(common.context, ModelParts::clip_only());
     CountProgress progress(common.display, "indexing " + dir_.string(), "images");
     options_.on_progress = [&progress](size_t done, size_t total) { progress.update(done, total); };
+    options_.should_continue = until_interrupted();
+    InterruptGuard interrupt_guard;
     const auto update = update_index(models, dir_, options_);
     log_update(update);
     if (json_) std::cout << update_json(update).dump(2) << "\n";
-    return 0;
+    return update.stopped ? kInterrupted : 0;
   }
 
  private:
@@ -87,8 +98,11 @@ class SearchCommand : public Command {
     auto models = load_models_for(common.context, ModelParts::clip_only());
     CountProgress progress(common.display, "indexing " + dir_.string(), "images");
     options_.index.on_progress = [&progress](size_t done, size_t total) { progress.update(done, total); };
+    options_.index.should_continue = until_interrupted();
+    InterruptGuard interrupt_guard;
     const auto result = search_images(models, dir_, query, options_);
     if (!options_.index_only) log_update(result.update);
+    if (result.update.stopped) return kInterrupted;
     if (json_) {
       nlohmann::json hits = nlohmann::json::array();
       for (const auto& hit : result.hits) hits.push_back({{"path", hit.path.generic_string()}, {"score", hit.score}});

@@ -113,6 +113,10 @@ void embed_files(ClipModel& clip, const std::filesystem::path& dir, const std::v
                  const IndexOptions& options, ImageIndex& index, IndexUpdate& update) {
   const size_t batch = std::max<size_t>(1, options.batch);
   for (size_t start = 0; start < files.size(); start += batch) {
+    if (options.should_continue && !options.should_continue()) {
+      update.stopped = true;
+      return;
+    }
     const size_t end = std::min(files.size(), start + batch);
     std::vector<std::filesystem::path> paths;
     for (size_t i = start; i < end; ++i) paths.push_back(dir / files[i].path);
@@ -185,6 +189,7 @@ SearchResult search_images(Models& models, const std::filesystem::path& dir, con
   SearchResult result;
   std::vector<FileKey> listed;
   if (!options.index_only) result.update = update_open_index(models, dir, options.index, index, listed);
+  if (result.update.stopped) return result;
   const auto read_start = std::chrono::steady_clock::now();
   auto indexed = index.embeddings();
   const auto read_end = std::chrono::steady_clock::now();

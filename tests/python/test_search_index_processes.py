@@ -1,11 +1,13 @@
 """The SQLite search index under real processes: an indexer killed with
 SIGKILL part way loses at most its batch in flight and the next run embeds
-only the rest; two indexers and a stream of index-only searches on one folder
+only the rest; Ctrl-C commits the batch in flight and exits 130 (and embed
+writes the rows done so far); two indexers and a stream of index-only searches on one folder
 at once all succeed and leave every image indexed once. The collection is
 written by Pillow; the index is read back with Python's own sqlite3."""
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import tempfile
@@ -94,6 +96,43 @@ class SearchIndexProcesses(unittest.TestCase):
         self.assertEqual(sorted(got), sorted(expected))
         for path, score in expected.items():
             self.assertAlmostEqual(got[path], score, places=5, msg=path)
+
+    def test_ctrl_c_commits_the_batch_in_flight_and_exits_130(self):
+        folder = os.path.join(self.dir.name, "pictures")
+        total = 1500
+        write_collection(folder, total)
+        indexer = subprocess.Popen(vqclip("index", folder, "--batch", "4")[:-1], stderr=subprocess.PIPE, text=True)
+        while indexer.poll() is None and not indexed_rows(folder):
+            time.sleep(0.002)
+        indexer.send_signal(signal.SIGINT)
+        _, err = indexer.communicate()
+        self.assertEqual(indexer.returncode, 130, err)
+        self.assertIn("interrupted", err)
+        kept = indexed_rows(folder)
+        self.assertLess(kept, total)
+        self.assertEqual(kept % 4, 0)
+        resumed = run_json(vqclip("index", folder, "--json"))
+        self.assertEqual((resumed["cached"], resumed["embedded"]), (kept, total - kept))
+
+    def test_ctrl_c_in_embed_writes_the_rows_so_far(self):
+        folder = os.path.join(self.dir.name, "pictures")
+        write_collection(folder, 1500)
+        out = os.path.join(self.dir.name, "out.npy")
+        embed = subprocess.Popen(vqclip("embed", folder, "-o", out, "--batch", "4"), stderr=subprocess.PIPE, text=True)
+        partial = os.path.join(self.dir.name, f".out.npy.partial-{embed.pid}")
+        while embed.poll() is None and not (os.path.exists(partial) and os.path.getsize(partial) > 128):
+            time.sleep(0.002)
+        embed.send_signal(signal.SIGINT)
+        _, err = embed.communicate()
+        self.assertEqual(embed.returncode, 130, err)
+        rows = np.load(out)
+        with open(os.path.join(self.dir.name, "out.json")) as f:
+            sidecar = json.load(f)
+        self.assertTrue(sidecar["interrupted"])
+        self.assertGreater(len(rows), 0)
+        self.assertLess(len(rows), 1500)
+        self.assertEqual(len(sidecar["inputs"]), len(rows))
+        self.assertFalse(os.path.exists(partial))
 
     def test_two_indexers_and_searches_at_once(self):
         folder = os.path.join(self.dir.name, "pictures")
