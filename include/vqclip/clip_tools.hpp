@@ -35,6 +35,26 @@ std::vector<PreprocessedImage> preprocess_image_files(const ClipModel& clip,
 // Unit-norm embeddings [N, D] (CPU, float32) of CLIP inputs [N, 3, R, R].
 torch::Tensor embed_clip_inputs(ClipModel& clip, const torch::Tensor& inputs);
 
+// One batch of embed_image_batches: the embeddings [readable, D] of the files
+// at `indices` (into the list given), and how many files were looked at so far.
+struct EmbeddedBatch {
+  std::vector<size_t> indices;
+  torch::Tensor embeddings;
+  size_t done = 0;
+};
+
+struct BatchEmbedding {
+  size_t skipped = 0;    // unreadable files (a warning each)
+  bool stopped = false;  // should_continue said no before the end
+};
+
+// Embeds image files `batch` at a time, decoding each batch in parallel, and
+// hands each batch to `on_batch` (also when none of it was readable). Before
+// each batch, `should_continue` (when set) may stop the work there.
+BatchEmbedding embed_image_batches(ClipModel& clip, const std::vector<std::filesystem::path>& files, size_t batch,
+                                   const std::function<void(const EmbeddedBatch&)>& on_batch,
+                                   const std::function<bool()>& should_continue = {});
+
 // Unit-norm CLIP embeddings of image files, [N, D], encoded in batches of
 // kImageBatch. Throws InputError naming an unreadable file.
 torch::Tensor embed_image_files(ClipModel& clip, const std::vector<std::filesystem::path>& paths);
@@ -64,6 +84,8 @@ std::vector<std::vector<LabelProbability>> classify(const torch::Tensor& image_e
 
 // The extensions of the image files search, index and embed read (lower case, with the dot).
 const std::set<std::string>& image_file_extensions();
+// Whether `path` ends in one of them, in any case.
+bool has_image_extension(const std::filesystem::path& path);
 
 // ---- search queries --------------------------------------------------------------------
 

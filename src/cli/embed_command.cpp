@@ -9,18 +9,13 @@
 #include "cli/count_progress.hpp"
 #include "cli/interrupt.hpp"
 #include "tools/embedding_file.hpp"
+#include "tools/image_files.hpp"
 #include "vqclip/bundle.hpp"
 #include "vqclip/clip_tools.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip::cli {
 namespace {
-
-bool has_image_extension(const std::filesystem::path& path) {
-  auto extension = path.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
-  return image_file_extensions().count(extension) > 0;
-}
 
 // Files stay as given (whatever their extension); folders give their image
 // files in sorted order.
@@ -33,22 +28,10 @@ std::vector<std::filesystem::path> expand_image_inputs(const std::vector<std::st
       continue;
     }
     std::vector<std::filesystem::path> found;
-    const auto add = [&](const std::filesystem::directory_entry& entry) {
+    for_each_entry(input, recursive, [&found](const std::filesystem::directory_entry& entry) {
       std::error_code entry_error;
       if (entry.is_regular_file(entry_error) && has_image_extension(entry.path())) found.push_back(entry.path());
-    };
-    if (recursive) {
-      const auto options = std::filesystem::directory_options::skip_permission_denied;
-      for (std::filesystem::recursive_directory_iterator it(input, options, error), end; !error && it != end;
-           it.increment(error)) {
-        add(*it);
-      }
-    } else {
-      for (std::filesystem::directory_iterator it(input, error), end; !error && it != end; it.increment(error)) {
-        add(*it);
-      }
-    }
-    if (error) throw InputError(input + ": cannot list (" + error.message() + ")");
+    });
     std::sort(found.begin(), found.end());
     files.insert(files.end(), found.begin(), found.end());
   }
@@ -149,26 +132,16 @@ class EmbedCommand : public Command {
   size_t embed_images_to(ClipModel& clip, const std::vector<std::filesystem::path>& files,
                          const DisplayOptions& display, EmbeddingFileWriter& writer) const {
     CountProgress progress(display, "embedding", "images");
-    size_t skipped = 0;
-    for (size_t start = 0; start < files.size() && !interrupt_requested(); start += batch_) {
-      const size_t end = std::min(files.size(), start + batch_);
-      auto images = preprocess_image_files(
-          clip, {files.begin() + static_cast<std::ptrdiff_t>(start), files.begin() + static_cast<std::ptrdiff_t>(end)});
-      std::vector<std::string> names;
-      std::vector<torch::Tensor> inputs;
-      for (size_t k = 0; k < images.size(); ++k) {
-        if (!images[k].error.empty()) {
-          spdlog::warn("skipped: {}", images[k].error);
-          ++skipped;
-          continue;
-        }
-        names.push_back(files[start + k].string());
-        inputs.push_back(std::move(images[k].input));
-      }
-      if (!inputs.empty()) writer.add(names, embed_clip_inputs(clip, torch::cat(inputs)));
-      progress.update(end, files.size());
-    }
-    return skipped;
+    const auto outcome = embed_image_batches(
+        clip, files, batch_,
+        [&](const EmbeddedBatch& batch) {
+          std::vector<std::string> names;
+          for (const size_t i : batch.indices) names.push_back(files[i].string());
+          writer.add(names, batch.embeddings);
+          progress.update(batch.done, files.size());
+        },
+        [] { return !interrupt_requested(); });
+    return outcome.skipped;
   }
 
   std::vector<std::string> inputs_;

@@ -1,6 +1,9 @@
 #include "vqclip/clip_tools.hpp"
 
 #include <ATen/Parallel.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
@@ -54,6 +57,38 @@ torch::Tensor embed_clip_inputs(ClipModel& clip, const torch::Tensor& inputs) {
     throw BundleError(clip.spec.image_encoder.string() + ": forward(" + shape_text(inputs.sizes()) +
                       ") failed: " + torch_error_line(e));
   }
+}
+
+BatchEmbedding embed_image_batches(ClipModel& clip, const std::vector<std::filesystem::path>& files, size_t batch,
+                                   const std::function<void(const EmbeddedBatch&)>& on_batch,
+                                   const std::function<bool()>& should_continue) {
+  BatchEmbedding outcome;
+  batch = std::max<size_t>(1, batch);
+  for (size_t start = 0; start < files.size(); start += batch) {
+    if (should_continue && !should_continue()) {
+      outcome.stopped = true;
+      break;
+    }
+    const size_t end = std::min(files.size(), start + batch);
+    auto images = preprocess_image_files(clip, {files.begin() + static_cast<std::ptrdiff_t>(start),
+                                                files.begin() + static_cast<std::ptrdiff_t>(end)});
+    EmbeddedBatch embedded;
+    std::vector<torch::Tensor> inputs;
+    for (size_t k = 0; k < images.size(); ++k) {
+      if (!images[k].error.empty()) {
+        spdlog::warn("skipped: {}", images[k].error);
+        ++outcome.skipped;
+        continue;
+      }
+      embedded.indices.push_back(start + k);
+      inputs.push_back(std::move(images[k].input));
+    }
+    embedded.embeddings =
+        inputs.empty() ? torch::empty({0, clip.spec.embed_dim}) : embed_clip_inputs(clip, torch::cat(inputs));
+    embedded.done = end;
+    on_batch(embedded);
+  }
+  return outcome;
 }
 
 torch::Tensor embed_image_files(ClipModel& clip, const std::vector<std::filesystem::path>& paths) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <system_error>
 
+#include "tools/image_files.hpp"
 #include "tools/image_index.hpp"
 #include "tools/index_file.hpp"
 #include "vqclip/clip_tools.hpp"
@@ -13,12 +14,6 @@
 
 namespace vqclip {
 namespace {
-
-bool has_image_extension(const std::filesystem::path& path) {
-  auto extension = path.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
-  return image_file_extensions().count(extension) > 0;
-}
 
 // The image files under `dir`. An entry that cannot be examined (a symbolic-link
 // loop, a file gone meanwhile, no permission) is skipped with a warning and counted.
@@ -38,17 +33,7 @@ std::vector<FileKey> list_images(const std::filesystem::path& dir, bool recursiv
     files.push_back({std::filesystem::relative(entry.path(), dir).generic_string(), size,
                      std::chrono::duration_cast<std::chrono::nanoseconds>(mtime.time_since_epoch()).count()});
   };
-  std::error_code error;
-  if (recursive) {
-    const auto options = std::filesystem::directory_options::skip_permission_denied;
-    for (std::filesystem::recursive_directory_iterator it(dir, options, error), end; !error && it != end;
-         it.increment(error)) {
-      add(*it);
-    }
-  } else {
-    for (std::filesystem::directory_iterator it(dir, error), end; !error && it != end; it.increment(error)) add(*it);
-  }
-  if (error) throw InputError(dir.string() + ": cannot list (" + error.message() + ")");
+  for_each_entry(dir, recursive, add);
   std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   return files;
 }
@@ -111,33 +96,20 @@ bool still_on_disk(const std::filesystem::path& dir, const std::string& path) {
 // Embeds `files` in batches into `index`, one transaction a batch.
 void embed_files(ClipModel& clip, const std::filesystem::path& dir, const std::vector<FileKey>& files,
                  const IndexOptions& options, ImageIndex& index, IndexUpdate& update) {
-  const size_t batch = std::max<size_t>(1, options.batch);
-  for (size_t start = 0; start < files.size(); start += batch) {
-    if (options.should_continue && !options.should_continue()) {
-      update.stopped = true;
-      return;
-    }
-    const size_t end = std::min(files.size(), start + batch);
-    std::vector<std::filesystem::path> paths;
-    for (size_t i = start; i < end; ++i) paths.push_back(dir / files[i].path);
-    std::vector<FileKey> readable;
-    std::vector<torch::Tensor> inputs;
-    auto images = preprocess_image_files(clip, paths);
-    for (size_t k = 0; k < images.size(); ++k) {
-      if (!images[k].error.empty()) {
-        spdlog::warn("skipped: {}", images[k].error);
-        ++update.skipped;
-        continue;
-      }
-      inputs.push_back(std::move(images[k].input));
-      readable.push_back(files[start + k]);
-    }
-    if (!inputs.empty()) {
-      index.put(readable, embed_clip_inputs(clip, torch::cat(inputs)));
-      update.embedded += readable.size();
-    }
-    if (options.on_progress) options.on_progress(end, files.size());
-  }
+  std::vector<std::filesystem::path> paths;
+  for (const auto& file : files) paths.push_back(dir / file.path);
+  const auto outcome = embed_image_batches(
+      clip, paths, options.batch,
+      [&](const EmbeddedBatch& batch) {
+        std::vector<FileKey> readable;
+        for (const size_t i : batch.indices) readable.push_back(files[i]);
+        index.put(readable, batch.embeddings);
+        update.embedded += readable.size();
+        if (options.on_progress) options.on_progress(batch.done, files.size());
+      },
+      options.should_continue);
+  update.skipped += outcome.skipped;
+  update.stopped = outcome.stopped;
 }
 
 IndexUpdate update_open_index(Models& models, const std::filesystem::path& dir, const IndexOptions& options,
@@ -166,12 +138,42 @@ IndexUpdate update_open_index(Models& models, const std::filesystem::path& dir, 
   return update;
 }
 
-}  // namespace
-
-const std::set<std::string>& image_file_extensions() {
-  static const std::set<std::string> extensions{".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"};
-  return extensions;
+// Drops the entries the listing lacks: without --recursive, files in subfolders.
+void keep_listed(IndexedEmbeddings& indexed, const std::vector<FileKey>& listed) {
+  std::set<std::string> in_scope;
+  for (const auto& file : listed) in_scope.insert(file.path);
+  std::vector<int64_t> rows;
+  std::vector<std::string> paths;
+  for (size_t i = 0; i < indexed.paths.size(); ++i) {
+    if (in_scope.count(indexed.paths[i])) {
+      rows.push_back(static_cast<int64_t>(i));
+      paths.push_back(indexed.paths[i]);
+    }
+  }
+  if (paths.size() == indexed.paths.size()) return;
+  indexed.matrix = indexed.matrix.index_select(0, torch::tensor(rows));
+  indexed.paths = std::move(paths);
 }
+
+// The best hits by cosine with the query (unit vectors both), top K and threshold applied.
+std::vector<SearchHit> rank(const IndexedEmbeddings& indexed, const torch::Tensor& query, const SearchOptions& options) {
+  std::vector<SearchHit> hits;
+  if (indexed.paths.empty()) return hits;
+  const auto scores = indexed.matrix.matmul(query);
+  // Stable, over paths in sorted order: equal scores stay in path order.
+  const auto order = std::get<1>(scores.sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));
+  const auto* score = scores.data_ptr<float>();
+  const auto* rank = order.data_ptr<int64_t>();
+  const size_t keep = options.top_k > 0 ? std::min(options.top_k, indexed.paths.size()) : indexed.paths.size();
+  for (size_t i = 0; i < keep; ++i) {
+    const double similarity = score[rank[i]];
+    if (options.threshold && similarity < *options.threshold) break;
+    hits.push_back({indexed.paths[static_cast<size_t>(rank[i])], similarity});
+  }
+  return hits;
+}
+
+}  // namespace
 
 IndexUpdate update_index(Models& models, const std::filesystem::path& dir, const IndexOptions& options) {
   require_directory(dir);
@@ -183,8 +185,7 @@ IndexUpdate update_index(Models& models, const std::filesystem::path& dir, const
 SearchResult search_images(Models& models, const std::filesystem::path& dir, const SearchQuery& query,
                            const SearchOptions& options) {
   require_directory(dir);
-  auto& clip = models.require_clip();
-  const auto query_embedding = embed_query(clip, query);  // a bad query fails before any indexing
+  const auto query_embedding = embed_query(models.require_clip(), query);  // a bad query fails before any indexing
   auto index = open_index(models, index_file_of(dir, options.index), !options.index_only);
   SearchResult result;
   std::vector<FileKey> listed;
@@ -193,35 +194,9 @@ SearchResult search_images(Models& models, const std::filesystem::path& dir, con
   const auto read_start = std::chrono::steady_clock::now();
   auto indexed = index.embeddings();
   const auto read_end = std::chrono::steady_clock::now();
-  if (!options.index_only) {  // only what this listing covers (not subfolders' files without --recursive)
-    std::set<std::string> in_scope;
-    for (const auto& file : listed) in_scope.insert(file.path);
-    std::vector<int64_t> rows;
-    std::vector<std::string> paths;
-    for (size_t i = 0; i < indexed.paths.size(); ++i) {
-      if (in_scope.count(indexed.paths[i])) {
-        rows.push_back(static_cast<int64_t>(i));
-        paths.push_back(indexed.paths[i]);
-      }
-    }
-    if (paths.size() != indexed.paths.size()) {
-      indexed.matrix = indexed.matrix.index_select(0, torch::tensor(rows));
-      indexed.paths = std::move(paths);
-    }
-  }
+  if (!options.index_only) keep_listed(indexed, listed);
   result.searched = indexed.paths.size();
-  if (indexed.paths.empty()) return result;
-  const auto scores = indexed.matrix.matmul(query_embedding);
-  // Stable, over paths in sorted order: equal scores stay in path order.
-  const auto order = std::get<1>(scores.sort(/*stable=*/true, /*dim=*/0, /*descending=*/true));
-  const auto* score = scores.data_ptr<float>();
-  const auto* rank = order.data_ptr<int64_t>();
-  const size_t keep = options.top_k > 0 ? std::min(options.top_k, indexed.paths.size()) : indexed.paths.size();
-  for (size_t i = 0; i < keep; ++i) {
-    const double similarity = score[rank[i]];
-    if (options.threshold && similarity < *options.threshold) break;
-    result.hits.push_back({indexed.paths[static_cast<size_t>(rank[i])], similarity});
-  }
+  result.hits = rank(indexed, query_embedding, options);
   const auto milliseconds = [](auto from, auto to) { return std::chrono::duration<double, std::milli>(to - from).count(); };
   spdlog::debug("search: {} embeddings read from {} in {:.1f} ms, ranked in {:.1f} ms", indexed.paths.size(),
                 index.file().string(), milliseconds(read_start, read_end),

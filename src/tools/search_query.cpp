@@ -89,12 +89,6 @@ void lex_argument(const std::string& argument, std::vector<Token>& tokens) {
   }
 }
 
-bool names_image_file(const std::string& text) {
-  auto extension = std::filesystem::path(text).extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
-  return image_file_extensions().count(extension) > 0;
-}
-
 }  // namespace
 
 std::string describe(const QueryTerm& term) {
@@ -141,7 +135,7 @@ SearchQuery parse_search_query(const std::vector<std::string>& arguments) {
     }
     QueryTerm term;
     term.weight = sign * token.weight;
-    if (names_image_file(token.text)) {
+    if (has_image_extension(token.text)) {
       term.image = token.text;
     } else {
       term.text = token.text;
