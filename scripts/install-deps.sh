@@ -15,7 +15,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ccache
   # libraries (docs/architecture.md, "The parts")
   libtorch-dev libcli11-dev libspdlog-dev libfmt-dev libstb-dev
-  libsentencepiece-dev nlohmann-json3-dev zlib1g-dev libicu-dev libgtest-dev libwebp-dev libsqlite3-dev
+  libsentencepiece-dev nlohmann-json3-dev zlib1g-dev libicu-dev libgtest-dev libwebp-dev libsqlite3-dev libcpp-httplib-dev
   # optimised BLAS: Debian's default reference BLAS is ~34x slower for matmuls. The OpenMP build
   # shares libtorch's thread pool; the pthread build's own threads fought libtorch's spinning OpenMP
   # workers for the 2 cores (full-size step 7.9 s with it, 6.5 s with this one).

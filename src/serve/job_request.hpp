@@ -1,0 +1,27 @@
+#pragma once
+// A job request's JSON body made into validated generation parameters: the
+// fields of the generation form (docs/serve.md) over the library's defaults,
+// "prompt" and "size" as shorthands, pictures inside the request as base64
+// (saved under out/uploads by content hash), never a path on the server.
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "serve/serve_options.hpp"
+#include "vqclip/generation_params.hpp"
+
+namespace vqclip::serve {
+
+// Throws RequestError (400 or 413) naming the field.
+GenerationParams params_from_request(const nlohmann::json& body, const ServeOptions& options);
+
+// "512x384" -> {512, 384}; throws RequestError naming `field`.
+std::pair<int, int> parse_size(const std::string& text, const std::string& field);
+
+// An error answered to the client: status and a one-line message.
+struct RequestError : std::runtime_error {
+  RequestError(int status, const std::string& message) : std::runtime_error(message), status(status) {}
+  int status;
+};
+
+}  // namespace vqclip::serve
