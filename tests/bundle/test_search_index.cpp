@@ -38,7 +38,7 @@ TEST(FloatCodec, RejectsTextThatIsNotWholeFloats) {
   EXPECT_FALSE(floats_from_base64("AA=APw=="));   // padding inside
 }
 
-void write_image(const std::filesystem::path& path, int seed) {
+void write_stripes_png(const std::filesystem::path& path, int seed) {
   std::vector<uint8_t> pixels(16 * 16 * 3);
   for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>((i * 7 + static_cast<size_t>(seed) * 131) % 251);
   stbi_write_png(path.c_str(), 16, 16, 3, pixels.data(), 16 * 3);
@@ -52,7 +52,7 @@ Models search_models() {
 
 std::filesystem::path folder_of_three(const std::string& name) {
   const auto dir = test::scratch_dir(name);
-  for (int i = 0; i < 3; ++i) write_image(dir / ("p" + std::to_string(i) + ".png"), i);
+  for (int i = 0; i < 3; ++i) write_stripes_png(dir / ("p" + std::to_string(i) + ".png"), i);
   return dir;
 }
 
