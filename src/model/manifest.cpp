@@ -33,9 +33,9 @@ std::optional<std::string> file_problem(const std::filesystem::path& path) {
 
 // Reads fields of one JSON object, naming the manifest and the dotted field
 // path in every error.
-class FieldReader {
+class ManifestFieldReader {
  public:
-  FieldReader(const nlohmann::json& object, std::string manifest, std::string prefix)
+  ManifestFieldReader(const nlohmann::json& object, std::string manifest, std::string prefix)
       : object_(object), manifest_(std::move(manifest)), prefix_(std::move(prefix)) {}
 
   [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
@@ -49,10 +49,10 @@ class FieldReader {
     return object_.at(key);
   }
 
-  FieldReader child(const std::string& key) const {
+  ManifestFieldReader child(const std::string& key) const {
     const auto& value = get(key);
     if (!value.is_object()) fail(key, "expected an object, found " + value.dump());
-    return FieldReader(value, manifest_, prefix_ + key + ".");
+    return ManifestFieldReader(value, manifest_, prefix_ + key + ".");
   }
 
   std::string text(const std::string& key) const {
@@ -156,7 +156,7 @@ nlohmann::json parse_json_file(const std::filesystem::path& path) {
   }
 }
 
-TokenizerSpec read_tokenizer(const FieldReader& t, const std::filesystem::path& dir, int context_length) {
+TokenizerSpec read_tokenizer(const ManifestFieldReader& t, const std::filesystem::path& dir, int context_length) {
   TokenizerSpec spec;
   spec.type = t.text("type");
   if (spec.type != "clip_bpe" && spec.type != "sentencepiece") {
@@ -182,7 +182,7 @@ std::string lowercase(std::string text) {
 
 // "files": {name: sha256}. Every file another field names must be listed, so
 // that a passed integrity check covers everything that gets loaded.
-void read_file_hashes(const FieldReader& top, Manifest& m,
+void read_file_hashes(const ManifestFieldReader& top, Manifest& m,
                       const std::vector<std::pair<std::string, std::filesystem::path>>& used_files) {
   const auto& files = top.get("files");
   if (!files.is_object()) top.fail("files", "expected an object {\"file name\": \"sha256\"}, found " + files.dump());
@@ -228,7 +228,7 @@ Manifest read_manifest(const std::filesystem::path& bundle_dir) {
   m.dir = bundle_dir;
   m.raw = parse_json_file(path);
   if (!m.raw.is_object()) throw BundleError(path.string() + ": expected a JSON object at the top level");
-  const FieldReader top(m.raw, path.string(), "");
+  const ManifestFieldReader top(m.raw, path.string(), "");
 
   if (const auto format = top.text("format"); format != "vqclip-bundle") {
     top.fail("format", "expected \"vqclip-bundle\", found \"" + format + "\"");

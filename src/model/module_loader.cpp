@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "config/elapsed.hpp"
 #include "model/error_text.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
@@ -15,8 +16,6 @@ namespace vqclip {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 torch::jit::Module load_module(const std::filesystem::path& path, const c10::Device& device) {
   try {

@@ -9,9 +9,9 @@
 namespace vqclip {
 namespace {
 
-class FieldReader {
+class RecordFieldReader {
  public:
-  FieldReader(const nlohmann::json& object, std::string where) : object_(object), where_(std::move(where)) {}
+  RecordFieldReader(const nlohmann::json& object, std::string where) : object_(object), where_(std::move(where)) {}
 
   const nlohmann::json* find(const char* key) const {
     return object_.contains(key) && !object_[key].is_null() ? &object_[key] : nullptr;
@@ -69,12 +69,12 @@ class FieldReader {
   std::string where_;
 };
 
-double stop_from(const FieldReader& read) {
+double stop_from(const RecordFieldReader& read) {
   return read.find("stop") ? read.real("stop") : -std::numeric_limits<double>::infinity();
 }
 
 // The drawer and its group's fields; records from before drawers existed were the VQGAN's.
-void read_drawer(const FieldReader& read, DrawerSettings& drawer) {
+void read_drawer(const RecordFieldReader& read, DrawerSettings& drawer) {
   drawer.kind = read.find("drawer") ? read.name<DrawerKind>("drawer") : DrawerKind::kVqgan;
   auto& pixels = drawer.pixels;
   if (read.find("pixels_colour")) pixels.colour = read.name<PixelsColour>("pixels_colour");
@@ -101,14 +101,14 @@ void read_drawer(const FieldReader& read, DrawerSettings& drawer) {
   vector.softness = read.real("vector_softness", vector.softness);
 }
 
-Colour colour_from(const FieldReader& read, const char* key, const nlohmann::json& value) {
+Colour colour_from(const RecordFieldReader& read, const char* key, const nlohmann::json& value) {
   const auto colour = value.is_string() ? parse_colour(value.get<std::string>()) : std::nullopt;
   if (!colour) read.fail(key, "holds something that is not a colour '#rrggbb'");
   return *colour;
 }
 
 // The picture losses; records from before they existed had none.
-void read_picture_losses(const FieldReader& read, PictureLosses& losses) {
+void read_picture_losses(const RecordFieldReader& read, PictureLosses& losses) {
   losses.smoothness = read.real("smoothness", 0.0);
   losses.symmetry = read.real("symmetry", 0.0);
   losses.saturation = read.real("saturation", 0.0);
@@ -120,11 +120,11 @@ void read_picture_losses(const FieldReader& read, PictureLosses& losses) {
 }
 
 // Which CLIPs judge; records from before ensembles had the bundle's alone.
-void read_perceptors(const FieldReader& read, const std::string& where, PerceptorSettings& perceptors) {
+void read_perceptors(const RecordFieldReader& read, const std::string& where, PerceptorSettings& perceptors) {
   perceptors.clip_weight = read.real("clip_weight", 1.0);
   for (const auto& entry : read.array("perceptors")) {
     if (!entry.is_object()) read.fail("perceptors", "holds an entry that is not an object");
-    const FieldReader perceptor(entry, where);
+    const RecordFieldReader perceptor(entry, where);
     perceptors.extra.push_back({perceptor.text("bundle"), perceptor.real("weight")});
   }
 }
@@ -133,7 +133,7 @@ void read_perceptors(const FieldReader& read, const std::string& where, Percepto
 
 GenerationParams generation_from_json(const nlohmann::json& generation, const std::string& where) {
   if (!generation.is_object()) throw InputError(where + ": the record's generation is not an object");
-  const FieldReader read(generation, where);
+  const RecordFieldReader read(generation, where);
   GenerationParams p;
   for (const auto& prompt : read.array("prompts")) {
     if (!prompt.is_string()) read.fail("prompts", "holds an entry that is not text");
@@ -141,12 +141,12 @@ GenerationParams generation_from_json(const nlohmann::json& generation, const st
   }
   for (const auto& entry : read.array("image_prompts")) {
     if (!entry.is_object()) read.fail("image_prompts", "holds an entry that is not an object");
-    const FieldReader prompt(entry, where);
+    const RecordFieldReader prompt(entry, where);
     p.image_prompts.push_back({ImageSource::file(prompt.text("image")), prompt.real("weight"), stop_from(prompt)});
   }
   for (const auto& entry : read.array("noise_prompts")) {
     if (!entry.is_object()) read.fail("noise_prompts", "holds an entry that is not an object");
-    const FieldReader prompt(entry, where);
+    const RecordFieldReader prompt(entry, where);
     p.noise_prompts.push_back({prompt.unsigned_integer("seed"), prompt.real("weight")});
   }
   p.change_prompt_every = read.integer("change_prompt_every", 0);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <set>
 
+#include "config/elapsed.hpp"
 #include "vqclip/drawer.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
@@ -21,8 +22,6 @@ namespace vqclip {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Text phases embedded in one batch; image and noise prompts join every phase.
 // Draws (image prompts' cutouts) come before the initial latent's, as they always have.

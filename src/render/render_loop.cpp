@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "config/elapsed.hpp"
 #include "render/precision.hpp"
 #include "vqclip/errors.hpp"
 
@@ -12,9 +13,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Seconds since `start`, after the device finished its queued work.
-double seconds_since(Clock::time_point start, const c10::Device& device) {
+double synchronized_seconds_since(Clock::time_point start, const c10::Device& device) {
   if (device.is_cuda()) torch::cuda::synchronize(device.index());
-  return std::chrono::duration<double>(Clock::now() - start).count();
+  return seconds_since(start);
 }
 
 torch::Tensor channel_tensor(const std::array<float, 3>& values, const c10::Device& device) {
@@ -138,7 +139,7 @@ StepResult RenderLoop::step() {
   drawer_->set_progress(progress_at(steps_done_));
   const auto picture = drawer_->draw(settings_.precision);
   if (picture_gradient_hook_) picture.register_hook([this](const torch::Tensor&) { picture_gradient_hook_(); });
-  result.timings.decode = seconds_since(start, device);
+  result.timings.decode = synchronized_seconds_since(start, device);
 
   const int batch = settings_.cutouts.batch;
   const bool micro_batched = batch > 0 && batch < settings_.cutouts.cutn;
@@ -152,7 +153,7 @@ StepResult RenderLoop::step() {
   start = Clock::now();
   optimiser_->step();
   drawer_->project();
-  result.timings.optimiser = seconds_since(start, device);
+  result.timings.optimiser = synchronized_seconds_since(start, device);
   ++steps_done_;
   last_loss_ = result.loss;
   return result;
@@ -163,19 +164,19 @@ void RenderLoop::whole_step(const torch::Tensor& picture, StepResult& result) {
   auto& judge = judges_.front();
   auto start = Clock::now();
   const auto views = cut_views(judge, picture);
-  result.timings.cutouts = seconds_since(start, device);
+  result.timings.cutouts = synchronized_seconds_since(start, device);
 
   start = Clock::now();
   auto loss = prompts_loss(judge, embed_views(judge, views), judge.weight);
   if (settings_.init_weight > 0 || settings_.zero_weight > 0) loss = loss + regulariser_loss();
   if (settings_.losses.any()) loss = loss + picture_loss(picture, settings_.losses);
-  result.timings.clip_forward = seconds_since(start, device);
+  result.timings.clip_forward = synchronized_seconds_since(start, device);
   result.loss = loss.item<double>();
   result.finite = std::isfinite(result.loss);
   if (!result.finite) return;
   start = Clock::now();
   loss.backward();
-  result.timings.backward = seconds_since(start, device);
+  result.timings.backward = synchronized_seconds_since(start, device);
 }
 
 void RenderLoop::split_step(const torch::Tensor& picture, StepResult& result) {
@@ -195,20 +196,20 @@ void RenderLoop::split_step(const torch::Tensor& picture, StepResult& result) {
   for (auto& judge : judges_) {
     auto start = Clock::now();
     const auto views = cut_views(judge, picture);
-    result.timings.cutouts += seconds_since(start, device);
+    result.timings.cutouts += synchronized_seconds_since(start, device);
     const auto views_copy = views.detach().requires_grad_(true);
     for (int first = 0; first < cutn; first += batch) {
       const int count = std::min(batch, cutn - first);
       start = Clock::now();
       const auto loss = prompts_loss(judge, embed_views(judge, views_copy.narrow(0, first, count)),
                                      judge.weight * count / cutn);
-      result.timings.clip_forward += seconds_since(start, device);
+      result.timings.clip_forward += synchronized_seconds_since(start, device);
       result.loss += loss.item<double>();
       result.finite = std::isfinite(result.loss);
       if (!result.finite) return;
       start = Clock::now();
       loss.backward();
-      result.timings.backward += seconds_since(start, device);
+      result.timings.backward += synchronized_seconds_since(start, device);
     }
     outputs.push_back(views);
     gradients.push_back(views_copy.grad());
@@ -220,7 +221,7 @@ void RenderLoop::split_step(const torch::Tensor& picture, StepResult& result) {
   }
   torch::autograd::backward(outputs, gradients);
   if (regularised) latent_loss.backward();
-  result.timings.backward += seconds_since(start, device);
+  result.timings.backward += synchronized_seconds_since(start, device);
 }
 
 LoopState RenderLoop::state() {

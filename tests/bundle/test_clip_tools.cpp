@@ -15,7 +15,7 @@ namespace {
 
 std::filesystem::path tools_bundle() { return test::test_bundles() / "vit-vqgan"; }
 
-void write_image(const std::filesystem::path& path, int seed) {
+void write_noise_png(const std::filesystem::path& path, int seed) {
   std::vector<uint8_t> pixels(24 * 24 * 3);
   for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>((i * (seed + 3) * 2654435761u) >> 13);
   stbi_write_png(path.c_str(), 24, 24, 3, pixels.data(), 24 * 3);
@@ -29,8 +29,8 @@ Models models_for_tools() {
 
 TEST(ScoreCommand, MatrixAgreesWithADirectComputation) {
   const auto dir = test::scratch_dir("score");
-  write_image(dir / "a.png", 1);
-  write_image(dir / "b.png", 2);
+  write_noise_png(dir / "a.png", 1);
+  write_noise_png(dir / "b.png", 2);
   const auto result = test::run_cli({"score", (dir / "a.png").string(), (dir / "b.png").string(), "-p", "a red circle",
                                      "-p", "a dog", "--json", "--models", tools_bundle().string()});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -50,8 +50,8 @@ TEST(ScoreCommand, MatrixAgreesWithADirectComputation) {
 
 TEST(ScoreCommand, ImagesWithImagesAndTextsWithTexts) {
   const auto dir = test::scratch_dir("score-alike");
-  write_image(dir / "a.png", 1);
-  write_image(dir / "b.png", 2);
+  write_noise_png(dir / "a.png", 1);
+  write_noise_png(dir / "b.png", 2);
   auto models = models_for_tools();
   auto& clip = models.require_clip();
   const auto run = [&](std::vector<std::string> args) {
@@ -89,7 +89,7 @@ TEST(ScoreCommand, ImagesWithImagesAndTextsWithTexts) {
 
 TEST(ClassifyCommand, ProbabilitiesSumToOneBestFirst) {
   const auto dir = test::scratch_dir("classify");
-  write_image(dir / "a.png", 3);
+  write_noise_png(dir / "a.png", 3);
   const auto result = test::run_cli({"classify", (dir / "a.png").string(), "--labels", "cat|dog|circle|square",
                                      "--json", "--models", tools_bundle().string()});
   ASSERT_EQ(result.exit_code, 0) << result.err;
@@ -144,7 +144,7 @@ TEST(ClassifyCommand, TemplatesAreAveragedPerLabel) {
       << "three templates, not the first alone";
 
   const auto dir = test::scratch_dir("classify-templates");
-  write_image(dir / "a.png", 5);
+  write_noise_png(dir / "a.png", 5);
   std::ofstream(dir / "templates.txt") << "# colours and shapes\na {} circle\n\na picture of {}\n"
                                        << "{} on a white background\n";
   const auto image = embed_image_files(clip, {dir / "a.png"})[0];
@@ -179,7 +179,7 @@ SearchResult search_text(Models& models, const std::filesystem::path& dir, const
 
 TEST(Search, IndexMakesTheSecondSearchEmbedNothingAndFollowsChanges) {
   const auto dir = test::scratch_dir("search");
-  for (int i = 0; i < 200; ++i) write_image(dir / ("img" + std::to_string(i) + ".png"), i);
+  for (int i = 0; i < 200; ++i) write_noise_png(dir / ("img" + std::to_string(i) + ".png"), i);
   std::ofstream(dir / "broken.png") << "not a png";
   auto models = models_for_tools();
   auto& clip = models.require_clip();
@@ -207,7 +207,7 @@ TEST(Search, IndexMakesTheSecondSearchEmbedNothingAndFollowsChanges) {
   EXPECT_NEAR(best.score, direct, 1e-5);
 
   std::filesystem::remove(dir / "img0.png");
-  write_image(dir / "img1.png", 999);
+  write_noise_png(dir / "img1.png", 999);
   std::filesystem::last_write_time(dir / "img1.png", std::filesystem::file_time_type::clock::now() + std::chrono::seconds(5));
   const auto third = search_text(models, dir, "a red circle");
   EXPECT_EQ(third.update.embedded, 1u) << "the changed file is embedded again";
@@ -219,8 +219,8 @@ TEST(Search, IndexMakesTheSecondSearchEmbedNothingAndFollowsChanges) {
 TEST(SearchCommand, RanksWithTopAndRecursive) {
   const auto dir = test::scratch_dir("search-cli");
   std::filesystem::create_directories(dir / "sub");
-  write_image(dir / "a.png", 1);
-  write_image(dir / "sub" / "b.png", 2);
+  write_noise_png(dir / "a.png", 1);
+  write_noise_png(dir / "sub" / "b.png", 2);
   const auto flat = test::run_cli({"search", dir.string(), "-p", "a cat", "--json", "--models", tools_bundle().string()});
   ASSERT_EQ(flat.exit_code, 0) << flat.err;
   EXPECT_EQ(nlohmann::json::parse(flat.out).at("results").size(), 1u);

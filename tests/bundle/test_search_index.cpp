@@ -44,7 +44,7 @@ TEST(FloatCodec, RejectsTextThatIsNotWholeFloats) {
   EXPECT_FALSE(floats_from_base64("AA=APw=="));   // padding inside
 }
 
-void write_image(const std::filesystem::path& path, int seed) {
+void write_stripes_png(const std::filesystem::path& path, int seed) {
   std::vector<uint8_t> pixels(16 * 16 * 3);
   for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>((i * 7 + static_cast<size_t>(seed) * 131) % 251);
   stbi_write_png(path.c_str(), 16, 16, 3, pixels.data(), 16 * 3);
@@ -58,7 +58,7 @@ Models search_models() {
 
 std::filesystem::path folder_of_three(const std::string& name) {
   const auto dir = test::scratch_dir(name);
-  for (int i = 0; i < 3; ++i) write_image(dir / ("p" + std::to_string(i) + ".png"), i);
+  for (int i = 0; i < 3; ++i) write_stripes_png(dir / ("p" + std::to_string(i) + ".png"), i);
   return dir;
 }
 
@@ -194,7 +194,7 @@ TEST(SearchIndex, WithoutRecursiveSubfolderEntriesStayButAreNotSearched) {
   auto models = search_models();
   const auto dir = folder_of_three("search-scope");
   std::filesystem::create_directories(dir / "sub");
-  write_image(dir / "sub" / "deep.png", 7);
+  write_stripes_png(dir / "sub" / "deep.png", 7);
   SearchOptions recursive;
   recursive.index.recursive = true;
   EXPECT_EQ(search_all(models, dir, recursive).update.embedded, 4u);
@@ -214,7 +214,7 @@ TEST(SearchIndex, IndexOnlySearchesTheIndexWithoutLookingAtTheFolder) {
   EXPECT_THROW(search_all(models, dir, index_only), InputError) << "no index yet";
   EXPECT_EQ(update_index(models, dir, {}).embedded, 3u);
   std::filesystem::remove(dir / "p0.png");
-  write_image(dir / "new.png", 9);
+  write_stripes_png(dir / "new.png", 9);
   const auto result = search_all(models, dir, index_only);
   EXPECT_EQ(result.searched, 3u);
   EXPECT_EQ(result.update.embedded + result.update.cached + result.update.removed, 0u);

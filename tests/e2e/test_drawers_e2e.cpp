@@ -20,8 +20,6 @@
 namespace vqclip::test {
 namespace {
 
-std::filesystem::path tiny_bundle() { return source_dir() / "models" / "tiny-shapes"; }
-
 std::vector<std::string> drawer_run(const std::filesystem::path& output, const std::filesystem::path& bundle,
                                     std::vector<std::string> drawer_options) {
   std::vector<std::string> args{"-p", "a red circle on a blue background", "--models", bundle.string(), "--steps",

@@ -14,8 +14,6 @@
 namespace vqclip::test {
 namespace {
 
-std::filesystem::path tiny_bundle() { return source_dir() / "models" / "tiny-shapes"; }
-
 std::vector<std::string> ensemble_run(const std::filesystem::path& output, std::vector<std::string> options) {
   std::vector<std::string> args{"-p", "a red circle on a blue background", "--drawer", "pixels", "--steps", "3",
                                 "--cutn", "4", "--size", "32", "32", "--threads", "1", "--seed", "3",

@@ -23,6 +23,8 @@ inline std::filesystem::path exe() { return env_path("VQCLIP_EXE", VQCLIP_TEST_D
 inline std::filesystem::path source_dir() { return env_path("VQCLIP_SOURCE_DIR", VQCLIP_TEST_DEFAULT_SOURCE_DIR); }
 inline std::filesystem::path shared_dir() { return env_path("VQCLIP_SHARED_DIR", VQCLIP_TEST_DEFAULT_SHARED_DIR); }
 inline std::filesystem::path test_bundles() { return env_path("VQCLIP_TEST_BUNDLES", VQCLIP_TEST_DEFAULT_BUNDLES); }
+// The tiny model bundled in the sources (models/tiny-shapes).
+inline std::filesystem::path tiny_bundle() { return source_dir() / "models" / "tiny-shapes"; }
 
 // A fresh, empty scratch directory for one test. The process id keeps tests
 // that ctest runs in parallel (one process each) out of each other's files.

@@ -15,7 +15,6 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-constexpr double kPi = 3.14159265358979323846;
 const std::string kAllButNoise = "affine,perspective,jitter,erasing,flip";
 const std::string kAll = kAllButNoise + ",noise";
 
@@ -280,8 +279,8 @@ TEST(ViewMaps, AffineIsABoundedRotationShearAndShift) {
   EXPECT_TRUE(torch::allclose(torch::linalg_det(linear), torch::ones({200}, torch::kDouble)));  // rotation, shear
   // Second row of Sh(-shear) R(-angle) is (-sin, cos) of the angle.
   const auto angle = torch::atan2(-linear.select(1, 1).select(1, 0), linear.select(1, 1).select(1, 1));
-  EXPECT_LE(angle.abs().max().item<double>(), 15 * kPi / 180 + 1e-9);
-  EXPECT_GT(angle.abs().max().item<double>(), 10 * kPi / 180);
+  EXPECT_LE(angle.abs().max().item<double>(), 15 * M_PI / 180 + 1e-9);
+  EXPECT_GT(angle.abs().max().item<double>(), 10 * M_PI / 180);
   EXPECT_LE(maps.select(2, 2).narrow(1, 0, 2).abs().max().item<double>(), 0.33);
 }
 

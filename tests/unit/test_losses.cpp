@@ -8,8 +8,8 @@
 namespace vqclip {
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
-constexpr double kNoStop = -std::numeric_limits<double>::infinity();
+// prompt_loss's stop when the prompt has none: the value is never floored.
+constexpr double kNoFloor = -std::numeric_limits<double>::infinity();
 
 TEST(SphericalDistance, HandComputedAnglesAndScaleInvariance) {
   // Same direction (other length), orthogonal, opposite, 60 degrees apart.
@@ -19,9 +19,9 @@ TEST(SphericalDistance, HandComputedAnglesAndScaleInvariance) {
   EXPECT_NEAR(d[0].item<double>(), 0.0, 1e-6);
   // 2 * asin(sqrt(2) / 2)^2 = 2 * (pi / 4)^2
   EXPECT_NEAR(d[1].item<double>(), 2 * std::pow(std::asin(std::sqrt(2.0) / 2), 2), 1e-5);
-  EXPECT_NEAR(d[1].item<double>(), kPi * kPi / 8, 1e-5);
-  EXPECT_NEAR(d[2].item<double>(), 2 * std::pow(kPi / 2, 2), 1e-4);
-  EXPECT_NEAR(d[3].item<double>(), 2 * std::pow(kPi / 6, 2), 1e-5);  // angle pi/3
+  EXPECT_NEAR(d[1].item<double>(), M_PI * M_PI / 8, 1e-5);
+  EXPECT_NEAR(d[2].item<double>(), 2 * std::pow(M_PI / 2, 2), 1e-4);
+  EXPECT_NEAR(d[3].item<double>(), 2 * std::pow(M_PI / 6, 2), 1e-5);  // angle pi/3
 }
 
 TEST(SphericalDistance, AcceptsAPromptRow) {
@@ -34,16 +34,16 @@ TEST(SphericalDistance, AcceptsAPromptRow) {
 TEST(PromptLoss, MeanOverViewsTimesWeightWithItsSign) {
   const auto views = torch::tensor({{0.0f, 1.0f}, {1.0f, 0.0f}});  // distances pi^2/8 and 0
   const auto prompt = torch::tensor({1.0f, 0.0f});
-  const double mean = kPi * kPi / 16;
-  EXPECT_NEAR(prompt_loss(views, prompt, 2.0, kNoStop).item<double>(), 2 * mean, 1e-5);
-  EXPECT_NEAR(prompt_loss(views, prompt, -0.5, kNoStop).item<double>(), -0.5 * mean, 1e-5);
-  EXPECT_EQ(prompt_loss(views, prompt, 0.0, kNoStop).item<double>(), 0.0);
+  const double mean = M_PI * M_PI / 16;
+  EXPECT_NEAR(prompt_loss(views, prompt, 2.0, kNoFloor).item<double>(), 2 * mean, 1e-5);
+  EXPECT_NEAR(prompt_loss(views, prompt, -0.5, kNoFloor).item<double>(), -0.5 * mean, 1e-5);
+  EXPECT_EQ(prompt_loss(views, prompt, 0.0, kNoFloor).item<double>(), 0.0);
 }
 
 TEST(PromptLoss, StopFloorsTheValueButNotTheGradient) {
   const auto prompt = torch::tensor({1.0f, 0.0f, 0.0f});
   const auto start = torch::tensor({{0.0f, 1.0f, 0.0f}, {0.6f, 0.0f, 0.8f}});
-  const double d0 = kPi * kPi / 8;
+  const double d0 = M_PI * M_PI / 8;
   const double d1 = 2 * std::pow(std::acos(0.6) / 2, 2);
   const double stop = (d0 + d1) / 2;  // between the two distances: floors only the second view
 
@@ -53,7 +53,7 @@ TEST(PromptLoss, StopFloorsTheValueButNotTheGradient) {
   floored.backward();
 
   auto free_views = start.clone().requires_grad_(true);
-  const auto free = prompt_loss(free_views, prompt, 1.5, kNoStop);
+  const auto free = prompt_loss(free_views, prompt, 1.5, kNoFloor);
   EXPECT_NEAR(free.item<double>(), 1.5 * (d0 + d1) / 2, 1e-5);
   free.backward();
 
@@ -69,7 +69,7 @@ TEST(PromptLoss, NegativeWeightIsFlooredOnTheSignedDistance) {
   const auto views = torch::tensor({{-1.0f, 0.0f}});  // d = pi^2/2 ~ 4.93
   const auto prompt = torch::tensor({1.0f, 0.0f});
   EXPECT_NEAR(prompt_loss(views, prompt, -2.0, -1.0).item<double>(), 2 * -1.0, 1e-6);
-  EXPECT_NEAR(prompt_loss(views, prompt, -2.0, kNoStop).item<double>(), 2 * -kPi * kPi / 2, 1e-4);
+  EXPECT_NEAR(prompt_loss(views, prompt, -2.0, kNoFloor).item<double>(), 2 * -M_PI * M_PI / 2, 1e-4);
 }
 
 }  // namespace
