@@ -4,6 +4,7 @@
 #include <sstream>
 #include <utility>
 
+#include "config/trim.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip {
@@ -20,12 +21,6 @@ constexpr std::array<std::pair<const char*, AugmentFlag>, 6> kAugmentNames{{
     {"flip", &AugmentSet::flip},
     {"noise", &AugmentSet::noise},
 }};
-
-std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 }  // namespace
 
@@ -48,11 +43,11 @@ std::string augment_names() {
 
 AugmentSet parse_augments(const std::string& list) {
   AugmentSet set;
-  if (trimmed(list) == "none") return set;
+  if (trim_blanks(list) == "none") return set;
   std::stringstream stream(list);
   std::string raw;
   while (std::getline(stream, raw, ',')) {
-    const auto item = trimmed(raw);
+    const auto item = trim_blanks(raw);
     const auto known = std::find_if(kAugmentNames.begin(), kAugmentNames.end(),
                                     [&item](const auto& entry) { return item == entry.first; });
     if (known == kAugmentNames.end()) {

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "config/trim.hpp"
 #include "vqclip/clip_tools.hpp"
 #include "vqclip/errors.hpp"
 
@@ -49,12 +50,6 @@ size_t weight_prefix(const std::string& text, size_t at, double& weight) {
   return end - at + 1;
 }
 
-std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\n");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t\n") - first + 1);
-}
-
 void lex_argument(const std::string& argument, std::vector<Token>& tokens) {
   size_t at = 0;
   while (at < argument.size()) {
@@ -81,7 +76,7 @@ void lex_argument(const std::string& argument, std::vector<Token>& tokens) {
     } else {  // a bare operand runs up to the next operator
       size_t end = at;
       while (end < argument.size() && !operator_at(argument, end)) ++end;
-      operand.text = trimmed(argument.substr(at, end - at));
+      operand.text = trim_blanks(argument.substr(at, end - at));
       at = end;
     }
     if (operand.text.empty()) throw UsageError("query: an empty term in '" + argument + "'");
