@@ -1,5 +1,6 @@
 #include "serve/job_queue.hpp"
 
+#include <ATen/Parallel.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -175,6 +176,9 @@ void JobQueue::finish(ServeJob& job, std::string type, nlohmann::json data) {
 }
 
 void JobQueue::work() {
+  // A new thread starts with OpenMP's default team size, not the one the
+  // context set: take the process's, so a job's picture is the command line's.
+  at::init_num_threads();
   for (;;) {
     int index = 0;
     {
