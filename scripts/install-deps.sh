@@ -28,6 +28,9 @@ packages=(
   # Pillow writes the PNGs "made by another program" that `vqclip meta` is tested on
   python3 python3-torch python3-numpy python3-yaml python3-pil
 )
+# Node and npm for the test with the official OpenAI client library (tests/node), unless a
+# Node is already on the PATH (this project's machines carry Node 20; Debian 12's is 18).
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)
 fi
@@ -53,3 +56,6 @@ for library in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
     update-alternatives --set "$library-x86_64-linux-gnu" "$target" >/dev/null 2>&1 || true
   fi
 done
+
+# The Node tests' pinned packages (tests/node/package-lock.json), from the npm registry.
+npm ci --prefix "$(dirname "$0")/../tests/node" --no-audit --no-fund --loglevel=error

@@ -1,6 +1,8 @@
 #include "tools/image_index.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <numeric>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -134,18 +136,28 @@ void ImageIndex::remove(const std::vector<std::string>& paths) {
 }
 
 IndexedEmbeddings ImageIndex::embeddings() {
-  IndexedEmbeddings result;
+  std::vector<std::string> paths;
   std::vector<float> values;
-  SqliteStatement rows(*db_, "SELECT path, embedding FROM images WHERE clip_id = ?1 ORDER BY path");
+  // "+clip_id" keeps SQLite from walking the (clip_id, path) index and looking
+  // each row up in the table: one pass over the table is several times faster
+  // for a query that reads them all. The order comes from sorting here.
+  SqliteStatement rows(*db_, "SELECT path, embedding FROM images WHERE +clip_id = ?1");
   rows.bind(1, clip_id_);
   while (rows.step()) {
     const auto [data, bytes] = rows.column_blob(1);
     if (bytes != embedding_bytes(dim_)) continue;  // damaged: the next update embeds it again
-    result.paths.push_back(rows.column_text(0));
+    paths.push_back(rows.column_text(0));
     values.resize(values.size() + static_cast<size_t>(dim_));
     std::memcpy(values.data() + values.size() - static_cast<size_t>(dim_), data, bytes);  // blobs need not be aligned
   }
-  result.matrix = torch::from_blob(values.data(), {static_cast<int64_t>(result.paths.size()), dim_}).clone();
+  std::vector<int64_t> order(paths.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&paths](int64_t a, int64_t b) { return paths[a] < paths[b]; });
+  IndexedEmbeddings result;
+  result.paths.reserve(paths.size());
+  for (const auto i : order) result.paths.push_back(std::move(paths[static_cast<size_t>(i)]));
+  const auto unsorted = torch::from_blob(values.data(), {static_cast<int64_t>(order.size()), dim_});
+  result.matrix = unsorted.index_select(0, torch::tensor(order, torch::kLong));
   return result;
 }
 

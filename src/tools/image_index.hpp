@@ -49,7 +49,7 @@ class ImageIndex {
   void put(const std::vector<FileKey>& files, const torch::Tensor& embeddings);
   // Removes these paths' entries in one transaction.
   void remove(const std::vector<std::string>& paths);
-  // This CLIP's embeddings of well-formed entries.
+  // This CLIP's embeddings of well-formed entries, in path order.
   IndexedEmbeddings embeddings();
   const std::filesystem::path& file() const;
 
