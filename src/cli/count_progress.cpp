@@ -7,28 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/progress.hpp"
-
 namespace vqclip::cli {
 
 CountProgress::CountProgress(const DisplayOptions& display, std::string label, std::string unit)
-    : label_(std::move(label)), unit_(std::move(unit)) {
-  switch (display.progress) {
-    case ProgressFormat::kJson:
-      form_ = Form::kJson;
-      break;
-    case ProgressFormat::kTty:
-      form_ = Form::kTty;
-      break;
-    case ProgressFormat::kPlain:
-      form_ = Form::kPlain;
-      break;
-    case ProgressFormat::kAuto:
-      form_ = stderr_is_terminal() ? Form::kTty : Form::kPlain;
-      break;
-  }
-  if (form_ != Form::kJson && !spdlog::should_log(spdlog::level::info)) form_ = Form::kNone;
-}
+    : form_(progress_form(display)), label_(std::move(label)), unit_(std::move(unit)) {}
 
 CountProgress::~CountProgress() {
   if (line_open_) std::fputc('\n', stderr);
@@ -40,11 +22,11 @@ void CountProgress::update(size_t done, size_t total) {
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
   const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
   switch (form_) {
-    case Form::kJson:
+    case ProgressForm::kJson:
       std::cout << nlohmann::json{{"event", "progress"}, {"done", done}, {"total", total}, {"elapsed", seconds}}.dump()
                 << std::endl;
       return;
-    case Form::kTty:
+    case ProgressForm::kTty:
       if (done != total && now - last_draw_ < std::chrono::milliseconds(100)) return;
       last_draw_ = now;
       std::fprintf(stderr, "\r\x1b[K%s %zu/%zu %s | %.0f/s | ETA %s", label_.c_str(), done, total, unit_.c_str(), rate,
@@ -52,12 +34,10 @@ void CountProgress::update(size_t done, size_t total) {
       std::fflush(stderr);
       line_open_ = true;
       return;
-    case Form::kPlain:
+    case ProgressForm::kPlain:
       if (done < next_log_ && done != total) return;
       next_log_ = done + std::max<size_t>(1, total / 10);
       spdlog::info("{} {}/{} {} | {:.0f}/s | ETA {}", label_, done, total, unit_, rate, format_duration(eta));
-      return;
-    case Form::kNone:
       return;
   }
 }

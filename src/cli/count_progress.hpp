@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/context_options.hpp"
+#include "cli/progress.hpp"
 
 namespace vqclip::cli {
 
@@ -20,8 +21,7 @@ class CountProgress {
   void update(size_t done, size_t total);
 
  private:
-  enum class Form { kTty, kPlain, kJson, kNone };
-  Form form_;
+  ProgressForm form_;
   std::string label_;
   std::string unit_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();

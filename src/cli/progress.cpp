@@ -9,42 +9,40 @@ namespace vqclip::cli {
 
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
 
-Progress::Progress(const DisplayOptions& display, std::string label, int steps, nlohmann::json job)
-    : label_(std::move(label)),
-      steps_(steps),
-      log_every_(display.log_every > 0 ? display.log_every : std::max(1, steps / 10)),
-      job_(std::move(job)) {
+ProgressForm progress_form(const DisplayOptions& display) {
   switch (display.progress) {
     case ProgressFormat::kJson:
-      form_ = Form::kJson;
-      break;
-    case ProgressFormat::kTty:
-      form_ = Form::kTty;
-      break;
+      return ProgressForm::kJson;
     case ProgressFormat::kPlain:
-      form_ = Form::kPlain;
-      break;
+      return ProgressForm::kPlain;
+    case ProgressFormat::kTty:
     case ProgressFormat::kAuto:
-      form_ = stderr_is_terminal() ? Form::kTty : Form::kPlain;
       break;
   }
-  // -q silences the drawn forms; JSON is data for a program, not a log.
-  if (form_ == Form::kTty && !spdlog::should_log(spdlog::level::info)) form_ = Form::kPlain;
+  const bool live = display.progress == ProgressFormat::kTty || stderr_is_terminal();
+  return live && spdlog::should_log(spdlog::level::info) ? ProgressForm::kTty : ProgressForm::kPlain;
 }
+
+Progress::Progress(const DisplayOptions& display, std::string label, int steps, nlohmann::json job)
+    : form_(progress_form(display)),
+      label_(std::move(label)),
+      steps_(steps),
+      log_every_(display.log_every > 0 ? display.log_every : std::max(1, steps / 10)),
+      job_(std::move(job)) {}
 
 Progress::~Progress() { end_line(); }
 
 void Progress::step(const StepInfo& info, const std::optional<std::filesystem::path>& frame) {
   const double rate = info.elapsed > 0 ? info.step / info.elapsed : 0.0;
   switch (form_) {
-    case Form::kJson: {
+    case ProgressForm::kJson: {
       nlohmann::json line{{"event", "step"}, {"step", info.step},       {"steps", info.steps},
                           {"loss", info.loss}, {"elapsed", info.elapsed}, {"eta", info.eta()}};
       if (frame) line["preview"] = frame->string();
       emit_json(std::move(line));
       return;
     }
-    case Form::kTty: {
+    case ProgressForm::kTty: {
       const auto now = std::chrono::steady_clock::now();
       // Redraw at most 10 times a second; always draw the last step.
       if (info.step != info.steps && now - last_draw_ < std::chrono::milliseconds(100)) return;
@@ -55,7 +53,7 @@ void Progress::step(const StepInfo& info, const std::optional<std::filesystem::p
       line_open_ = true;
       return;
     }
-    case Form::kPlain:
+    case ProgressForm::kPlain:
       if (info.step % log_every_ == 0 || info.step == info.steps) {
         spdlog::info("{} {}/{} | {:.2f} it/s | ETA {} | loss {:.4f}", label_, info.step, info.steps, rate,
                      format_duration(info.eta()), info.loss);
@@ -66,7 +64,7 @@ void Progress::step(const StepInfo& info, const std::optional<std::filesystem::p
 
 void Progress::done(const RenderResult& result, const std::filesystem::path& file) {
   end_line();
-  if (form_ != Form::kJson) return;
+  if (form_ != ProgressForm::kJson) return;
   nlohmann::json line{{"event", "done"},
                       {"status", name_of(result.status)},
                       {"step", result.steps_done},

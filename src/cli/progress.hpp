@@ -14,6 +14,14 @@
 
 namespace vqclip::cli {
 
+// How progress is shown: a live line on a terminal, log lines, or JSON lines on stdout.
+enum class ProgressForm { kTty, kPlain, kJson };
+
+// --progress resolved: auto is the live line on a terminal and log lines
+// otherwise; -q turns the live line into log lines, which -q silences. JSON is
+// data for a program, not a log: -q leaves it.
+ProgressForm progress_form(const DisplayOptions& display);
+
 class Progress {
  public:
   // log_every = 0: every 10% of `steps` in plain form. `job`, when not null,
@@ -29,11 +37,10 @@ class Progress {
   void done(const RenderResult& result, const std::filesystem::path& file);
 
  private:
-  enum class Form { kTty, kPlain, kJson };
   void end_line();
   void emit_json(nlohmann::json line) const;
 
-  Form form_;
+  ProgressForm form_;
   std::string label_;
   int steps_;
   int log_every_;
