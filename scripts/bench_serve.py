@@ -60,8 +60,12 @@ def serve_run(args, work, run, jobs):
     base = server.stdout.readline().split("listening on ")[1].split()[0]
     submitted = [post(base, "/api/jobs", {"prompt": job["prompt"], "seed": job["seed"], "steps": args.steps,
                                           "cutn": args.cutn})["id"] for job in jobs]
-    for job_id in submitted:
-        first_event_of(base, job_id, "done")
+    while True:  # polled, as a batch client would, rather than streamed
+        with urllib.request.urlopen(f"{base}/api/jobs", timeout=60) as response:
+            states = {job["id"]: job["state"] for job in json.loads(response.read())["jobs"]}
+        if all(states.get(job_id) == "done" for job_id in submitted):
+            break
+        time.sleep(0.1)
     seconds = time.monotonic() - start
     # An idle server: from POST to the first progress event.
     posted = time.monotonic()

@@ -72,21 +72,31 @@ class ServeCommand : public Command {
       throw UsageError("--listen " + listen_ + ": cannot listen there (in use, or not an address of this machine)");
     }
     InterruptGuard interrupt_guard;
-    queue.start();
-    // Ctrl-C or SIGTERM: stop taking requests, let the running job save, go.
-    std::atomic<bool> served{false};
-    std::thread watcher([&] {
-      while (!served && !interrupt_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      server.stop();
-    });
     std::printf("vqclip serve: listening on http://%s:%d (out dir %s)\n", options_.host.c_str(), port,
                 options_.out_dir.c_str());
     std::fflush(stdout);
-    server.run();
-    served = true;
+    // HTTP on its own threads; the jobs render on this one, which loaded the models.
+    std::thread http([&server] { server.run(); });
+    // Ctrl-C or SIGTERM: stop taking requests, let the running job save, go.
+    std::atomic<bool> done{false};
+    std::thread watcher([&] {
+      while (!done && !interrupt_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      // (done: work() ended by itself, only ever by an exception)
+      server.stop();
+      queue.shutdown();
+    });
+    try {
+      queue.work();
+    } catch (...) {
+      done = true;
+      watcher.join();
+      http.join();
+      throw;
+    }
+    spdlog::info("serve: stopped; a job that was running is saved and runs again at the next start");
+    done = true;
     watcher.join();
-    spdlog::info("serve: stopping; the running job, if any, is saved and runs again at the next start");
-    queue.shutdown();
+    http.join();
     return 0;
   }
 

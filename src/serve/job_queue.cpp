@@ -55,9 +55,7 @@ JobQueue::JobQueue(Models& models, const ServeOptions& options)
   }
 }
 
-JobQueue::~JobQueue() { shutdown(); }
-
-void JobQueue::start() { worker_ = std::thread([this] { work(); }); }
+JobQueue::~JobQueue() = default;
 
 void JobQueue::shutdown() {
   {
@@ -65,7 +63,6 @@ void JobQueue::shutdown() {
     stopping_ = true;
   }
   changed_.notify_all();
-  if (worker_.joinable()) worker_.join();
 }
 
 ServeJob JobQueue::submit(GenerationParams params) {
@@ -176,8 +173,9 @@ void JobQueue::finish(ServeJob& job, std::string type, nlohmann::json data) {
 }
 
 void JobQueue::work() {
-  // A new thread starts with OpenMP's default team size, not the one the
-  // context set: take the process's, so a job's picture is the command line's.
+  // A thread other than the one that set the context's thread count starts
+  // with OpenMP's default team size: take the process's, so that a job's
+  // picture is the command line's whichever thread renders it.
   at::init_num_threads();
   for (;;) {
     int index = 0;
