@@ -37,9 +37,11 @@ void log_update(const IndexUpdate& update) {
   if (update.stopped) spdlog::warn("interrupted: what was embedded is in the index; run again to go on");
 }
 
-// Ctrl-C or SIGTERM ends the batch in flight, which is committed, then the update.
-std::function<bool()> until_interrupted() {
-  return [] { return !interrupt_requested(); };
+// Progress drawn after each batch; Ctrl-C or SIGTERM (with an InterruptGuard
+// installed) ends the batch in flight, which is committed, then the update.
+void connect_progress_and_interrupt(IndexOptions& options, CountProgress& progress) {
+  options.on_progress = [&progress](size_t done, size_t total) { progress.update(done, total); };
+  options.should_continue = [] { return !interrupt_requested(); };
 }
 
 constexpr int kInterrupted = static_cast<int>(ExitCode::kInterrupted);
@@ -55,8 +57,7 @@ class IndexCommand : public Command {
   int run(const CommonOptions& common) override {
     auto models = load_models_for(common.context, ModelParts::clip_only());
     CountProgress progress(common.display, "indexing " + dir_.string(), "images");
-    options_.on_progress = [&progress](size_t done, size_t total) { progress.update(done, total); };
-    options_.should_continue = until_interrupted();
+    connect_progress_and_interrupt(options_, progress);
     InterruptGuard interrupt_guard;
     const auto update = update_index(models, dir_, options_);
     log_update(update);
@@ -97,8 +98,7 @@ class SearchCommand : public Command {
     const auto query = prompt_ ? SearchQuery{QueryTerm{1.0, *prompt_, {}}} : parse_search_query(query_words_);
     auto models = load_models_for(common.context, ModelParts::clip_only());
     CountProgress progress(common.display, "indexing " + dir_.string(), "images");
-    options_.index.on_progress = [&progress](size_t done, size_t total) { progress.update(done, total); };
-    options_.index.should_continue = until_interrupted();
+    connect_progress_and_interrupt(options_.index, progress);
     InterruptGuard interrupt_guard;
     const auto result = search_images(models, dir_, query, options_);
     if (!options_.index_only) log_update(result.update);

@@ -111,9 +111,14 @@ void openai_generations(const httplib::Request& req, httplib::Response& res, Job
   send_json(res, 200, {{"created", static_cast<int64_t>(submitted.front().created)}, {"data", data}});
 }
 
+// The job a route's (\d+) names; 404 when there is none.
+ServeJob found_job(const std::optional<ServeJob>& job, const httplib::Request& req) {
+  if (!job) throw RequestError(404, "no job " + std::string(req.matches[1]));
+  return *job;
+}
+
 void stream_events(const httplib::Request& req, httplib::Response& res, JobQueue& queue) {
-  const std::string id = req.matches[1];
-  if (!queue.job(id)) throw RequestError(404, "no job " + id);
+  const std::string id = found_job(queue.job(req.matches[1]), req).id();
   res.set_header("Cache-Control", "no-cache");
   auto position = std::make_shared<uint64_t>(0);
   auto quiet_seconds = std::make_shared<int>(0);
@@ -212,26 +217,21 @@ void install_routes(httplib::Server& server, JobQueue& queue, const std::string&
     send_json(res, 200, {{"jobs", jobs}, {"waiting", queue.waiting()}});
   });
   server.Get(R"(/api/jobs/(\d+))", guarded([&queue](const httplib::Request& req, httplib::Response& res) {
-               const auto job = queue.job(req.matches[1]);
-               if (!job) throw RequestError(404, "no job " + std::string(req.matches[1]));
-               send_json(res, 200, job->to_json());
+               send_json(res, 200, found_job(queue.job(req.matches[1]), req).to_json());
              }));
   server.Delete(R"(/api/jobs/(\d+))", guarded([&queue](const httplib::Request& req, httplib::Response& res) {
-                  const auto job = queue.cancel(req.matches[1]);
-                  if (!job) throw RequestError(404, "no job " + std::string(req.matches[1]));
-                  send_json(res, 200, job->to_json());
+                  send_json(res, 200, found_job(queue.cancel(req.matches[1]), req).to_json());
                 }));
   server.Get(R"(/api/jobs/(\d+)/events)", guarded([&queue](const httplib::Request& req, httplib::Response& res) {
                stream_events(req, res, queue);
              }));
   server.Get(R"(/api/jobs/(\d+)/image)", guarded([&queue](const httplib::Request& req, httplib::Response& res) {
-               const auto job = queue.job(req.matches[1]);
-               if (!job) throw RequestError(404, "no job " + std::string(req.matches[1]));
-               if (job->file.empty()) {
-                 throw RequestError(409, "job " + job->id() + " is " + std::string(name_of(job->state)) +
+               const auto job = found_job(queue.job(req.matches[1]), req);
+               if (job.file.empty()) {
+                 throw RequestError(409, "job " + job.id() + " is " + std::string(name_of(job.state)) +
                                              ": no picture yet");
                }
-               res.set_content(read_file(queue.options().out_dir / job->file), "image/png");
+               res.set_content(read_file(queue.options().out_dir / job.file), "image/png");
              }));
 }
 

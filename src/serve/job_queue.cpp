@@ -82,12 +82,18 @@ ServeJob JobQueue::submit(GenerationParams params) {
   return job;
 }
 
+int JobQueue::index_of(const std::string& id) const {
+  // An id is its job's index in decimal, as ServeJob::id() writes it ("01" is no id).
+  if (id.empty() || id.size() > 9 || id.find_first_not_of("0123456789") != std::string::npos) return 0;
+  const int index = std::stoi(id);
+  return std::to_string(index) == id && jobs_.count(index) ? index : 0;
+}
+
 std::optional<ServeJob> JobQueue::job(const std::string& id) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (const auto& [index, job] : jobs_) {
-    if (job.id() == id) return job;
-  }
-  return std::nullopt;
+  const int index = index_of(id);
+  if (index == 0) return std::nullopt;
+  return jobs_.at(index);
 }
 
 std::vector<ServeJob> JobQueue::jobs() const {
@@ -109,27 +115,23 @@ size_t JobQueue::waiting() const {
 
 std::optional<ServeJob> JobQueue::cancel(const std::string& id) {
   std::lock_guard<std::mutex> lock(mutex_);
-  for (auto& [index, job] : jobs_) {
-    if (job.id() != id) continue;
-    if (job.state == JobState::kQueued) {
-      queue_.erase(std::remove(queue_.begin(), queue_.end(), index), queue_.end());
-      job.state = JobState::kCancelled;
-      finish(job, "cancelled", job.to_json());
-    } else if (job.state == JobState::kRunning) {
-      cancel_running_ = true;
-    }
-    return job;
+  const int index = index_of(id);
+  if (index == 0) return std::nullopt;
+  auto& job = jobs_.at(index);
+  if (job.state == JobState::kQueued) {
+    queue_.erase(std::remove(queue_.begin(), queue_.end(), index), queue_.end());
+    job.state = JobState::kCancelled;
+    finish(job, "cancelled", job.to_json());
+  } else if (job.state == JobState::kRunning) {
+    cancel_running_ = true;
   }
-  return std::nullopt;
+  return job;
 }
 
 std::optional<std::vector<JobEvent>> JobQueue::events_after(const std::string& id, uint64_t after,
                                                             std::chrono::milliseconds timeout) const {
   std::unique_lock<std::mutex> lock(mutex_);
-  int index = 0;
-  for (const auto& [i, job] : jobs_) {
-    if (job.id() == id) index = i;
-  }
+  const int index = index_of(id);
   if (index == 0) return std::nullopt;
   const auto newer = [&] {
     const auto found = last_sequence_.find(index);
@@ -147,13 +149,10 @@ std::optional<std::vector<JobEvent>> JobQueue::events_after(const std::string& i
 
 std::optional<ServeJob> JobQueue::wait_finished(const std::string& id) const {
   std::unique_lock<std::mutex> lock(mutex_);
-  for (const auto& [index, job] : jobs_) {
-    if (job.id() != id) continue;
-    const int wanted = index;
-    changed_.wait(lock, [&] { return jobs_.at(wanted).finished() || stopping_; });
-    return jobs_.at(wanted);
-  }
-  return std::nullopt;
+  const int index = index_of(id);
+  if (index == 0) return std::nullopt;
+  changed_.wait(lock, [&] { return jobs_.at(index).finished() || stopping_; });
+  return jobs_.at(index);
 }
 
 void JobQueue::emit(int index, std::string type, nlohmann::json data) {

@@ -63,6 +63,7 @@ class JobQueue {
 
  private:
   void run(int index);
+  int index_of(const std::string& id) const;  // mutex held; 0 for no such job
   void emit(int index, std::string type, nlohmann::json data);  // mutex held
   void finish(ServeJob& job, std::string type, nlohmann::json data);  // mutex held: state saved, event sent
 
