@@ -27,6 +27,8 @@ packages=(
   # the Python side (export, tiny-bundle training, test bundles): Debian's packages only;
   # Pillow writes the PNGs "made by another program" that `vqclip meta` is tested on
   python3 python3-torch python3-numpy python3-yaml python3-pil
+  # the server's web page tested in a real browser (tests/browser): headless chromium via selenium
+  chromium chromium-driver python3-selenium
 )
 # Node and npm for the test with the official OpenAI client library (tests/node), unless a
 # Node is already on the PATH (this project's machines carry Node 20; Debian 12's is 18).

@@ -10,6 +10,7 @@
 #include "io/base64.hpp"
 #include "io/bounded_json.hpp"
 #include "serve/job_request.hpp"
+#include "serve/web_assets.hpp"
 
 namespace vqclip::serve {
 namespace {
@@ -69,29 +70,12 @@ httplib::Server::Handler guarded(Handler handler) {
   };
 }
 
-// The OpenAI images API's own fields, which are not generation options.
-nlohmann::json generation_fields_of_openai_request(const nlohmann::json& body) {
-  if (!body.is_object()) throw RequestError(400, "the body must be a JSON object");
-  if (!body.contains("prompt") || !body["prompt"].is_string()) throw RequestError(400, "prompt: required text");
-  auto fields = body;
-  for (const char* key : {"n", "response_format", "model", "quality", "style", "user"}) fields.erase(key);
-  return fields;
-}
-
 void openai_generations(const httplib::Request& req, httplib::Response& res, JobQueue& queue) {
-  const auto body = parse_body(req);
-  auto fields = generation_fields_of_openai_request(body);
-  const int n = body.contains("n") && body["n"].is_number_integer() ? body["n"].get<int>() : (body.contains("n") ? -1 : 1);
-  if (n < 1 || n > queue.options().max_n) {
-    throw RequestError(400, "n: must be a whole number from 1 to " + std::to_string(queue.options().max_n));
-  }
-  const std::string format = body.value("response_format", "url");
-  if (format != "url" && format != "b64_json") throw RequestError(400, "response_format: must be url or b64_json");
-  const auto first = params_from_request(fields, queue.options());
+  const auto request = openai_images_request(parse_body(req), queue.options());
   std::vector<ServeJob> submitted;
-  for (int i = 0; i < n; ++i) {
-    auto params = first;
-    params.seed = *first.seed + static_cast<uint64_t>(i);  // n pictures of n seeds, reproducible from the first
+  for (int i = 0; i < request.n; ++i) {
+    auto params = request.first;
+    params.seed = *request.first.seed + static_cast<uint64_t>(i);  // n pictures of n seeds, reproducible from the first
     submitted.push_back(queue.submit(std::move(params)));
   }
   nlohmann::json data = nlohmann::json::array();
@@ -101,7 +85,7 @@ void openai_generations(const httplib::Request& req, httplib::Response& res, Job
       throw RequestError(500, "job " + job.id() + " " + (done ? std::string(name_of(done->state)) : "vanished") +
                                   (done && !done->error.empty() ? ": " + done->error : ""));
     }
-    if (format == "b64_json") {
+    if (request.b64_json) {
       data.push_back({{"b64_json", base64_encode(read_file(queue.options().out_dir / done->file))},
                       {"revised_prompt", nullptr}});
     } else {
@@ -150,6 +134,23 @@ void stream_events(const httplib::Request& req, httplib::Response& res, JobQueue
   });
 }
 
+// The page's file at `path` ("/" is the page itself); nullptr when none.
+const WebAsset* web_asset(const std::string& path) {
+  const std::string_view wanted = path == "/" ? "/index.html" : path;
+  for (const auto& asset : web_assets()) {
+    if (asset.path == wanted) return &asset;
+  }
+  return nullptr;
+}
+
+void serve_web_asset(const WebAsset& asset, httplib::Response& res) {
+  res.set_content(asset.bytes.data(), asset.bytes.size(), std::string(asset.content_type).c_str());
+  res.set_header("Cache-Control", "no-cache");  // a newer binary's page is seen at once
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'");
+}
+
 void install_routes(httplib::Server& server, JobQueue& queue, const std::string& model_name) {
   const auto& options = queue.options();
   server.set_payload_max_length(options.max_body_bytes);
@@ -158,7 +159,9 @@ void install_routes(httplib::Server& server, JobQueue& queue, const std::string&
 
   const std::string token = options.token;
   server.set_pre_routing_handler([token](const httplib::Request& req, httplib::Response& res) {
-    if (token.empty() || req.path == "/healthz" || req.method == "OPTIONS") {
+    // The page loads without the token: it holds nothing secret, and asks for the token.
+    const bool page = req.method == "GET" && web_asset(req.path) != nullptr;
+    if (token.empty() || req.path == "/healthz" || req.method == "OPTIONS" || page) {
       return httplib::Server::HandlerResponse::Unhandled;
     }
     if (req.get_header_value("Authorization") != "Bearer " + token) {
@@ -196,6 +199,13 @@ void install_routes(httplib::Server& server, JobQueue& queue, const std::string&
     send_error(res, 500, message);
   });
 
+  for (const auto& asset : web_assets()) {
+    const auto serve = [&asset](const httplib::Request&, httplib::Response& res) { serve_web_asset(asset, res); };
+    std::string pattern;  // routes are regular expressions: the name's dots are literal
+    for (const char c : asset.path) pattern += c == '.' ? std::string("\\.") : std::string(1, c);
+    server.Get(pattern, serve);
+    if (asset.path == "/index.html") server.Get("/", serve);
+  }
   server.Get("/healthz", [&queue](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, {{"status", "ok"}, {"waiting", queue.waiting()}});
   });

@@ -121,4 +121,24 @@ GenerationParams params_from_request(const nlohmann::json& body, const ServeOpti
   return params;
 }
 
+OpenAiImagesRequest openai_images_request(const nlohmann::json& body, const ServeOptions& options) {
+  if (!body.is_object()) throw RequestError(400, "the body must be a JSON object");
+  if (!body.contains("prompt") || !body["prompt"].is_string()) throw RequestError(400, "prompt: required text");
+  OpenAiImagesRequest request;
+  if (body.contains("n")) {
+    const auto& n = body["n"];  // compared as JSON: no narrowing of a huge number first
+    if (!n.is_number_integer() || n < 1 || n > options.max_n) {
+      throw RequestError(400, "n: must be a whole number from 1 to " + std::to_string(options.max_n));
+    }
+    request.n = n.get<int>();
+  }
+  const auto format = body.value("response_format", nlohmann::json("url"));
+  if (format != "url" && format != "b64_json") throw RequestError(400, "response_format: must be url or b64_json");
+  request.b64_json = format == "b64_json";
+  auto fields = body;
+  for (const char* key : {"n", "response_format", "model", "quality", "style", "user"}) fields.erase(key);
+  request.first = params_from_request(fields, options);
+  return request;
+}
+
 }  // namespace vqclip::serve

@@ -15,6 +15,18 @@ namespace vqclip::serve {
 // Throws RequestError (400 or 413) naming the field.
 GenerationParams params_from_request(const nlohmann::json& body, const ServeOptions& options);
 
+// A POST /v1/images/generations body: OpenAI's fields (prompt required; n,
+// response_format; model, quality, style and user ignored) and vqclip's
+// generation fields beside them.
+struct OpenAiImagesRequest {
+  GenerationParams first;  // the first picture's; picture i renders with seed first.seed + i
+  int n = 1;
+  bool b64_json = false;   // response_format b64_json; otherwise url
+};
+
+// Throws RequestError (400) naming the field.
+OpenAiImagesRequest openai_images_request(const nlohmann::json& body, const ServeOptions& options);
+
 // "512x384" -> {512, 384}; throws RequestError naming `field`.
 std::pair<int, int> parse_size(const std::string& text, const std::string& field);
 

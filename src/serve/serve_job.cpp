@@ -33,6 +33,8 @@ nlohmann::json ServeJob::to_json() const {
           {"prompts", params.prompts},
           {"width", params.width ? nlohmann::json(*params.width) : nlohmann::json(nullptr)},
           {"height", params.height ? nlohmann::json(*params.height) : nlohmann::json(nullptr)},
+          {"drawer", params.drawer.kind ? nlohmann::json(name_of(*params.drawer.kind)) : nlohmann::json(nullptr)},
+          {"cutn", params.cutouts.cutn},
           {"file", file.empty() ? nlohmann::json(nullptr) : nlohmann::json(file)},
           {"error", error.empty() ? nlohmann::json(nullptr) : nlohmann::json(error)},
           {"similarity", similarity}};

@@ -12,7 +12,7 @@ source=$(cd "$(dirname "$0")" && pwd)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_prompt fuzz_prompt_file fuzz_manifest fuzz_png_metadata fuzz_image
                                        fuzz_search_index fuzz_manifest_log fuzz_clean_text fuzz_clip_bpe
-                                       fuzz_sentencepiece fuzz_render_state fuzz_search_query)
+                                       fuzz_sentencepiece fuzz_render_state fuzz_search_query fuzz_job_request)
 work=${VQCLIP_FUZZ_WORK:-$(mktemp -d "${TMPDIR:-/tmp}/vqclip-fuzz.XXXXXX")}
 jobs=${VQCLIP_FUZZ_JOBS:-2}
 # Other libraries' own leaks, each with its reason (tests/sanitizer/lsan.supp).
