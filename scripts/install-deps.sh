@@ -16,6 +16,8 @@ packages=(
   # libraries (docs/architecture.md, "The parts")
   libtorch-dev libcli11-dev libspdlog-dev libfmt-dev libstb-dev
   libsentencepiece-dev nlohmann-json3-dev zlib1g-dev libicu-dev libgtest-dev libwebp-dev libsqlite3-dev libcpp-httplib-dev
+  # FFmpeg's libraries, with which `vqclip animate` encodes videos; ffprobe (ffmpeg) checks them in the tests
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev ffmpeg
   # optimised BLAS: Debian's default reference BLAS is ~34x slower for matmuls. The OpenMP build
   # shares libtorch's thread pool; the pthread build's own threads fought libtorch's spinning OpenMP
   # workers for the 2 cores (full-size step 7.9 s with it, 6.5 s with this one).

@@ -43,7 +43,7 @@ const std::vector<CommandFactory>& command_factories() {
   static const std::vector<CommandFactory> factories{
       make_info_command, make_tokenize_command, make_meta_command, make_rerun_command,
       make_score_command, make_classify_command, make_search_command, make_index_command, make_embed_command,
-      make_serve_command,
+      make_serve_command, make_animate_command,
   };
   return factories;
 }

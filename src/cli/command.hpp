@@ -34,6 +34,7 @@ std::unique_ptr<Command> make_search_command(CLI::App& parent);
 std::unique_ptr<Command> make_index_command(CLI::App& parent);
 std::unique_ptr<Command> make_embed_command(CLI::App& parent);
 std::unique_ptr<Command> make_serve_command(CLI::App& parent);
+std::unique_ptr<Command> make_animate_command(CLI::App& parent);
 std::unique_ptr<Command> make_meta_command(CLI::App& parent);
 std::unique_ptr<Command> make_rerun_command(CLI::App& parent);
 

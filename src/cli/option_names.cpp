@@ -13,7 +13,7 @@ struct FieldOption {
   const char* names;  // CLI11 spelling: short and long names, the long one last
 };
 
-constexpr std::array<FieldOption, 65> kFieldOptions{{
+constexpr std::array<FieldOption, 73> kFieldOptions{{
     // context
     {"models", "--models"},
     {"device", "--device"},
@@ -80,6 +80,15 @@ constexpr std::array<FieldOption, 65> kFieldOptions{{
     {"candidates", "--candidates"},
     {"keep", "--keep"},
     {"judge", "--judge"},
+    // animate
+    {"frames", "--frames"},
+    {"steps_per_frame", "--steps-per-frame"},
+    {"fps", "--fps"},
+    {"zoom", "--zoom"},
+    {"angle", "--angle"},
+    {"translate_x", "--translate-x"},
+    {"translate_y", "--translate-y"},
+    {"frame_pull", "--frame-pull"},
     // the command line's own
     {"log_every", "--log-every"},
     {"progress", "--progress"},

@@ -47,6 +47,25 @@ std::string save_picture(const nlohmann::json& value, const std::string& field, 
 
 }  // namespace
 
+std::string one_line(const std::string& text) {
+  std::string line;
+  line.reserve(text.size());
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      line += "\\n";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      line += "\\x";
+      line += kHex[byte >> 4];
+      line += kHex[byte & 15];
+    } else {
+      line += c;
+    }
+  }
+  return line;
+}
+
 std::pair<int, int> parse_size(const std::string& text, const std::string& field) {
   const auto x = text.find('x');
   try {

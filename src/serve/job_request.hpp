@@ -30,9 +30,13 @@ OpenAiImagesRequest openai_images_request(const nlohmann::json& body, const Serv
 // "512x384" -> {512, 384}; throws RequestError naming `field`.
 std::pair<int, int> parse_size(const std::string& text, const std::string& field);
 
+// Control characters escaped (a newline as \n): a message that echoes a
+// request's text stays one line.
+std::string one_line(const std::string& text);
+
 // An error answered to the client: status and a one-line message.
 struct RequestError : std::runtime_error {
-  RequestError(int status, const std::string& message) : std::runtime_error(message), status(status) {}
+  RequestError(int status, const std::string& message) : std::runtime_error(one_line(message)), status(status) {}
   int status;
 };
 

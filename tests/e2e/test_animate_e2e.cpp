@@ -1,0 +1,218 @@
+// `vqclip animate` through the executable: the first frame equals a still of
+// the same seed, the videos as ffprobe reads them (frame count, size, rate,
+// codec), an animation killed or interrupted and run again ends with the
+// uninterrupted frames, and frames of other settings are refused.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+#include "vqclip/image_io.hpp"
+
+namespace vqclip::test {
+namespace {
+
+const char* kAnimatedPrompt = "a red circle on a blue background";
+
+std::vector<std::string> animation_args(const std::filesystem::path& video, const std::vector<std::string>& more = {}) {
+  std::vector<std::string> args{"animate", "-p", kAnimatedPrompt, "--models", tiny_bundle().string(), "--steps", "12",
+                                "--steps-per-frame", "3", "--frames", "6", "--fps", "8", "--size", "32", "32",
+                                "--cutn", "4", "--threads", "1", "--seed", "21", "--zoom", "1.05", "--angle",
+                                "0:0, 5:10", "-o", video.string()};
+  // `more` as option-value pairs: an option already there gets the new value.
+  for (size_t i = 0; i + 1 < more.size(); i += 2) {
+    const auto at = std::find(args.begin(), args.end(), more[i]);
+    if (at == args.end()) {
+      args.insert(args.end(), {more[i], more[i + 1]});
+    } else {
+      *(at + 1) = more[i + 1];
+    }
+  }
+  return args;
+}
+
+std::filesystem::path frame_file(const std::filesystem::path& video, int frame) {
+  char name[32];
+  std::snprintf(name, sizeof name, "frame-%05d.png", frame);
+  return video.parent_path() / (video.stem().string() + "-frames") / name;
+}
+
+// What ffprobe reads of the first video stream and the container's tags.
+nlohmann::json ffprobe_video(const std::filesystem::path& video) {
+  const std::string command = "ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+                              "stream=codec_name,width,height,avg_frame_rate,nb_read_frames:format_tags=comment "
+                              "-of json '" + video.string() + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return nullptr;
+  std::string text;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) text.append(buffer, n);
+  const int status = pclose(pipe);
+  if (status != 0) {
+    ADD_FAILURE() << "ffprobe failed (scripts/install-deps.sh installs it with ffmpeg): " << text;
+    return nullptr;
+  }
+  return nlohmann::json::parse(text);
+}
+
+// The uninterrupted animation, made once for the suite.
+class AnimateEndToEnd : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    frames_ = new std::vector<RgbImage>;
+    const auto video = scratch_dir("e2e-animate-whole") / "whole.mp4";
+    const auto result = run_cli(animation_args(video));
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    for (int frame = 0; frame < 6; ++frame) frames_->push_back(read_image(frame_file(video, frame)));
+    whole_video_ = new std::filesystem::path(video);
+    log_ = new std::string(result.err);
+  }
+  static void TearDownTestSuite() {
+    delete frames_;
+    delete whole_video_;
+    delete log_;
+  }
+
+  static void expect_whole_frames(const std::filesystem::path& video) {
+    for (int frame = 0; frame < 6; ++frame) {
+      SCOPED_TRACE("frame " + std::to_string(frame));
+      EXPECT_EQ(read_image(frame_file(video, frame)).pixels, (*frames_)[frame].pixels);
+    }
+  }
+
+  static std::vector<RgbImage>* frames_;
+  static std::filesystem::path* whole_video_;
+  static std::string* log_;
+};
+std::vector<RgbImage>* AnimateEndToEnd::frames_ = nullptr;
+std::filesystem::path* AnimateEndToEnd::whole_video_ = nullptr;
+std::string* AnimateEndToEnd::log_ = nullptr;
+
+TEST_F(AnimateEndToEnd, TheFirstFrameIsTheStillOfTheSameSeedAndTheFramesMove) {
+  const auto dir = scratch_dir("e2e-animate-still");
+  const auto still = run_cli({"-p", kAnimatedPrompt, "--models", tiny_bundle().string(), "--steps", "12", "--size", "32", "32",
+                              "--cutn", "4", "--threads", "1", "--seed", "21", "-o", (dir / "still.png").string()});
+  ASSERT_EQ(still.exit_code, 0) << still.err;
+  EXPECT_EQ(read_image(dir / "still.png").pixels, (*frames_)[0].pixels);
+  for (int frame = 1; frame < 6; ++frame) EXPECT_NE((*frames_)[frame].pixels, (*frames_)[frame - 1].pixels);
+  EXPECT_NE(log_->find("frame 6/6"), std::string::npos) << *log_;  // progress counts frames
+}
+
+TEST_F(AnimateEndToEnd, TheMp4HoldsEveryFrameAtTheAskedSizeAndRate) {
+  const auto info = ffprobe_video(*whole_video_);
+  ASSERT_TRUE(info.is_object());
+  const auto& stream = info["streams"][0];
+  EXPECT_EQ(stream["codec_name"], "h264");
+  EXPECT_EQ(stream["width"], 32);
+  EXPECT_EQ(stream["height"], 32);
+  EXPECT_EQ(stream["avg_frame_rate"], "8/1");
+  EXPECT_EQ(stream["nb_read_frames"], "6");
+  EXPECT_EQ(info["format"]["tags"]["comment"], "vqclip animate");
+  EXPECT_NE(log_->find("libx264 (h264) in mp4"), std::string::npos) << *log_;
+}
+
+TEST_F(AnimateEndToEnd, WebmAndAnimatedWebpFromTheSameFrames) {
+  const auto dir = whole_video_->parent_path();
+  // The frames are already there: only the video is made (the frames folder follows the video's name).
+  std::filesystem::copy(whole_video_->parent_path() / "whole-frames", dir / "other-frames",
+                        std::filesystem::copy_options::recursive | std::filesystem::copy_options::skip_existing);
+  const auto webm = run_cli(animation_args(dir / "other.webm"));
+  ASSERT_EQ(webm.exit_code, 0) << webm.err;
+  EXPECT_NE(webm.err.find("all 6 frames are in"), std::string::npos) << webm.err;
+  const auto info = ffprobe_video(dir / "other.webm");
+  ASSERT_TRUE(info.is_object());
+  EXPECT_EQ(info["streams"][0]["codec_name"], "vp9");
+  EXPECT_EQ(info["streams"][0]["nb_read_frames"], "6");
+
+  const auto webp = run_cli(animation_args(dir / "other.webp"));
+  ASSERT_EQ(webp.exit_code, 0) << webp.err;
+  // An animated WebP: RIFF/WEBP with one ANMF chunk a frame (ffprobe cannot decode these).
+  const auto bytes = slurp(dir / "other.webp");
+  ASSERT_GT(bytes.size(), 12u);
+  EXPECT_EQ(bytes.substr(0, 4), "RIFF");
+  EXPECT_EQ(bytes.substr(8, 4), "WEBP");
+  int frames = 0;
+  for (size_t at = bytes.find("ANMF"); at != std::string::npos; at = bytes.find("ANMF", at + 4)) ++frames;
+  EXPECT_EQ(frames, 6);
+}
+
+// Starts the animation and sends `signal` once frame `frame` exists.
+int run_until_frame_then(int signal, const std::vector<std::string>& args, const std::filesystem::path& frame,
+                         const std::filesystem::path& log_dir) {
+  const pid_t pid = spawn_cli(args, log_dir);
+  EXPECT_GT(pid, 0);
+  for (int i = 0; i < 1500 && !std::filesystem::exists(frame); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(std::filesystem::exists(frame)) << slurp(log_dir / "stderr");
+  kill(pid, signal);
+  return wait_exit_code(pid);
+}
+
+TEST_F(AnimateEndToEnd, KilledAndRunAgainItEndsWithTheUninterruptedFrames) {
+  const auto dir = scratch_dir("e2e-animate-kill");
+  const auto video = dir / "killed.mp4";
+  EXPECT_EQ(run_until_frame_then(SIGKILL, animation_args(video), frame_file(video, 1), dir), 128 + SIGKILL);
+  EXPECT_FALSE(std::filesystem::exists(video));  // the video waits for every frame
+  const auto again = run_cli(animation_args(video));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  expect_whole_frames(video);
+  const auto info = ffprobe_video(video);
+  ASSERT_TRUE(info.is_object());
+  EXPECT_EQ(info["streams"][0]["nb_read_frames"], "6");
+}
+
+TEST_F(AnimateEndToEnd, InterruptedItKeepsTheFramesAndAVideoOfThemMarkedInterrupted) {
+  const auto dir = scratch_dir("e2e-animate-interrupt");
+  const auto video = dir / "stopped.mp4";
+  EXPECT_EQ(run_until_frame_then(SIGINT, animation_args(video), frame_file(video, 1), dir), 130);
+  const auto log = slurp(dir / "stderr");
+  EXPECT_NE(log.find("run the same command to go on"), std::string::npos) << log;
+  const auto partial = ffprobe_video(video);
+  ASSERT_TRUE(partial.is_object());
+  const std::string comment = partial["format"]["tags"]["comment"];
+  EXPECT_NE(comment.find("interrupted"), std::string::npos) << comment;
+  EXPECT_LT(std::stoi(partial["streams"][0]["nb_read_frames"].get<std::string>()), 6);
+
+  const auto again = run_cli(animation_args(video));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  expect_whole_frames(video);
+  EXPECT_EQ(ffprobe_video(video)["format"]["tags"]["comment"], "vqclip animate");
+}
+
+TEST_F(AnimateEndToEnd, FramesOfOtherSettingsAreRefusedNamingTheOption) {
+  const auto dir = scratch_dir("e2e-animate-other");
+  std::filesystem::copy(whole_video_->parent_path() / "whole-frames", dir / "other-frames",
+                        std::filesystem::copy_options::recursive);
+  const auto pulled = run_cli(animation_args(dir / "other.mp4", {"--frame-pull", "0.5"}));
+  EXPECT_EQ(pulled.exit_code, 2);
+  EXPECT_NE(pulled.err.find("holds frames made with another --frame-pull"), std::string::npos) << pulled.err;
+  const auto other_steps = run_cli(animation_args(dir / "other.mp4", {"--steps", "13"}));
+  EXPECT_EQ(other_steps.exit_code, 2);
+  EXPECT_NE(other_steps.err.find("holds frames made with another --steps"), std::string::npos) << other_steps.err;
+}
+
+TEST(AnimateCli, BadSchedulesAndOutputsAreUsageErrorsNamingTheCulprit) {
+  const auto bad_keyframe = run_cli({"animate", "-p", kAnimatedPrompt, "--zoom", "0:1, 30:fast"});
+  EXPECT_EQ(bad_keyframe.exit_code, 2);
+  EXPECT_NE(bad_keyframe.err.find("--zoom keyframe 2 '30:fast': the value is not a finite number"), std::string::npos)
+      << bad_keyframe.err;
+  const auto bad_angle = run_cli({"animate", "-p", kAnimatedPrompt, "--angle", "10:1, 5:2"});
+  EXPECT_EQ(bad_angle.exit_code, 2);
+  EXPECT_NE(bad_angle.err.find("--angle keyframe 2 '5:2': frames must increase"), std::string::npos) << bad_angle.err;
+  const auto bad_video = run_cli({"animate", "-p", kAnimatedPrompt, "-o", "out.avi"});
+  EXPECT_EQ(bad_video.exit_code, 2);
+  EXPECT_NE(bad_video.err.find("--output out.avi: expected a .mp4, .mkv, .webm or .webp file"), std::string::npos)
+      << bad_video.err;
+  const auto bad_frames = run_cli({"animate", "-p", kAnimatedPrompt, "--frames", "0"});
+  EXPECT_EQ(bad_frames.exit_code, 2);
+  EXPECT_NE(bad_frames.err.find("--frames"), std::string::npos) << bad_frames.err;
+}
+
+}  // namespace
+}  // namespace vqclip::test
