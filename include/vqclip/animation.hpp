@@ -57,7 +57,7 @@ struct AnimationParams {
   // Each frame after the first is pulled towards the moved previous picture
   // with this weight (the still's init_weight): against flicker, at some cost
   // in how far a frame follows the prompt.
-  double frame_pull = 0.0;
+  double frame_pull = 1.0;
 };
 
 // Throws ParameterError naming the field (frames, steps_per_frame, fps, zoom,
