@@ -141,23 +141,11 @@ TEST_F(AnimateEndToEnd, WebmAndAnimatedWebpFromTheSameFrames) {
   EXPECT_EQ(frames, 6);
 }
 
-// Starts the animation and sends `signal` once frame `frame` exists.
-int run_until_frame_then(int signal, const std::vector<std::string>& args, const std::filesystem::path& frame,
-                         const std::filesystem::path& log_dir) {
-  const pid_t pid = spawn_cli(args, log_dir);
-  EXPECT_GT(pid, 0);
-  for (int i = 0; i < 1500 && !std::filesystem::exists(frame); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_TRUE(std::filesystem::exists(frame)) << slurp(log_dir / "stderr");
-  kill(pid, signal);
-  return wait_exit_code(pid);
-}
-
 TEST_F(AnimateEndToEnd, KilledAndRunAgainItEndsWithTheUninterruptedFrames) {
   const auto dir = scratch_dir("e2e-animate-kill");
   const auto video = dir / "killed.mp4";
-  EXPECT_EQ(run_until_frame_then(SIGKILL, animation_args(video), frame_file(video, 1), dir), 128 + SIGKILL);
+  EXPECT_EQ(run_until_file_then(SIGKILL, animation_args(video), frame_file(video, 1), dir), 128 + SIGKILL)
+      << slurp(dir / "stderr");
   EXPECT_FALSE(std::filesystem::exists(video));  // the video waits for every frame
   const auto again = run_cli(animation_args(video));
   ASSERT_EQ(again.exit_code, 0) << again.err;
@@ -170,7 +158,8 @@ TEST_F(AnimateEndToEnd, KilledAndRunAgainItEndsWithTheUninterruptedFrames) {
 TEST_F(AnimateEndToEnd, InterruptedItKeepsTheFramesAndAVideoOfThemMarkedInterrupted) {
   const auto dir = scratch_dir("e2e-animate-interrupt");
   const auto video = dir / "stopped.mp4";
-  EXPECT_EQ(run_until_frame_then(SIGINT, animation_args(video), frame_file(video, 1), dir), 130);
+  EXPECT_EQ(run_until_file_then(SIGINT, animation_args(video), frame_file(video, 1), dir), 130)
+      << slurp(dir / "stderr");
   const auto log = slurp(dir / "stderr");
   EXPECT_NE(log.find("run the same command to go on"), std::string::npos) << log;
   const auto partial = ffprobe_video(video);

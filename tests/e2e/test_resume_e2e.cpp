@@ -23,19 +23,6 @@ std::vector<std::string> with(std::vector<std::string> args, const std::vector<s
   return args;
 }
 
-// Starts the run and sends `signal` once its state file exists.
-int run_until_state_then(int signal, const std::vector<std::string>& args, const std::filesystem::path& state,
-                         const std::filesystem::path& log_dir) {
-  const pid_t pid = spawn_cli(args, log_dir);
-  EXPECT_GT(pid, 0);
-  for (int i = 0; i < 600 && !std::filesystem::exists(state); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_TRUE(std::filesystem::exists(state)) << slurp(log_dir / "stderr");
-  kill(pid, signal);
-  return wait_exit_code(pid);
-}
-
 class ResumeEndToEnd : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -54,7 +41,7 @@ TEST_F(ResumeEndToEnd, AKilledRenderResumedFromItsStateGivesTheUninterruptedPixe
   const auto dir = scratch_dir("e2e-resume-kill");
   const auto state = dir / "run.state";
   const auto args = with(long_run(dir / "out.png"), {"--state", state.string(), "--state-every", "10"});
-  EXPECT_EQ(run_until_state_then(SIGKILL, args, state, dir), 128 + SIGKILL);
+  EXPECT_EQ(run_until_file_then(SIGKILL, args, state, dir), 128 + SIGKILL) << slurp(dir / "stderr");
   const auto resumed = run_cli(with(long_run(dir / "out.png"), {"--resume", state.string()}));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_NE(resumed.err.find("resuming from " + state.string() + " at step "), std::string::npos) << resumed.err;

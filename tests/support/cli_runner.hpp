@@ -6,7 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <fstream>
+#include <thread>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -100,6 +103,24 @@ inline int wait_exit_code(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Starts vqclip with `args` and sends `signal` once `file` exists; returns the
+// exit code (128 + signal if it was killed), or -1 if `file` did not appear
+// within `timeout` (the child is then killed).
+inline int run_until_file_then(int signal, const std::vector<std::string>& args, const std::filesystem::path& file,
+                               const std::filesystem::path& log_dir,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  const pid_t pid = spawn_cli(args, log_dir);
+  if (pid <= 0) return -1;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!std::filesystem::exists(file) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const bool appeared = std::filesystem::exists(file);
+  kill(pid, appeared ? signal : SIGKILL);
+  const int code = wait_exit_code(pid);
+  return appeared ? code : -1;
 }
 
 }  // namespace vqclip::test
