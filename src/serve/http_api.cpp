@@ -136,7 +136,8 @@ void stream_events(const httplib::Request& req, httplib::Response& res, JobQueue
 
 // The page's file at `path` ("/" is the page itself); nullptr when none.
 const WebAsset* web_asset(const std::string& path) {
-  const std::string_view wanted = path == "/" ? "/index.html" : path;
+  // Both sides views: a std::string on either would make the result a temporary string.
+  const std::string_view wanted = path == "/" ? std::string_view("/index.html") : std::string_view(path);
   for (const auto& asset : web_assets()) {
     if (asset.path == wanted) return &asset;
   }
