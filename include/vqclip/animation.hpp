@@ -65,7 +65,8 @@ struct AnimationParams {
 void validate(const AnimationParams& params);
 nlohmann::json to_json(const AnimationParams& params);
 
-// The first picture field in which two to_json() forms differ, or nothing.
+// The first field of `now` (a to_json() form) that `earlier` does not hold
+// alike, or nothing; fps is not compared (frames stay valid at another rate).
 std::optional<std::string> first_animation_difference(const nlohmann::json& earlier, const nlohmann::json& now);
 
 // `picture` ([1, 3, H, W]) moved about its centre: zoomed by `zoom`, rotated
@@ -92,7 +93,8 @@ struct AnimationCallbacks {
   // frame in progress is dropped).
   std::function<bool(const FrameProgress&)> on_step;
   // After each finished frame, with its result (the record carries an
-  // "animation" object: the settings, the frame and the frame count).
+  // "animation" object: the settings, the frame, and the first frame's
+  // generation as "still", which a resumed run must match).
   std::function<void(int frame, const RenderResult&)> on_frame;
 };
 

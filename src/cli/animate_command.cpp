@@ -3,13 +3,14 @@
 // moment, the same command goes on after the last finished frame.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
 #include "cli/command.hpp"
+#include "cli/generate_options.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/option_names.hpp"
-#include "cli/generate_options.hpp"
 #include "cli/progress.hpp"
 #include "config/elapsed.hpp"
 #include "video/video_writer.hpp"
@@ -27,12 +28,18 @@ std::filesystem::path frame_path(const std::filesystem::path& dir, int frame) {
   return dir / name;
 }
 
+UsageError made_otherwise(const std::filesystem::path& dir, const std::string& field) {
+  return UsageError("--frames-dir " + dir.string() + " holds frames made with another " + flag_of(field) +
+                    "; use another folder, or remove it to start again");
+}
+
 // The frames already in the folder from an earlier run of the same command:
-// how many (consecutive from 0) and the seed they were made with. Frames of
-// other settings are refused, naming the first setting that differs.
+// how many (consecutive from 0) and the first frame's generation (`still` of
+// its record). Frames of other animation settings are refused, naming the
+// first setting that differs.
 struct EarlierFrames {
   int count = 0;
-  std::optional<uint64_t> seed;
+  nlohmann::json still;  // null when there is none
 };
 
 EarlierFrames earlier_frames(const std::filesystem::path& dir, const AnimationParams& animation) {
@@ -45,10 +52,9 @@ EarlierFrames earlier_frames(const std::filesystem::path& dir, const AnimationPa
                        " is not a frame of vqclip animate; use another folder");
     }
     if (const auto differs = first_animation_difference(record["animation"], to_json(animation))) {
-      throw UsageError("--frames-dir " + dir.string() + " holds frames made with another " + flag_of(*differs) +
-                       "; use another folder, or remove it to start again");
+      throw made_otherwise(dir, *differs);
     }
-    if (found.count == 0) found.seed = record["animation"]["still"].value("seed", uint64_t{0});
+    if (found.count == 0) found.still = record["animation"]["still"];
     ++found.count;
   }
   return found;
@@ -94,15 +100,21 @@ class AnimateCommand : public Command {
 
     const auto earlier = earlier_frames(frames_dir_, animation_);
     auto asked = generation_;
-    if (!asked.seed && earlier.seed) asked.seed = earlier.seed;  // go on with the first run's seed
+    if (!asked.seed && earlier.count > 0) {
+      asked.seed = earlier.still.value("seed", uint64_t{0});  // go on with the first run's seed
+    }
     const auto context = resolve(common.context);
     const auto still = resolve(asked, read_manifest(context.bundle_dir));
-    if (earlier.count > 0) check_same_still(still);
+    if (earlier.count > 0) {
+      if (const auto differs = first_generation_difference(earlier.still, to_json(still))) {
+        throw made_otherwise(frames_dir_, *differs);
+      }
+    }
 
     if (earlier.count < animation_.frames) {
-      const bool stopped = render_frames(common, context, still, earlier.count);
-      if (stopped) {
-        const int done = count_frames();
+      const auto outcome = render_frames(common, context, still, earlier.count);
+      if (outcome.stopped) {
+        const int done = outcome.frames_done;
         spdlog::warn("interrupted after {} of {} frames (kept in {}); run the same command to go on", done,
                      animation_.frames, frames_dir_.string());
         if (done > 0) write_video(done, "interrupted: " + std::to_string(done) + " of " +
@@ -117,23 +129,8 @@ class AnimateCommand : public Command {
   }
 
  private:
-  // Frames of an earlier run must come from the same still settings.
-  void check_same_still(const GenerationParams& still) const {
-    const auto record = read_picture_record(frame_path(frames_dir_, 0));
-    if (const auto differs = first_generation_difference(record["animation"]["still"], to_json(still))) {
-      throw UsageError("--frames-dir " + frames_dir_.string() + " holds frames made with another " +
-                       flag_of(*differs) + "; use another folder, or remove it to start again");
-    }
-  }
-
-  int count_frames() const {
-    int count = 0;
-    while (std::filesystem::exists(frame_path(frames_dir_, count))) ++count;
-    return count;
-  }
-
-  // Returns whether Ctrl-C or SIGTERM stopped it.
-  bool render_frames(const CommonOptions& common, const ResolvedContext& context, const GenerationParams& still,
+  // Frames `first` on; stopped by Ctrl-C or SIGTERM.
+  AnimationResult render_frames(const CommonOptions& common, const ResolvedContext& context, const GenerationParams& still,
                      int first) {
     std::filesystem::create_directories(frames_dir_);
     auto models = load_models(context, ModelParts::for_render(still.needs_vqgan(),
@@ -142,13 +139,11 @@ class AnimateCommand : public Command {
     std::optional<RgbImage> previous;
     if (first > 0) previous = read_image(frame_path(frames_dir_, first - 1));
 
-    std::unique_ptr<Progress> progress;
-    int progress_frame = -1;
+    std::unique_ptr<Progress> progress;  // the frame in progress's; none between frames
     const auto started = std::chrono::steady_clock::now();
     AnimationCallbacks callbacks;
     callbacks.on_step = [&](const FrameProgress& at) {
-      if (at.frame != progress_frame) {
-        progress_frame = at.frame;
+      if (!progress) {
         progress = std::make_unique<Progress>(
             common.display, "frame " + std::to_string(at.frame + 1) + "/" + std::to_string(at.frames), at.step.steps);
       }
@@ -156,12 +151,10 @@ class AnimateCommand : public Command {
       return !interrupt_requested();
     };
     callbacks.on_frame = [&](int frame, const RenderResult& result) {
-      auto finished = result;
-      finished.record["animation"]["still"] = to_json(still);
       OutputParams output;
       output.path = frame_path(frames_dir_, frame);
-      RenderOutput(output).write_final(finished);
-      progress->done(finished, output.path);
+      RenderOutput(output).write_final(result);
+      progress->done(result, output.path);
       progress.reset();
     };
     InterruptGuard interrupt_guard;
@@ -170,7 +163,7 @@ class AnimateCommand : public Command {
     if (!outcome.stopped) {
       spdlog::info("{} frames in {:.1f} s", animation_.frames - first, seconds_since(started));
     }
-    return outcome.stopped;
+    return outcome;
   }
 
   void write_video(int frames, const std::string& comment, int threads) const {

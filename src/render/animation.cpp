@@ -91,6 +91,7 @@ AnimationResult animate(Models& models, const GenerationParams& still, const Ani
                         const AnimationCallbacks& callbacks, int first_frame, std::optional<RgbImage> previous) {
   validate(animation);
   if (!still.seed || !still.width || !still.height) throw InternalError("animate() needs resolved parameters");
+  const auto still_json = to_json(still);
   AnimationResult outcome;
   outcome.frames_done = first_frame;
   for (int frame = first_frame; frame < animation.frames; ++frame) {
@@ -112,6 +113,7 @@ AnimationResult animate(Models& models, const GenerationParams& still, const Ani
     }
     result.record["animation"] = to_json(animation);
     result.record["animation"]["frame"] = frame;
+    result.record["animation"]["still"] = still_json;  // what a resumed run must match
     previous = tensor_to_image(result.picture);
     if (callbacks.on_frame) callbacks.on_frame(frame, result);
     outcome.frames_done = frame + 1;

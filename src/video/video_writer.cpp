@@ -80,7 +80,6 @@ struct VideoWriter::Impl {
   AVFrame* frame = nullptr;
   AVPacket* packet = nullptr;
   int64_t next_pts = 0;
-  bool header_written = false;
   bool finished = false;
 
   [[noreturn]] void fail(const std::string& what, int code = 0) const {
@@ -173,7 +172,6 @@ VideoWriter::VideoWriter(std::filesystem::path path, const VideoSettings& settin
     m.fail("cannot open " + m.partial.string() + " for writing", status);
   }
   if ((status = avformat_write_header(m.format, nullptr)) < 0) m.fail("cannot write the header", status);
-  m.header_written = true;
 }
 
 VideoWriter::~VideoWriter() = default;

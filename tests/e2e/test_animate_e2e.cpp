@@ -187,20 +187,19 @@ TEST_F(AnimateEndToEnd, FramesOfOtherSettingsAreRefusedNamingTheOption) {
 }
 
 TEST(AnimateCli, BadSchedulesAndOutputsAreUsageErrorsNamingTheCulprit) {
-  const auto bad_keyframe = run_cli({"animate", "-p", kAnimatedPrompt, "--zoom", "0:1, 30:fast"});
-  EXPECT_EQ(bad_keyframe.exit_code, 2);
-  EXPECT_NE(bad_keyframe.err.find("--zoom keyframe 2 '30:fast': the value is not a finite number"), std::string::npos)
-      << bad_keyframe.err;
-  const auto bad_angle = run_cli({"animate", "-p", kAnimatedPrompt, "--angle", "10:1, 5:2"});
-  EXPECT_EQ(bad_angle.exit_code, 2);
-  EXPECT_NE(bad_angle.err.find("--angle keyframe 2 '5:2': frames must increase"), std::string::npos) << bad_angle.err;
-  const auto bad_video = run_cli({"animate", "-p", kAnimatedPrompt, "-o", "out.avi"});
-  EXPECT_EQ(bad_video.exit_code, 2);
-  EXPECT_NE(bad_video.err.find("--output out.avi: expected a .mp4, .mkv, .webm or .webp file"), std::string::npos)
-      << bad_video.err;
-  const auto bad_frames = run_cli({"animate", "-p", kAnimatedPrompt, "--frames", "0"});
-  EXPECT_EQ(bad_frames.exit_code, 2);
-  EXPECT_NE(bad_frames.err.find("--frames"), std::string::npos) << bad_frames.err;
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+      {{"--zoom", "0:1, 30:fast"}, "--zoom keyframe 2 '30:fast': the value is not a finite number"},
+      {{"--angle", "10:1, 5:2"}, "--angle keyframe 2 '5:2': frames must increase"},
+      {{"-o", "out.avi"}, "--output out.avi: expected a .mp4, .mkv, .webm or .webp file"},
+      {{"--frames", "0"}, "--frames"},
+  };
+  for (const auto& [options, message] : cases) {
+    std::vector<std::string> args{"animate", "-p", kAnimatedPrompt};
+    args.insert(args.end(), options.begin(), options.end());
+    const auto result = run_cli(args);
+    EXPECT_EQ(result.exit_code, 2) << options.front();
+    EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
+  }
 }
 
 }  // namespace

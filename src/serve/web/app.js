@@ -10,7 +10,7 @@ const REFRESH_MS = 1500;
 
 let token = localStorage.getItem("vqclip-token") || "";
 let watching = null;           // the id of the job whose event stream is open
-const galleryItems = new Map(); // job id -> its figure in the gallery
+const inGallery = new Set();   // ids of the jobs the gallery shows
 
 // ---- the API, with the token when the server asks for one ------------------------------
 
@@ -208,7 +208,7 @@ async function pictureSource(job) {
 async function addToGallery(job) {
   const figure = element("figure", `picture ${job.state}`);
   figure.dataset.id = job.id;
-  galleryItems.set(job.id, figure);
+  inGallery.add(job.id);
   if (job.file) {
     const link = element("a");
     link.href = `/api/jobs/${job.id}/image`;
@@ -230,7 +230,7 @@ async function addToGallery(job) {
 
 async function renderGallery(jobs) {
   for (const job of jobs) {
-    if (FINISHED.has(job.state) && !galleryItems.has(job.id)) await addToGallery(job);
+    if (FINISHED.has(job.state) && !inGallery.has(job.id)) await addToGallery(job);
   }
 }
 
