@@ -3,7 +3,8 @@
 // from the previous picture moved by the frame's transform (zoom, rotation,
 // translation about the centre; uncovered edges reflected), encoded back into
 // the drawer and refined a few steps. Transforms are constants or keyframe
-// schedules; a story prompt's `^` phases share the frames evenly.
+// schedules; a story prompt's `^` phases share the frames evenly, and keyframed
+// prompts move the target between texts' embeddings frame by frame.
 #include <functional>
 #include <optional>
 #include <string>
@@ -49,6 +50,19 @@ struct FrameMotion {
   Schedule translate_y{0.0};   // pixels a frame, downwards
 };
 
+// A prompt from a frame on. Between two keyframes the target moves from one
+// text's embedding to the next along the sphere (a BlendedPrompt at the
+// frame's place between them, the weights interpolated linearly); before the
+// first keyframe and from the last on, the nearest one's text holds.
+struct PromptKeyframe {
+  int frame = 0;
+  std::string text;  // one prompt: text[:weight]
+};
+
+// "FRAME:TEXT", e.g. "30:a blue square:2". Throws ParameterError (field
+// prompt_keyframes) naming the value.
+PromptKeyframe parse_prompt_keyframe(std::string_view value);
+
 struct AnimationParams {
   int frames = 30;             // the first included
   int steps_per_frame = 20;    // refinement of each frame after the first (which gets the still's steps)
@@ -58,15 +72,23 @@ struct AnimationParams {
   // with this weight (the still's init_weight): against flicker, at some cost
   // in how far a frame follows the prompt.
   double frame_pull = 1.0;
+  // The picture kept of each frame after the first is drawn from a mix of the
+  // drawer's parameters: this share of those the frame started from (the
+  // previous frame's, moved) and the rest of those it was refined to. A moving
+  // average along the motion: 0 keeps the refined frame, towards 1 the
+  // frames change ever less.
+  double latent_smoothing = 0.0;
+  std::vector<PromptKeyframe> prompt_keyframes;  // frames increasing
 };
 
 // Throws ParameterError naming the field (frames, steps_per_frame, fps, zoom,
-// angle, translate_x, translate_y, frame_pull).
+// angle, translate_x, translate_y, frame_pull, latent_smoothing, prompt_keyframes).
 void validate(const AnimationParams& params);
 nlohmann::json to_json(const AnimationParams& params);
 
 // The first field of `now` (a to_json() form) that `earlier` does not hold
-// alike, or nothing; fps is not compared (frames stay valid at another rate).
+// alike, or nothing; fps is not compared (frames stay valid at another rate),
+// and a field `earlier` lacks (made before it existed) counts as its default.
 std::optional<std::string> first_animation_difference(const nlohmann::json& earlier, const nlohmann::json& now);
 
 // `picture` ([1, 3, H, W]) moved about its centre: zoomed by `zoom`, rotated
@@ -74,11 +96,18 @@ std::optional<std::string> first_animation_difference(const nlohmann::json& earl
 // into view from outside is the picture reflected at its edges.
 torch::Tensor move_picture(const torch::Tensor& picture, double zoom, double angle_degrees, double dx, double dy);
 
+// The animation's generation resolved (seed, size, drawer): validated as its
+// first frame, which adds the first keyframe's prompt; `still` may leave the
+// prompts to the keyframes. Throws ParameterError naming the field.
+GenerationParams resolve_animation(const GenerationParams& still, const AnimationParams& animation,
+                                   const Manifest& manifest);
+
 // The parameters that render frame `frame` of an animation of `still`
 // (resolved, seed set): frame 0 is the still itself; a later frame starts
 // from `previous` (the previous frame's picture as saved) moved by the frame's
 // transform, with steps_per_frame steps, seed + frame, frame_pull as its
-// init_weight and, of a story prompt, the phase the frame falls in.
+// init_weight and, of a story prompt, the phase the frame falls in. Every
+// frame adds its keyframed prompt (a text, or a blend between two).
 GenerationParams frame_params(const GenerationParams& still, const AnimationParams& animation, int frame,
                               const RgbImage* previous);
 

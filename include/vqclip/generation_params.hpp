@@ -77,6 +77,16 @@ struct NoisePrompt {
   double weight = 1.0;
 };
 
+// A text target between two texts: their unit embeddings interpolated along
+// the sphere (slerp) at `t`, so the target moves at an even angular speed.
+// What an animation's keyframed prompts aim at between keyframes.
+struct BlendedPrompt {
+  std::string from;
+  std::string to;
+  double t = 0;          // 0: `from`, 1: `to`
+  double weight = 1.0;
+};
+
 // A second pass at a larger size: the first pass's picture, upscaled, is
 // encoded by the VQGAN and refined (docs/architecture.md, "High-resolution pass").
 struct HiresSettings {
@@ -92,6 +102,7 @@ struct GenerationParams {
   std::vector<std::string> prompts;
   std::vector<ImagePrompt> image_prompts;
   std::vector<NoisePrompt> noise_prompts;
+  std::vector<BlendedPrompt> blended_prompts;  // join every story phase, as image prompts do
   int change_prompt_every = 0;  // steps per story phase; 0 = the steps split evenly
 
   int steps = 300;

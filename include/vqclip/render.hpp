@@ -84,4 +84,11 @@ struct RenderResult {
 RenderResult render(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks = {},
                     const RenderState* resume = nullptr);
 
+// Sets the record's "similarity" (and each ensemble CLIP's) to those of
+// `picture`, as render() does for its own picture: for callers that change the
+// picture after the render (an animation's smoothed frames). `resolved` is
+// the render's RenderResult::params.
+void score_picture_into_record(Models& models, const GenerationParams& resolved, const torch::Tensor& picture,
+                               nlohmann::json& record);
+
 }  // namespace vqclip

@@ -16,6 +16,12 @@ namespace vqclip {
 // Text embeddings [B, D] float32 (not normalised) for `texts`.
 torch::Tensor embed_texts(ClipModel& clip, const std::vector<std::string>& texts);
 
+// The unit vectors of `a` and `b` ([D]) interpolated along the great circle
+// between them at t (0: a's, 1: b's), so that the result turns at an even
+// angular speed: a blended prompt's target (slerp; nlerp where they are
+// nearly parallel and slerp's division is unstable).
+torch::Tensor interpolate_on_sphere(const torch::Tensor& a, const torch::Tensor& b, double t);
+
 // An image prompt: the mean of the normalised CLIP embeddings of cutouts of the
 // image resized to width x height. Throws InputError if unreadable.
 Target image_target(ClipModel& clip, const ImagePrompt& prompt, int width, int height, const CutoutSettings& cutouts,

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vqclip/animation.hpp"
 #include "vqclip/generation_params.hpp"
 #include "vqclip/output_params.hpp"
 
@@ -34,11 +35,16 @@ struct Job {
   GenerationParams generation;  // the batch's + the line's options, prompt set, validated
   OutputParams output;          // likewise; the path is set by the batch runner
   std::optional<uint64_t> seed_override;  // the line's own --seed
+  // Set when the line gives animation options (those of `vqclip animate`):
+  // the job renders frames into NAME-frames/ and a video NAME.<video_type>.
+  std::optional<AnimationParams> animation;
+  std::string video_type = "mp4";
 };
 
 // Parses the file's text: one job per non-empty, non-comment line; the base
 // groups supply every option a line does not set. A line may set generation
-// and output options, not the prompt (the line is the prompt), the output path
+// and output options and make itself an animation with animate's options
+// (and --video-type mp4|mkv|webm|webp|gif), not the prompt (the line is the prompt), the output path
 // (names come from --name) or the context (one model load serves the batch).
 // Every job's groups are validated. Throws InputError for a file without
 // prompts, or the error of the first bad line (same exit code as on the

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <set>
 
+#include "cli/animation_job.hpp"
 #include "cli/command.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/option_names.hpp"
@@ -44,6 +45,12 @@ PlannedJob plan_job(const Job& job, const BatchOptions& options, uint64_t base_s
   PlannedJob planned{&job, job.generation, job.output, nullptr};
   planned.generation.seed = job_seed(base_seed, job);
   planned.output.path = options.out_dir / job_file_name(options.name_template, job, *planned.generation.seed);
+  if (job.animation) {
+    // NAME.mp4 and its frames in NAME-frames/, which are also what tells a finished job.
+    planned.output.path.replace_extension("." + job.video_type);
+    planned.output.frames_dir = planned.output.path.parent_path() / (planned.output.path.stem().string() + "-frames");
+    return planned;
+  }
   route_svg_output(planned.output);  // a name ending .svg: NAME.svg and NAME.png with the record
   // Each job's frames in a folder of their own, named after its picture.
   if (!planned.output.frames_dir.empty()) planned.output.frames_dir /= planned.output.path.stem();
@@ -79,6 +86,29 @@ nlohmann::json manifest_line(const PlannedJob& planned, const std::string& statu
   return {{"index", planned.job->index}, {"line", planned.job->line},
           {"prompt", planned.job->prompt}, {"seed", *planned.generation.seed},
           {"file", planned.output.path.filename().string()}, {"status", status}};
+}
+
+enum class AnimationOutcome { kRendered, kAlreadyDone, kStopped };
+
+// An animation line: its frames, going on after those already in its folder
+// (all of them there and the video too: already done), then its video.
+AnimationOutcome render_animation_job(const PlannedJob& planned, bool overwrite, Models& models,
+                                      const cli::DisplayOptions& display, const std::string& position, int threads) {
+  cli::AnimationJob job;
+  job.generation = planned.generation;
+  job.animation = *planned.job->animation;
+  job.video = planned.output.path;
+  job.frames_dir = planned.output.frames_dir;
+  job.label = position + " ";
+  if (overwrite) {
+    std::filesystem::remove_all(job.frames_dir);
+    std::filesystem::remove(job.video);
+  }
+  cli::AnimationRun animation(job, models.manifest);
+  if (animation.complete() && std::filesystem::exists(job.video)) return AnimationOutcome::kAlreadyDone;
+  const bool finished = animation.render_missing(models, display);
+  animation.write_video(threads);
+  return finished ? AnimationOutcome::kRendered : AnimationOutcome::kStopped;
 }
 
 }  // namespace
@@ -119,6 +149,12 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
     plan.push_back(plan_job(job, options, base_seed));
     // Sizes and seeds that only the bundle decides are checked now, not after hours of other jobs.
     try {
+      if (job.animation) {
+        const auto resolved = resolve_animation(plan.back().generation, *job.animation, manifest);
+        need_vqgan = need_vqgan || resolved.needs_vqgan();
+        need_encoder = need_encoder || (resolved.drawer.is_vqgan() && job.animation->frames > 1);
+        continue;
+      }
       const auto resolved = resolve(plan.back().generation, manifest);
       if (!plan.back().output.svg_path.empty() && resolved.drawer.resolved_kind() != DrawerKind::kVector) {
         throw ParameterError("drawer",
@@ -169,34 +205,53 @@ int run_batch(const BatchOptions& options, const cli::CommonOptions& common, con
       interrupted = true;
       break;
     }
-    if (!options.overwrite && already_rendered(planned)) {
+    const auto skip = [&] {
       ++skipped;
       // A kill between the picture and its manifest line leaves the line to write now.
       if (!logged_done.count({planned.job->index, planned.output.path.filename().string()})) {
         append_manifest_line(manifest_path, manifest_line(planned, "done"));
       }
       spdlog::debug("{} line {}: {} exists, skipped", position, planned.job->line, planned.output.path.string());
+    };
+    if (!planned.job->animation && !options.overwrite && already_rendered(planned)) {
+      skip();
       continue;
     }
-    cli::RenderJob render_job;
-    render_job.progress_label = position + " step";
-    render_job.job = planned.job->index;
-    render_job.extra_record = {{"job", planned.key}};
-    if (judge) {
-      render_job.judge = &judge->require_clip();
-      render_job.judge_name = judge->manifest.name;
-    }
     try {
-      RenderOutput output(planned.output);
-      const auto result = cli::render_to_files(models, planned.generation, output, common.display, render_job);
-      if (result.status == RenderStatus::kStopped) {
-        interrupted = true;
-        break;
-      }
       auto line = manifest_line(planned, "done");
-      line["final_loss"] = result.final_loss;
-      line["seconds"] = result.seconds;
-      if (result.record.contains("candidates")) line["candidates"] = result.record["candidates"];
+      if (planned.job->animation) {
+        const auto started = std::chrono::steady_clock::now();
+        const auto outcome =
+            render_animation_job(planned, options.overwrite, models, common.display, position, context.threads);
+        if (outcome == AnimationOutcome::kAlreadyDone) {
+          skip();
+          continue;
+        }
+        if (outcome == AnimationOutcome::kStopped) {
+          interrupted = true;
+          break;
+        }
+        line["frames"] = planned.job->animation->frames;
+        line["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      } else {
+        cli::RenderJob render_job;
+        render_job.progress_label = position + " step";
+        render_job.job = planned.job->index;
+        render_job.extra_record = {{"job", planned.key}};
+        if (judge) {
+          render_job.judge = &judge->require_clip();
+          render_job.judge_name = judge->manifest.name;
+        }
+        RenderOutput output(planned.output);
+        const auto result = cli::render_to_files(models, planned.generation, output, common.display, render_job);
+        if (result.status == RenderStatus::kStopped) {
+          interrupted = true;
+          break;
+        }
+        line["final_loss"] = result.final_loss;
+        line["seconds"] = result.seconds;
+        if (result.record.contains("candidates")) line["candidates"] = result.record["candidates"];
+      }
       append_manifest_line(manifest_path, line);
       ++done;
     } catch (const Error& e) {

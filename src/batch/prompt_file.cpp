@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "batch/batch.hpp"
+#include "cli/animation_job.hpp"
 #include "cli/context_options.hpp"
 #include "cli/generate_options.hpp"
 #include "cli/option_names.hpp"
@@ -33,6 +34,10 @@ void apply_overrides(const std::string& overrides, Job& job) {
   app.allow_extras(false);
   cli::add_generation_options(app, job.generation);
   cli::add_output_options(app, job.output);
+  cli::AnimationOptions animation;
+  auto animation_options = cli::add_animation_options(app, animation);
+  animation_options.push_back(app.add_option("--video-type", job.video_type, "An animation line's video")
+                                  ->check(CLI::IsMember({"mp4", "mkv", "webm", "webp", "gif"})));
   ContextParams unused_context;
   cli::DisplayOptions unused_display;
   const auto context = cli::add_context_options(app, unused_context);
@@ -55,6 +60,10 @@ void apply_overrides(const std::string& overrides, Job& job) {
     }
   }
   if (app.get_option("--seed")->count() > 0) job.seed_override = job.generation.seed;
+  if (!cli::first_option_given(animation_options).empty()) {
+    reject_given({app.get_option(cli::flag_of("frames_dir"))}, "cannot be set on an animation line: its frames go to NAME-frames");
+    job.animation = animation.params();
+  }
 }
 
 }  // namespace
@@ -97,6 +106,9 @@ std::vector<Job> parse_prompt_file(const std::string& text, const std::string& s
       apply_overrides(job.overrides, job);
       job.generation.prompts = {job.prompt};
       validate(job.generation);
+      if (job.animation && job.output.candidates > 1) {
+        throw UsageError(cli::flag_of("candidates") + " is for stills: an animation line renders one animation");
+      }
       validate(job.output);
     } catch (const ParameterError& e) {
       throw UsageError(where + cli::cli_message(e));

@@ -13,7 +13,7 @@ struct FieldOption {
   const char* names;  // CLI11 spelling: short and long names, the long one last
 };
 
-constexpr std::array<FieldOption, 73> kFieldOptions{{
+constexpr std::array<FieldOption, 76> kFieldOptions{{
     // context
     {"models", "--models"},
     {"device", "--device"},
@@ -26,6 +26,7 @@ constexpr std::array<FieldOption, 73> kFieldOptions{{
     {"prompts", "-p,--prompt"},
     {"image_prompts", "--image-prompt"},
     {"noise_prompts", "--noise-prompt"},
+    {"blended_prompts", "--prompt-at"},  // only animate's keyframes make them
     {"change_prompt_every", "--change-prompt-every"},
     {"steps", "-s,--steps"},
     {"size", "--size"},
@@ -89,6 +90,8 @@ constexpr std::array<FieldOption, 73> kFieldOptions{{
     {"translate_x", "--translate-x"},
     {"translate_y", "--translate-y"},
     {"frame_pull", "--frame-pull"},
+    {"prompt_keyframes", "--prompt-at"},
+    {"latent_smoothing", "--latent-smoothing"},
     // the command line's own
     {"log_every", "--log-every"},
     {"progress", "--progress"},

@@ -149,6 +149,11 @@ GenerationParams generation_from_json(const nlohmann::json& generation, const st
     const RecordFieldReader prompt(entry, where);
     p.noise_prompts.push_back({prompt.unsigned_integer("seed"), prompt.real("weight")});
   }
+  for (const auto& entry : read.array("blended_prompts")) {  // older records have none
+    if (!entry.is_object()) read.fail("blended_prompts", "holds an entry that is not an object");
+    const RecordFieldReader blend(entry, where);
+    p.blended_prompts.push_back({blend.text("from"), blend.text("to"), blend.real("t"), blend.real("weight")});
+  }
   p.change_prompt_every = read.integer("change_prompt_every", 0);
   p.steps = read.integer("steps");
   if (read.find("width")) p.width = read.integer("width");

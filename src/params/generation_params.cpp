@@ -156,7 +156,7 @@ std::string ImageSource::label() const { return path.string(); }
 RgbImage ImageSource::read() const { return pixels ? *pixels : read_image(path); }
 
 void validate(const GenerationParams& p) {
-  if (p.prompts.empty() && p.image_prompts.empty() && p.noise_prompts.empty()) {
+  if (p.prompts.empty() && p.image_prompts.empty() && p.noise_prompts.empty() && p.blended_prompts.empty()) {
     throw ParameterError("prompts", "missing: nothing to render (give {prompts}, {image_prompts} or {noise_prompts})",
                          {"prompts", "image_prompts", "noise_prompts"});
   }
@@ -166,6 +166,14 @@ void validate(const GenerationParams& p) {
     require_finite("image_prompts", prompt.weight, prompt.image.label());
   }
   for (const auto& prompt : p.noise_prompts) require_finite("noise_prompts", prompt.weight, std::to_string(prompt.seed));
+  for (const auto& blend : p.blended_prompts) {
+    const auto label = "'" + blend.from + "' to '" + blend.to + "'";
+    if (blend.from.empty() || blend.to.empty()) throw ParameterError("blended_prompts", label + ": a text is empty");
+    if (!(blend.t >= 0 && blend.t <= 1)) {
+      throw ParameterError("blended_prompts", label + " at " + number(blend.t) + ": expected 0 to 1");
+    }
+    require_finite("blended_prompts", blend.weight, label);
+  }
   if (p.change_prompt_every < 0) {
     throw ParameterError("change_prompt_every", std::to_string(p.change_prompt_every) + ": expected 0 or more steps");
   }
@@ -250,10 +258,15 @@ nlohmann::json to_json(const GenerationParams& p) {
   }
   nlohmann::json noise_prompts = nlohmann::json::array();
   for (const auto& prompt : p.noise_prompts) noise_prompts.push_back({{"seed", prompt.seed}, {"weight", prompt.weight}});
+  nlohmann::json blended_prompts = nlohmann::json::array();
+  for (const auto& blend : p.blended_prompts) {
+    blended_prompts.push_back({{"from", blend.from}, {"to", blend.to}, {"t", blend.t}, {"weight", blend.weight}});
+  }
   const auto optional = [](const auto& value) { return value ? nlohmann::json(*value) : nlohmann::json(); };
   nlohmann::json json{{"prompts", p.prompts},
           {"image_prompts", image_prompts},
           {"noise_prompts", noise_prompts},
+          {"blended_prompts", blended_prompts},
           {"change_prompt_every", p.change_prompt_every},
           {"steps", p.steps},
           {"width", optional(p.width)},

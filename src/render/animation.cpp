@@ -1,8 +1,13 @@
 // Frames of an animation, each from the one before (animation.hpp).
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "vqclip/animation.hpp"
+#include "vqclip/drawer.hpp"
 #include "vqclip/errors.hpp"
+#include "vqclip/prompt.hpp"
+#include "vqclip/runtime.hpp"
 
 namespace vqclip {
 namespace {
@@ -36,7 +41,59 @@ std::vector<std::string> frame_prompts(const std::vector<std::string>& prompts, 
   return chosen;
 }
 
+// Adds frame `frame`'s keyframed prompt: the text of a keyframe on or before
+// the first or after the last, else a blend between the two around it.
+void add_keyframe_prompt(GenerationParams& params, const std::vector<PromptKeyframe>& keyframes, int frame) {
+  if (keyframes.empty()) return;
+  const auto next = std::find_if(keyframes.begin(), keyframes.end(),
+                                 [frame](const PromptKeyframe& keyframe) { return keyframe.frame > frame; });
+  if (next == keyframes.begin()) {
+    params.prompts.push_back(next->text);
+    return;
+  }
+  const auto previous = std::prev(next);
+  if (next == keyframes.end() || previous->frame == frame) {
+    params.prompts.push_back(previous->text);
+    return;
+  }
+  const auto from = parse_prompt(previous->text, "prompt_keyframes").front().front();
+  const auto to = parse_prompt(next->text, "prompt_keyframes").front().front();
+  const double t = static_cast<double>(frame - previous->frame) / (next->frame - previous->frame);
+  params.blended_prompts.push_back({from.text, to.text, t, from.weight + t * (to.weight - from.weight)});
+}
+
+// A frame's drawer over its parameters mixed: `share` of those it started
+// from (made from its init image, as render() starts) and the rest of those it
+// was refined to.
+std::unique_ptr<Drawer> smoothed_drawer(Models& models, const GenerationParams& resolved, const std::vector<torch::Tensor>& refined,
+                               double share) {
+  auto generator = make_random_generator(*resolved.seed, models.device);
+  const auto start_picture = image_to_tensor(resolved.init_image->read()).to(models.device);
+  const auto started = make_drawer(models, resolved.drawer, *resolved.width, *resolved.height,
+                                   DrawerStart{start_picture, {}}, generator);
+  std::vector<torch::Tensor> mixed;
+  {
+    torch::NoGradGuard no_grad;
+    const auto start = started->parameters();
+    for (size_t i = 0; i < refined.size(); ++i) {
+      mixed.push_back(start[i].detach() * share + refined[i].to(models.device) * (1 - share));
+    }
+  }
+  auto drawer = make_drawer(models, resolved.drawer, *resolved.width, *resolved.height, DrawerStart{{}, mixed},
+                            generator);
+  drawer->set_progress(1.0);  // as the frame's last step drew
+  return drawer;
+}
+
 }  // namespace
+
+GenerationParams resolve_animation(const GenerationParams& still, const AnimationParams& animation,
+                                   const Manifest& manifest) {
+  validate(animation);
+  auto resolved = resolve(frame_params(still, animation, 0, nullptr), manifest);
+  resolved.prompts = still.prompts;  // the keyframes' prompts are added frame by frame
+  return resolved;
+}
 
 torch::Tensor move_picture(const torch::Tensor& picture, double zoom, double angle_degrees, double dx, double dy) {
   const double width = static_cast<double>(picture.size(3));
@@ -69,11 +126,13 @@ GenerationParams frame_params(const GenerationParams& still, const AnimationPara
   if (frame == 0) {
     auto first = still;
     first.prompts = frame_prompts(still.prompts, 0, animation.frames);
+    add_keyframe_prompt(first, animation.prompt_keyframes, 0);
     return first;
   }
   if (!previous) throw InternalError("frame " + std::to_string(frame) + " needs the previous frame's picture");
   auto params = still;
   params.prompts = frame_prompts(still.prompts, frame, animation.frames);
+  add_keyframe_prompt(params, animation.prompt_keyframes, frame);
   params.change_prompt_every = 0;
   params.steps = animation.steps_per_frame;
   params.seed = *still.seed + static_cast<uint64_t>(frame);
@@ -102,6 +161,12 @@ AnimationResult animate(Models& models, const GenerationParams& still, const Ani
       if (callbacks.on_step && !callbacks.on_step(FrameProgress{frame, animation.frames, step})) stop = true;
       return !stop;
     };
+    const bool smooths = frame > 0 && animation.latent_smoothing > 0;
+    std::vector<torch::Tensor> refined;  // the drawer's parameters at the frame's end
+    if (smooths) {
+      render_callbacks.wants_state = [](int, int) { return false; };  // the final state only
+      render_callbacks.on_state = [&refined](const RenderState& state) { refined = state.loop.parameters; };
+    }
     auto result = render(models, params, render_callbacks);
     if (stop || result.status == RenderStatus::kStopped) {
       outcome.stopped = true;
@@ -110,6 +175,12 @@ AnimationResult animate(Models& models, const GenerationParams& still, const Ani
     if (result.status == RenderStatus::kNonFinite) {
       throw InternalError("frame " + std::to_string(frame) + ": the loss became non-finite at step " +
                           std::to_string(result.steps_done + 1));
+    }
+    if (smooths) {
+      const auto drawer = smoothed_drawer(models, result.params, refined, animation.latent_smoothing);
+      result.picture = drawer->picture().to(torch::kCPU);
+      result.svg = drawer->svg();
+      score_picture_into_record(models, result.params, result.picture, result.record);
     }
     result.record["animation"] = to_json(animation);
     result.record["animation"]["frame"] = frame;

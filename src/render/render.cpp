@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdio>
+#include <limits>
 #include <set>
 
 #include "config/elapsed.hpp"
@@ -23,8 +25,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Text phases embedded in one batch; image and noise prompts join every phase.
-// Draws (image prompts' cutouts) come before the initial latent's, as they always have.
+// Text phases embedded in one batch with the blended prompts' texts; image,
+// noise and blended prompts join every phase. Draws (image prompts' cutouts)
+// come before the initial latent's, as they always have.
 std::vector<TargetPhase> build_targets(ClipModel& clip, const GenerationParams& params, at::Generator& generator) {
   std::vector<std::vector<PromptPhase>> parsed;
   for (const auto& prompt : params.prompts) parsed.push_back(parse_prompt(prompt, "prompts"));
@@ -35,6 +38,11 @@ std::vector<TargetPhase> build_targets(ClipModel& clip, const GenerationParams& 
   for (const auto& phase : text_phases) {
     for (const auto& spec : phase) texts.push_back(spec.text);
   }
+  int64_t blend_row = static_cast<int64_t>(texts.size());
+  for (const auto& blend : params.blended_prompts) {
+    texts.push_back(blend.from);
+    texts.push_back(blend.to);
+  }
   const auto text_embeddings = texts.empty() ? torch::Tensor() : embed_texts(clip, texts);
 
   TargetPhase shared;
@@ -42,6 +50,14 @@ std::vector<TargetPhase> build_targets(ClipModel& clip, const GenerationParams& 
     shared.push_back(image_target(clip, prompt, *params.width, *params.height, params.cutouts, generator));
   }
   for (const auto& prompt : params.noise_prompts) shared.push_back(noise_target(clip, prompt));
+  for (const auto& blend : params.blended_prompts) {
+    const auto embedding = interpolate_on_sphere(text_embeddings[blend_row], text_embeddings[blend_row + 1], blend.t);
+    blend_row += 2;
+    char at[32];
+    std::snprintf(at, sizeof at, " @ %.3g", blend.t);
+    shared.push_back(Target{blend.from + " -> " + blend.to + at, embedding, blend.weight,
+                            -std::numeric_limits<double>::infinity()});
+  }
 
   std::vector<TargetPhase> phases;
   int64_t row = 0;
@@ -380,6 +396,15 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
 }
 
 }  // namespace
+
+void score_picture_into_record(Models& models, const GenerationParams& resolved, const torch::Tensor& picture,
+                               nlohmann::json& record) {
+  // The targets as the render built them: from a generator of their own seeded alike.
+  auto generator = make_random_generator(*resolved.seed, models.device);
+  auto perceptors = build_perceptors(judging_clips(models, resolved.perceptors), resolved, generator);
+  if (resolved.hires.enabled()) perceptors = last_phase_only(std::move(perceptors));
+  record_similarities(models, resolved, picture, perceptors, record);
+}
 
 RenderResult render(Models& models, const GenerationParams& params, const RenderCallbacks& callbacks,
                     const RenderState* resume) {

@@ -2,12 +2,24 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
 
 namespace vqclip {
+
+torch::Tensor interpolate_on_sphere(const torch::Tensor& a, const torch::Tensor& b, double t) {
+  const auto ua = a / a.norm(), ub = b / b.norm();
+  const double cosine = std::clamp((ua * ub).sum().item<double>(), -1.0, 1.0);
+  const double angle = std::acos(cosine);
+  if (angle < 1e-4) {
+    const auto mixed = (1 - t) * ua + t * ub;
+    return mixed / mixed.norm();
+  }
+  return (std::sin((1 - t) * angle) * ua + std::sin(t * angle) * ub) / std::sin(angle);
+}
 
 torch::Tensor embed_texts(ClipModel& clip, const std::vector<std::string>& texts) {
   torch::NoGradGuard no_grad;

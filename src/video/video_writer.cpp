@@ -11,6 +11,7 @@ extern "C" {
 #include <algorithm>
 #include <system_error>
 
+#include "video/palette.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip {
@@ -30,6 +31,7 @@ const std::vector<ContainerChoice>& containers() {
       {".mkv", "matroska", {"libx264", "libvpx-vp9", "ffv1"}},
       {".webm", "webm", {"libvpx-vp9", "libvpx", "libaom-av1"}},
       {".webp", "webp", {"libwebp_anim", "libwebp"}},
+      {".gif", "gif", {"gif"}},
   };
   return choices;
 }
@@ -40,8 +42,11 @@ std::string av_error_text(int code) {
   return text;
 }
 
-// The encoder's pixel format: yuv420p where it takes it (what players expect), else its first.
+// The encoder's pixel format: yuv420p where it takes it (what players expect);
+// for GIF, 8-bit indices into a palette of the frame's own (palette.hpp: far
+// better than the encoder's fixed 3-3-2 colours); else the encoder's first.
 AVPixelFormat pixel_format_for(const AVCodec* codec) {
+  if (codec->id == AV_CODEC_ID_GIF) return AV_PIX_FMT_PAL8;
   if (!codec->pix_fmts) return AV_PIX_FMT_YUV420P;
   for (const AVPixelFormat* format = codec->pix_fmts; *format != AV_PIX_FMT_NONE; ++format) {
     if (*format == AV_PIX_FMT_YUV420P) return *format;
@@ -60,7 +65,7 @@ void set_quality(AVCodecContext* context, const std::string& encoder) {
   } else if (encoder == "libwebp_anim" || encoder == "libwebp") {
     av_opt_set(context->priv_data, "quality", "90", 0);
     av_opt_set(context->priv_data, "loop", "0", 0);
-  } else {
+  } else if (encoder != "gif") {
     context->bit_rate = 4'000'000;
   }
 }
@@ -121,7 +126,7 @@ VideoWriter::VideoWriter(std::filesystem::path path, const VideoSettings& settin
   const auto extension = m.path.extension().string();
   const auto choice = std::find_if(containers().begin(), containers().end(),
                                    [&](const ContainerChoice& c) { return extension == c.extension; });
-  if (choice == containers().end()) m.fail("unknown video type '" + extension + "': expected .mp4, .mkv, .webm or .webp");
+  if (choice == containers().end()) m.fail("unknown video type '" + extension + "': expected .mp4, .mkv, .webm, .webp or .gif");
   const AVCodec* encoder = nullptr;
   for (const char* name : choice->encoders) {
     if ((encoder = avcodec_find_encoder_by_name(name))) break;
@@ -163,9 +168,12 @@ VideoWriter::VideoWriter(std::filesystem::path path, const VideoSettings& settin
   m.frame->width = m.codec->width;
   m.frame->height = m.codec->height;
   if ((status = av_frame_get_buffer(m.frame, 0)) < 0) m.fail("frame buffer", status);
-  m.scaler = sws_getContext(m.codec->width, m.codec->height, AV_PIX_FMT_RGB24, m.codec->width, m.codec->height,
-                            pixel_format, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr);
-  if (!m.scaler) m.fail("no conversion from RGB to " + std::string(av_get_pix_fmt_name(pixel_format)));
+  if (pixel_format != AV_PIX_FMT_PAL8) {  // palette frames are quantised by write(), not converted
+    m.scaler = sws_getContext(m.codec->width, m.codec->height, AV_PIX_FMT_RGB24, m.codec->width, m.codec->height,
+                              pixel_format, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr,
+                              nullptr);
+    if (!m.scaler) m.fail("no conversion from RGB to " + std::string(av_get_pix_fmt_name(pixel_format)));
+  }
 
   if (!(m.format->oformat->flags & AVFMT_NOFILE) &&
       (status = avio_open(&m.format->pb, m.partial.c_str(), AVIO_FLAG_WRITE)) < 0) {
@@ -182,6 +190,19 @@ void VideoWriter::write(const RgbImage& picture) {
     m.fail("a frame of " + std::to_string(picture.width) + "x" + std::to_string(picture.height) + " in a video of " +
            std::to_string(m.settings.width) + "x" + std::to_string(m.settings.height));
   }
+  int status = av_frame_make_writable(m.frame);
+  if (status < 0) m.fail("frame buffer", status);
+  if (m.codec->pix_fmt == AV_PIX_FMT_PAL8) {
+    const auto indexed = quantise_to_palette(picture);
+    for (int y = 0; y < picture.height; ++y) {
+      std::copy_n(&indexed.indices[static_cast<size_t>(y) * picture.width], picture.width,
+                  m.frame->data[0] + static_cast<ptrdiff_t>(y) * m.frame->linesize[0]);
+    }
+    std::copy_n(indexed.palette.data(), indexed.palette.size(), reinterpret_cast<uint32_t*>(m.frame->data[1]));
+    m.frame->pts = m.next_pts++;
+    m.encode(m.frame);
+    return;
+  }
   // The picture padded to the encoder's size by repeating its last column and row.
   const int width = m.codec->width;
   const int height = m.codec->height;
@@ -194,8 +215,6 @@ void VideoWriter::write(const RgbImage& picture) {
                   &rgb[(static_cast<size_t>(y) * width + x) * 3]);
     }
   }
-  int status = av_frame_make_writable(m.frame);
-  if (status < 0) m.fail("frame buffer", status);
   const uint8_t* source[1] = {rgb.data()};
   const int source_stride[1] = {width * 3};
   sws_scale(m.scaler, source, source_stride, 0, height, m.frame->data, m.frame->linesize);

@@ -190,7 +190,10 @@ TEST(AnimateCli, BadSchedulesAndOutputsAreUsageErrorsNamingTheCulprit) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
       {{"--zoom", "0:1, 30:fast"}, "--zoom keyframe 2 '30:fast': the value is not a finite number"},
       {{"--angle", "10:1, 5:2"}, "--angle keyframe 2 '5:2': frames must increase"},
-      {{"-o", "out.avi"}, "--output out.avi: expected a .mp4, .mkv, .webm or .webp file"},
+      {{"-o", "out.avi"}, "--output out.avi: expected a .mp4, .mkv, .webm, .webp or .gif file"},
+      {{"--prompt-at", "soon:a blue square"}, "--prompt-at 'soon:a blue square': expected FRAME:TEXT"},
+      {{"--prompt-at", "0:a red circle", "--prompt-at", "0:a blue square"}, "--prompt-at keyframe 2 '0:a blue square': frames must increase"},
+      {{"--latent-smoothing", "1"}, "--latent-smoothing 1: expected 0 or more and below 1"},
       {{"--frames", "0"}, "--frames"},
   };
   for (const auto& [options, message] : cases) {

@@ -1,12 +1,14 @@
-// Animations in the library: the schedule syntax (a table of good and bad
-// forms, each error naming the keyframe), the frame transform, each frame's
-// parameters, and animate() on the tiny bundle (stopping, and a resumed run
-// that equals an uninterrupted one).
+// Animations in the library: the schedule and prompt keyframe syntax (tables
+// of good and bad forms, each error naming the keyframe), the frame transform,
+// each frame's parameters (story phases, keyframed prompts and their blends),
+// interpolation on the sphere, and animate() on the tiny bundle (latent
+// smoothing, stopping, and a resumed run that equals an uninterrupted one).
 #include <gtest/gtest.h>
 
 #include "tiny_models.hpp"
 #include "vqclip/animation.hpp"
 #include "vqclip/errors.hpp"
+#include "vqclip/targets.hpp"
 
 namespace vqclip {
 namespace {
@@ -97,6 +99,73 @@ TEST(AnimationParams, ValidateNamesTheField) {
   params = {};
   params.frame_pull = -1;
   EXPECT_EQ(field_of(params), "frame_pull");
+  params = {};
+  params.latent_smoothing = 1;
+  EXPECT_EQ(field_of(params), "latent_smoothing");
+}
+
+TEST(PromptKeyframes, ParseFrameAndText) {
+  const std::vector<std::tuple<const char*, int, const char*>> cases{
+      {"0:a red circle", 0, "a red circle"},
+      {" 30 : a blue square:2 ", 30, "a blue square:2"},
+      {"12:at 10:30", 12, "at 10:30"},
+  };
+  for (const auto& [value, frame, text] : cases) {
+    SCOPED_TRACE(value);
+    const auto keyframe = parse_prompt_keyframe(value);
+    EXPECT_EQ(keyframe.frame, frame);
+    EXPECT_EQ(keyframe.text, text);
+  }
+  for (const char* bad : {"a red circle", "x:a red circle", "-1:a red circle", ":a red circle"}) {
+    SCOPED_TRACE(bad);
+    try {
+      parse_prompt_keyframe(bad);
+      ADD_FAILURE() << "accepted";
+    } catch (const ParameterError& e) {
+      EXPECT_EQ(e.field(), "prompt_keyframes");
+      EXPECT_NE(std::string(e.what()).find(std::string("'") + bad + "': expected FRAME:TEXT"), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+TEST(PromptKeyframes, ValidateNamesTheKeyframeAtFault) {
+  const std::vector<std::pair<std::vector<PromptKeyframe>, const char*>> cases{
+      {{{0, "a red circle"}, {10, "a blue square"}, {10, "a cross"}},
+       "keyframe 3 '10:a cross': frames must increase (after frame 10)"},
+      {{{0, "a red circle | a blue square"}}, "keyframe 1 '0:a red circle | a blue square': one text a keyframe"},
+      {{{0, "a red circle"}, {5, "a square ^ a cross"}}, "keyframe 2 '5:a square ^ a cross': one text a keyframe"},
+      {{{0, "a red circle:1:0.5"}}, "keyframe 1 '0:a red circle:1:0.5': a keyframe takes no stop"},
+      {{{0, ""}}, "prompt_keyframes"},
+  };
+  for (const auto& [keyframes, message] : cases) {
+    SCOPED_TRACE(message);
+    AnimationParams params;
+    params.prompt_keyframes = keyframes;
+    try {
+      validate(params);
+      ADD_FAILURE() << "accepted";
+    } catch (const ParameterError& e) {
+      EXPECT_EQ(e.field(), "prompt_keyframes");
+      EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(AnimationParams, FieldsEarlierFramesLackCountAsTheirDefaults) {
+  AnimationParams params;
+  auto earlier = to_json(params);
+  earlier.erase("latent_smoothing");
+  earlier.erase("prompt_keyframes");
+  EXPECT_EQ(first_animation_difference(earlier, to_json(params)), std::nullopt);
+  params.latent_smoothing = 0.25;
+  EXPECT_EQ(first_animation_difference(earlier, to_json(params)), "latent_smoothing");
+  params = {};
+  params.prompt_keyframes = {{0, "a red circle"}};
+  EXPECT_EQ(first_animation_difference(earlier, to_json(params)), "prompt_keyframes");
+  params = {};
+  params.fps = 30;
+  EXPECT_EQ(first_animation_difference(earlier, to_json(params)), std::nullopt);  // frames stay valid
 }
 
 // A picture whose every pixel differs: a gradient in x and y per channel.
@@ -198,6 +267,103 @@ TEST(FrameParams, AStorysPhasesShareTheFramesEvenly) {
   EXPECT_EQ(seen, (std::vector<std::string>{"a red circle on a blue background ", "a red circle on a blue background ",
                                             " a green square ", " a green square ", " a white cross",
                                             " a white cross"}));
+}
+
+TEST(FrameParams, KeyframedPromptsHoldAtKeyframesAndBlendBetweenThem) {
+  AnimationParams animation;
+  animation.frames = 20;
+  animation.prompt_keyframes = {{4, "a red circle"}, {8, "a blue square:3"}, {16, "a white cross"}};
+  GenerationParams still = still_params();
+  still.prompts = {"a green background"};
+  const auto previous = flat_image(32, 10);
+  struct Expected {
+    int frame;
+    std::vector<std::string> prompts;
+    std::vector<BlendedPrompt> blends;
+  };
+  const std::vector<Expected> cases{
+      {0, {"a green background", "a red circle"}, {}},       // before the first keyframe: its text
+      {4, {"a green background", "a red circle"}, {}},
+      {5, {"a green background"}, {{"a red circle", "a blue square", 0.25, 1.5}}},
+      {7, {"a green background"}, {{"a red circle", "a blue square", 0.75, 2.5}}},
+      {8, {"a green background", "a blue square:3"}, {}},
+      {12, {"a green background"}, {{"a blue square", "a white cross", 0.5, 2}}},
+      {19, {"a green background", "a white cross"}, {}},     // after the last: its text
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.frame);
+    const auto params = frame_params(still, animation, c.frame, &previous);
+    EXPECT_EQ(params.prompts, c.prompts);
+    ASSERT_EQ(params.blended_prompts.size(), c.blends.size());
+    for (size_t i = 0; i < c.blends.size(); ++i) {
+      EXPECT_EQ(params.blended_prompts[i].from, c.blends[i].from);
+      EXPECT_EQ(params.blended_prompts[i].to, c.blends[i].to);
+      EXPECT_DOUBLE_EQ(params.blended_prompts[i].t, c.blends[i].t);
+      EXPECT_DOUBLE_EQ(params.blended_prompts[i].weight, c.blends[i].weight);
+    }
+  }
+}
+
+TEST(FrameParams, ResolvingTakesTheFirstKeyframesPromptAndLeavesTheStillsOwn) {
+  AnimationParams animation;
+  animation.prompt_keyframes = {{0, "a red circle"}, {10, "a blue square"}};
+  GenerationParams still = still_params();
+  still.prompts.clear();
+  still.seed.reset();
+  const auto resolved = resolve_animation(still, animation, test::tiny_models().manifest);
+  EXPECT_TRUE(resolved.prompts.empty());
+  EXPECT_TRUE(resolved.seed.has_value());
+  EXPECT_EQ(frame_params(resolved, animation, 0, nullptr).prompts, std::vector<std::string>{"a red circle"});
+  animation.prompt_keyframes.clear();
+  EXPECT_THROW(resolve_animation(still, animation, test::tiny_models().manifest), ParameterError);  // nothing to render
+}
+
+TEST(InterpolateOnSphere, TurnsEvenlyFromOneUnitVectorToTheOther) {
+  const auto a = torch::tensor({3.0f, 0.0f, 0.0f});
+  const auto b = torch::tensor({0.0f, 0.0f, 2.0f});
+  EXPECT_TRUE(torch::allclose(interpolate_on_sphere(a, b, 0), torch::tensor({1.0f, 0.0f, 0.0f})));
+  EXPECT_TRUE(torch::allclose(interpolate_on_sphere(a, b, 1), torch::tensor({0.0f, 0.0f, 1.0f}), 1e-6, 1e-6));
+  // A third of the quarter turn: 30 degrees from a.
+  const auto third = interpolate_on_sphere(a, b, 1.0 / 3);
+  EXPECT_NEAR(third[0].item<double>(), std::cos(M_PI / 6), 1e-6);
+  EXPECT_NEAR(third[2].item<double>(), std::sin(M_PI / 6), 1e-6);
+  EXPECT_NEAR(third.norm().item<double>(), 1.0, 1e-6);
+  // Parallel vectors: the unit vector itself, not a division by zero.
+  EXPECT_TRUE(torch::allclose(interpolate_on_sphere(a, 2 * a, 0.5), torch::tensor({1.0f, 0.0f, 0.0f})));
+}
+
+TEST(Animate, LatentSmoothingKeepsFramesCloserToWhereTheyStarted) {
+  auto& models = test::tiny_models();
+  AnimationParams animation;
+  animation.frames = 3;
+  animation.steps_per_frame = 6;
+  animation.frame_pull = 0;
+  animation.motion.zoom = Schedule(1.1);
+  auto still = still_params();
+  still.prompts = {"a red circle on a blue background"};
+  still.steps = 4;
+  // Mean absolute change from each frame to the next, in 8-bit levels, and the records.
+  const auto run = [&](double smoothing, std::vector<nlohmann::json>& records) {
+    animation.latent_smoothing = smoothing;
+    std::vector<torch::Tensor> frames;
+    AnimationCallbacks callbacks;
+    callbacks.on_frame = [&](int, const RenderResult& result) {
+      frames.push_back(image_to_tensor(tensor_to_image(result.picture)));
+      records.push_back(result.record);
+    };
+    animate(models, still, animation, callbacks);
+    double change = 0;
+    for (size_t i = 1; i < frames.size(); ++i) change += (frames[i] - frames[i - 1]).abs().mean().item<double>() * 255;
+    return change / static_cast<double>(frames.size() - 1);
+  };
+  std::vector<nlohmann::json> plain_records, smoothed_records;
+  const double plain = run(0, plain_records);
+  const double smoothed = run(0.6, smoothed_records);
+  EXPECT_LT(smoothed, plain * 0.9);
+  // The first frame is the still either way; later ones are scored as smoothed.
+  EXPECT_EQ(smoothed_records[0]["similarity"], plain_records[0]["similarity"]);
+  EXPECT_NE(smoothed_records[2]["similarity"], plain_records[2]["similarity"]);
+  EXPECT_EQ(smoothed_records[2]["animation"]["latent_smoothing"], 0.6);
 }
 
 TEST(Animate, StopsWhenAskedAndAResumedRunEqualsAnUninterruptedOne) {
