@@ -1,18 +1,23 @@
 // `vqclip animate` through the executable: the first frame equals a still of
 // the same seed, the videos as ffprobe reads them (frame count, size, rate,
-// codec), an animation killed or interrupted and run again ends with the
-// uninterrupted frames, and frames of other settings are refused.
+// codec; a GIF decoded back), an animation killed or interrupted and run again
+// ends with the uninterrupted frames (adopting the first frame's seed), frames
+// of other settings are refused, keyframed prompts, and animation lines in a
+// batch's prompt file.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
 #include "vqclip/image_io.hpp"
+#include "vqclip/picture_output.hpp"
 
 namespace vqclip::test {
 namespace {
@@ -139,6 +144,108 @@ TEST_F(AnimateEndToEnd, WebmAndAnimatedWebpFromTheSameFrames) {
   int frames = 0;
   for (size_t at = bytes.find("ANMF"); at != std::string::npos; at = bytes.find("ANMF", at + 4)) ++frames;
   EXPECT_EQ(frames, 6);
+}
+
+TEST_F(AnimateEndToEnd, AnAnimatedGifHoldsEveryFrameInAPaletteOfItsOwn) {
+  const auto dir = scratch_dir("e2e-animate-gif");
+  std::filesystem::copy(whole_video_->parent_path() / "whole-frames", dir / "loop-frames",
+                        std::filesystem::copy_options::recursive);
+  const auto gif = run_cli(animation_args(dir / "loop.gif"));
+  ASSERT_EQ(gif.exit_code, 0) << gif.err;
+  const auto info = ffprobe_video(dir / "loop.gif");
+  ASSERT_TRUE(info.is_object());
+  EXPECT_EQ(info["streams"][0]["codec_name"], "gif");
+  EXPECT_EQ(info["streams"][0]["width"], 32);
+  EXPECT_EQ(info["streams"][0]["nb_read_frames"], "6");
+  // Decoded, each frame is its PNG within the palette's rounding.
+  const auto decoded = scratch_dir("e2e-animate-gif-decoded");
+  const std::string command = "ffmpeg -v error -i '" + (dir / "loop.gif").string() + "' '" +
+                              (decoded / "%d.png").string() + "' 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  for (int frame = 0; frame < 6; ++frame) {
+    SCOPED_TRACE("frame " + std::to_string(frame));
+    const auto back = read_image(decoded / (std::to_string(frame + 1) + ".png"));
+    const auto& original = (*frames_)[frame];
+    ASSERT_EQ(back.pixels.size(), original.pixels.size());
+    double difference = 0;
+    for (size_t i = 0; i < back.pixels.size(); ++i) difference += std::abs(back.pixels[i] - original.pixels[i]);
+    EXPECT_LT(difference / static_cast<double>(back.pixels.size()), 4.0);  // levels of 255, on average
+  }
+}
+
+TEST(AnimateCli, KeyframedPromptsAloneAndARunGoingOnAdoptsTheFirstFramesSeed) {
+  const auto dir = scratch_dir("e2e-animate-adopt");
+  const auto video = dir / "story.mp4";
+  // No -p and no --seed: the keyframes are the prompts and the seed is drawn.
+  const std::vector<std::string> args{"animate", "--prompt-at", "0:a red circle on a blue background",
+                                      "--prompt-at", "3:a green square on a black background",
+                                      "--models", tiny_bundle().string(), "--steps", "10", "--steps-per-frame", "2",
+                                      "--frames", "4", "--size", "32", "32", "--cutn", "4", "--threads", "1",
+                                      "-o", video.string()};
+  EXPECT_EQ(run_until_file_then(SIGKILL, args, frame_file(video, 1), dir), 128 + SIGKILL) << slurp(dir / "stderr");
+  const auto again = run_cli(args);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const auto seed_of = [&](int frame) { return read_picture_record(frame_file(video, frame))["generation"]["seed"]; };
+  const uint64_t first_seed = seed_of(0);
+  for (int frame = 1; frame < 4; ++frame) EXPECT_EQ(seed_of(frame).get<uint64_t>(), first_seed + frame);
+  const auto between = read_picture_record(frame_file(video, 2))["generation"];
+  EXPECT_TRUE(between["prompts"].empty());
+  ASSERT_EQ(between["blended_prompts"].size(), 1u);
+  EXPECT_EQ(between["blended_prompts"][0]["to"], "a green square on a black background");
+  EXPECT_NEAR(between["blended_prompts"][0]["t"].get<double>(), 2.0 / 3, 1e-12);
+  EXPECT_EQ(read_picture_record(frame_file(video, 3))["generation"]["prompts"][0],
+            "a green square on a black background");
+}
+
+TEST(AnimateBatch, AnimationLinesRenderVideosBesideStillsAndResumeAndShardLikeThem) {
+  const auto dir = scratch_dir("e2e-animate-batch");
+  {
+    std::ofstream prompts(dir / "prompts.txt");
+    prompts << "a red circle on a blue background\n"
+               "a green square on a black background -- --frames 3 --steps-per-frame 2 --zoom 1.05 --video-type gif\n";
+  }
+  const auto batch_args = [&](const std::vector<std::string>& more) {
+    std::vector<std::string> args{"--prompts-file", (dir / "prompts.txt").string(), "--out-dir", (dir / "out").string(),
+                                  "--models", tiny_bundle().string(), "--steps", "6", "--size", "32", "32",
+                                  "--cutn", "4", "--threads", "1", "--seed", "5"};
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  // The second shard holds the animation line alone.
+  const auto second = run_cli(batch_args({"--shard", "1/2"}));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const auto out = dir / "out";
+  EXPECT_FALSE(std::filesystem::exists(out / "0000-a-red-circle-on-a-blue-background.png"));
+  const auto gif = out / "0001-a-green-square-on-a-black-background.gif";
+  const auto info = ffprobe_video(gif);
+  ASSERT_TRUE(info.is_object());
+  EXPECT_EQ(info["streams"][0]["nb_read_frames"], "3");
+  const auto frames = out / "0001-a-green-square-on-a-black-background-frames";
+  const auto record = read_picture_record(frames / "frame-00002.png");
+  EXPECT_EQ(record["animation"]["zoom"], "1.05");
+  EXPECT_EQ(record["generation"]["steps"], 2);
+
+  // The whole file: the still is rendered, the animation is already done.
+  const auto whole = run_cli(batch_args({}));
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  EXPECT_TRUE(std::filesystem::exists(out / "0000-a-red-circle-on-a-blue-background.png"));
+  EXPECT_NE(whole.err.find("1 rendered, 1 already done"), std::string::npos) << whole.err;
+  std::ifstream manifest(out / "manifest.jsonl");
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(manifest, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["file"], gif.filename().string());
+  EXPECT_EQ(lines[0]["frames"], 3);
+  EXPECT_EQ(lines[1]["index"], 0);
+
+  // A line's animation options are checked as animate checks them, naming the line.
+  {
+    std::ofstream prompts(dir / "bad.txt");
+    prompts << "a red circle -- --zoom 0:1,4:fast\n";
+  }
+  const auto bad = run_cli({"--prompts-file", (dir / "bad.txt").string(), "--check"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("bad.txt:1: --zoom keyframe 2 '4:fast'"), std::string::npos) << bad.err;
 }
 
 TEST_F(AnimateEndToEnd, KilledAndRunAgainItEndsWithTheUninterruptedFrames) {
