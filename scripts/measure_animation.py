@@ -3,15 +3,15 @@
 1. Speed: an animation of F frames of K steps each (the first frame also K
    steps) against a still of F*K steps, whole processes taken in turn (median
    of --runs), and the video's encode time from the animation's log.
-2. Flicker against prompt-following, for each --frame-pull: frames that do not
-   move (zoom 1), so every change between consecutive frames is the
-   refinement's; the mean absolute pixel change (0-255) between consecutive
-   frames and the mean CLIP similarity of the frames to the prompt (from each
-   frame's record).
+2. Flicker against prompt-following, for each --frame-pull (no smoothing) and
+   each --latent-smoothing (at the default pull, 1): frames that do not move
+   (zoom 1), so every change between consecutive frames is the refinement's;
+   the mean absolute pixel change (0-255) between consecutive frames and the
+   mean CLIP similarity of the frames to the prompt (from each frame's record).
 
 Usage: /usr/bin/python3 scripts/measure_animation.py [--exe build/bin/vqclip]
        [--models models/tiny-shapes] [--frames 12] [--steps-per-frame 10] [--runs 3]
-       [--pulls 0,0.1,0.3,1,3] [--threads 2]"""
+       [--pulls 0,0.1,0.3,1,3] [--smoothings 0.25,0.5,0.75] [--threads 2]"""
 import argparse
 import glob
 import json
@@ -71,19 +71,23 @@ def speed(args, work):
 def flicker(args, work):
     print(f"flicker: {args.frames} frames of {args.steps_per_frame} steps after a first of 100, no motion, "
           f"{len(PROMPTS)} prompts, seed 1")
-    print(f"  {'frame_pull':>10} {'mean |change|':>14} {'CLIP similarity':>16}")
-    for pull in args.pulls.split(","):
+    print(f"  {'frame_pull':>10} {'latent_smoothing':>16} {'mean |change|':>14} {'CLIP similarity':>16}")
+    settings = [(pull, "0") for pull in args.pulls.split(",")]
+    settings += [("1", smoothing) for smoothing in args.smoothings.split(",") if smoothing]
+    for pull, smoothing in settings:
         changes, similarities = [], []
         for p, prompt in enumerate(PROMPTS):
-            video = os.path.join(work, f"pull{pull}-{p}.mp4")
+            video = os.path.join(work, f"pull{pull}-smooth{smoothing}-{p}.mp4")
             run([args.exe, "animate", "-p", prompt, "--frames", str(args.frames), "--steps", "100",
-                 "--steps-per-frame", str(args.steps_per_frame), "--frame-pull", pull, "--models", args.models,
-                 "--threads", str(args.threads), "--seed", "1", "-o", video, "-q"])
+                 "--steps-per-frame", str(args.steps_per_frame), "--frame-pull", pull, "--latent-smoothing",
+                 smoothing, "--models", args.models, "--threads", str(args.threads), "--seed", "1", "-o", video,
+                 "-q"])
             frames = frames_of(video)
             pictures = [np.asarray(Image.open(f).convert("RGB"), dtype=np.float64) for f in frames]
             changes += [np.abs(b - a).mean() for a, b in zip(pictures, pictures[1:])]
             similarities += [record_of(f)["similarity"][0]["cosine"] for f in frames[1:]]
-        print(f"  {pull:>10} {statistics.mean(changes):>14.2f} {statistics.mean(similarities):>16.4f}")
+        print(f"  {pull:>10} {smoothing:>16} {statistics.mean(changes):>14.2f} "
+              f"{statistics.mean(similarities):>16.4f}")
 
 
 def main():
@@ -94,6 +98,7 @@ def main():
     parser.add_argument("--steps-per-frame", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pulls", default="0,0.1,0.3,1,3")
+    parser.add_argument("--smoothings", default="0.25,0.5,0.75")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()

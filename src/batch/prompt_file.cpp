@@ -61,7 +61,8 @@ void apply_overrides(const std::string& overrides, Job& job) {
   }
   if (app.get_option("--seed")->count() > 0) job.seed_override = job.generation.seed;
   if (!cli::first_option_given(animation_options).empty()) {
-    reject_given({app.get_option(cli::flag_of("frames_dir"))}, "cannot be set on an animation line: its frames go to NAME-frames");
+    reject_given({app.get_option(cli::flag_of("frames_dir"))},
+                 "cannot be set on an animation line: its frames go to NAME-frames");
     job.animation = animation.params();
   }
 }

@@ -159,8 +159,8 @@ bool AnimationRun::render_missing(Models& models, const DisplayOptions& display)
 void AnimationRun::write_video(int threads) const {
   const int frames = frames_done_;
   if (frames == 0) return;
-  const std::string comment =
-      complete() ? "" : "interrupted: " + std::to_string(frames) + " of " + std::to_string(job_.animation.frames) + " frames";
+  const std::string comment = complete() ? std::string() : "interrupted: " + std::to_string(frames) + " of " +
+                                                             std::to_string(job_.animation.frames) + " frames";
   const auto started = std::chrono::steady_clock::now();
   const auto first = read_image(animation_frame_path(job_.frames_dir, 0));
   VideoSettings settings;

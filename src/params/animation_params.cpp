@@ -103,7 +103,8 @@ PromptKeyframe parse_prompt_keyframe(std::string_view value) {
   const auto colon = value.find(':');
   const auto frame = colon == std::string_view::npos ? std::nullopt : frame_number(trimmed(value.substr(0, colon)));
   if (!frame) {
-    throw ParameterError("prompt_keyframes", "'" + std::string(value) + "': expected FRAME:TEXT with FRAME a whole number from 0");
+    throw ParameterError("prompt_keyframes",
+                         "'" + std::string(value) + "': expected FRAME:TEXT with FRAME a whole number from 0");
   }
   return {*frame, std::string(trimmed(value.substr(colon + 1)))};
 }
@@ -122,26 +123,33 @@ void validate(const AnimationParams& params) {
   }
   checks::require_non_negative("frame_pull", params.frame_pull);
   if (!(params.latent_smoothing >= 0 && params.latent_smoothing < 1)) {
-    throw ParameterError("latent_smoothing", checks::number(params.latent_smoothing) + ": expected 0 or more and below 1");
+    throw ParameterError("latent_smoothing",
+                         checks::number(params.latent_smoothing) + ": expected 0 or more and below 1");
   }
   for (size_t i = 0; i < params.prompt_keyframes.size(); ++i) {
     const auto& keyframe = params.prompt_keyframes[i];
-    const auto where = "keyframe " + std::to_string(i + 1) + " '" + std::to_string(keyframe.frame) + ":" + keyframe.text + "'";
+    const auto where =
+        "keyframe " + std::to_string(i + 1) + " '" + std::to_string(keyframe.frame) + ":" + keyframe.text + "'";
     if (i > 0 && keyframe.frame <= params.prompt_keyframes[i - 1].frame) {
       throw ParameterError("prompt_keyframes", where + ": frames must increase (after frame " +
                                                    std::to_string(params.prompt_keyframes[i - 1].frame) + ")");
     }
     const auto phases = parse_prompt(keyframe.text, "prompt_keyframes");
     if (phases.size() != 1 || phases[0].size() != 1) {
-      throw ParameterError("prompt_keyframes", where + ": one text a keyframe (story phases and '|' belong in --prompt)");
+      throw ParameterError("prompt_keyframes",
+                           where + ": one text a keyframe (story phases and '|' belong in --prompt)");
     }
-    if (std::isfinite(phases[0][0].stop)) throw ParameterError("prompt_keyframes", where + ": a keyframe takes no stop");
+    if (std::isfinite(phases[0][0].stop)) {
+      throw ParameterError("prompt_keyframes", where + ": a keyframe takes no stop");
+    }
   }
 }
 
 nlohmann::json to_json(const AnimationParams& params) {
   nlohmann::json keyframes = nlohmann::json::array();
-  for (const auto& keyframe : params.prompt_keyframes) keyframes.push_back({{"frame", keyframe.frame}, {"text", keyframe.text}});
+  for (const auto& keyframe : params.prompt_keyframes) {
+    keyframes.push_back({{"frame", keyframe.frame}, {"text", keyframe.text}});
+  }
   return {{"frames", params.frames},
           {"steps_per_frame", params.steps_per_frame},
           {"fps", params.fps},

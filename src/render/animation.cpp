@@ -65,8 +65,8 @@ void add_keyframe_prompt(GenerationParams& params, const std::vector<PromptKeyfr
 // A frame's drawer over its parameters mixed: `share` of those it started
 // from (made from its init image, as render() starts) and the rest of those it
 // was refined to.
-std::unique_ptr<Drawer> smoothed_drawer(Models& models, const GenerationParams& resolved, const std::vector<torch::Tensor>& refined,
-                               double share) {
+std::unique_ptr<Drawer> smoothed_drawer(Models& models, const GenerationParams& resolved,
+                                        const std::vector<torch::Tensor>& refined, double share) {
   auto generator = make_random_generator(*resolved.seed, models.device);
   const auto start_picture = image_to_tensor(resolved.init_image->read()).to(models.device);
   const auto started = make_drawer(models, resolved.drawer, *resolved.width, *resolved.height,

@@ -126,7 +126,9 @@ VideoWriter::VideoWriter(std::filesystem::path path, const VideoSettings& settin
   const auto extension = m.path.extension().string();
   const auto choice = std::find_if(containers().begin(), containers().end(),
                                    [&](const ContainerChoice& c) { return extension == c.extension; });
-  if (choice == containers().end()) m.fail("unknown video type '" + extension + "': expected .mp4, .mkv, .webm, .webp or .gif");
+  if (choice == containers().end()) {
+    m.fail("unknown video type '" + extension + "': expected .mp4, .mkv, .webm, .webp or .gif");
+  }
   const AVCodec* encoder = nullptr;
   for (const char* name : choice->encoders) {
     if ((encoder = avcodec_find_encoder_by_name(name))) break;
@@ -169,9 +171,9 @@ VideoWriter::VideoWriter(std::filesystem::path path, const VideoSettings& settin
   m.frame->height = m.codec->height;
   if ((status = av_frame_get_buffer(m.frame, 0)) < 0) m.fail("frame buffer", status);
   if (pixel_format != AV_PIX_FMT_PAL8) {  // palette frames are quantised by write(), not converted
-    m.scaler = sws_getContext(m.codec->width, m.codec->height, AV_PIX_FMT_RGB24, m.codec->width, m.codec->height,
-                              pixel_format, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr,
-                              nullptr);
+    m.scaler =
+        sws_getContext(m.codec->width, m.codec->height, AV_PIX_FMT_RGB24, m.codec->width, m.codec->height, pixel_format,
+                       SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr, nullptr);
     if (!m.scaler) m.fail("no conversion from RGB to " + std::string(av_get_pix_fmt_name(pixel_format)));
   }
 

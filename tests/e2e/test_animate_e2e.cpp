@@ -299,7 +299,8 @@ TEST(AnimateCli, BadSchedulesAndOutputsAreUsageErrorsNamingTheCulprit) {
       {{"--angle", "10:1, 5:2"}, "--angle keyframe 2 '5:2': frames must increase"},
       {{"-o", "out.avi"}, "--output out.avi: expected a .mp4, .mkv, .webm, .webp or .gif file"},
       {{"--prompt-at", "soon:a blue square"}, "--prompt-at 'soon:a blue square': expected FRAME:TEXT"},
-      {{"--prompt-at", "0:a red circle", "--prompt-at", "0:a blue square"}, "--prompt-at keyframe 2 '0:a blue square': frames must increase"},
+      {{"--prompt-at", "0:a red circle", "--prompt-at", "0:a blue square"},
+       "--prompt-at keyframe 2 '0:a blue square': frames must increase"},
       {{"--latent-smoothing", "1"}, "--latent-smoothing 1: expected 0 or more and below 1"},
       {{"--frames", "0"}, "--frames"},
   };
