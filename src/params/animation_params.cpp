@@ -163,10 +163,12 @@ nlohmann::json to_json(const AnimationParams& params) {
 }
 
 std::optional<std::string> first_animation_difference(const nlohmann::json& earlier, const nlohmann::json& now) {
-  static const auto defaults = to_json(AnimationParams{});
+  // What a field's absence meant: its value before the field existed.
+  static const nlohmann::json before_it_existed{{"latent_smoothing", 0.0},
+                                                {"prompt_keyframes", nlohmann::json::array()}};
   for (const auto& [field, value] : now.items()) {
     if (field == "fps") continue;  // another rate: the frames stay valid
-    const auto& was = earlier.contains(field) ? earlier[field] : defaults[field];
+    const auto& was = earlier.contains(field) ? earlier[field] : before_it_existed.value(field, nlohmann::json());
     if (was != value) return field;
   }
   return std::nullopt;

@@ -152,18 +152,17 @@ TEST(PromptKeyframes, ValidateNamesTheKeyframeAtFault) {
   }
 }
 
-TEST(AnimationParams, FieldsEarlierFramesLackCountAsTheirDefaults) {
+TEST(AnimationParams, FieldsEarlierFramesLackCountAsWhatFramesWereMadeWithThen) {
   AnimationParams params;
+  params.latent_smoothing = 0;  // frames made before smoothing existed had none
   auto earlier = to_json(params);
   earlier.erase("latent_smoothing");
   earlier.erase("prompt_keyframes");
   EXPECT_EQ(first_animation_difference(earlier, to_json(params)), std::nullopt);
-  params.latent_smoothing = 0.25;
-  EXPECT_EQ(first_animation_difference(earlier, to_json(params)), "latent_smoothing");
-  params = {};
+  EXPECT_EQ(first_animation_difference(earlier, to_json(AnimationParams{})), "latent_smoothing");  // 0.25 now
   params.prompt_keyframes = {{0, "a red circle"}};
   EXPECT_EQ(first_animation_difference(earlier, to_json(params)), "prompt_keyframes");
-  params = {};
+  params.prompt_keyframes.clear();
   params.fps = 30;
   EXPECT_EQ(first_animation_difference(earlier, to_json(params)), std::nullopt);  // frames stay valid
 }
