@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/cuda.h>
 
 #include "render/memory_meter.hpp"
@@ -53,6 +54,7 @@ int run(int argc, char** argv) {
   int width = 0, height = 0, cutn = 32, cutn_batch = 0, steps = 5, threads = 0;
   std::string cut_method = "pooled", augments = "affine,perspective,jitter,erasing,noise", precision = "fp32";
   std::string device = "cpu";
+  std::string profile;
   std::string drawer_name = "vqgan", pixels_space = "fourier";
   vqclip::DrawerSettings drawer;
   std::vector<std::string> perceptor_texts;
@@ -76,6 +78,9 @@ int run(int argc, char** argv) {
   app.add_option("--augment", augments);
   app.add_option("--precision", precision);
   app.add_option("--device", device, "cpu, cuda or cuda:N");
+  app.add_option("--profile", profile,
+                 "write the timed steps' operators as a Chrome trace to this file "
+                 "(scripts/profile_ops.py sums it per operator)");
   CLI11_PARSE(app, argc, argv);
 
   vqclip::tune_memory_allocator();
@@ -152,6 +157,8 @@ int run(int argc, char** argv) {
 
   loop.step();  // warm-up: first-call allocations and JIT profiling
   vqclip::StepTimings total;
+  std::optional<torch::autograd::profiler::RecordProfile> profiler;
+  if (!profile.empty()) profiler.emplace(profile);  // its own cost is in the step's time: time without it
   const auto start = Clock::now();
   for (int i = 0; i < steps; ++i) {
     const auto t = loop.step().timings;
@@ -162,6 +169,7 @@ int run(int argc, char** argv) {
     total.optimiser += t.optimiser;
   }
   const double step_seconds = std::chrono::duration<double>(Clock::now() - start).count() / steps;
+  profiler.reset();  // writes the trace
 
   modules_alone_seconds(loaded, clips, z, cutn);  // warm-up
   double modules = 0;
