@@ -109,6 +109,8 @@ def main() -> int:
     command = [args.vqclip, "--prompts-file", prompt_file, "--out-dir", args.out, "--seed", str(args.seed),
                "--overwrite", "-q"] + (["--models", args.models] if args.models else []) + extra
     start = time.time()
+    if "--threads" not in extra:  # the cores shared out: processes of a thread a core each slow each other down
+        command += ["--threads", str(max(1, len(os.sched_getaffinity(0)) // args.jobs))]
     shards = [subprocess.Popen(command + ["--shard", f"{k}/{args.jobs}"]) for k in range(args.jobs)]
     if any(shard.wait() != 0 for shard in shards):
         print("eval_generation.py: error: vqclip failed (see above)", file=sys.stderr)

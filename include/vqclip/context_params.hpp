@@ -48,7 +48,7 @@ struct ContextParams {
   std::optional<std::filesystem::path> models;  // bundle directory; default: see resolve_bundle_dir
   DeviceChoice device;
   Precision precision = Precision::kFp32;
-  int threads = 0;      // libtorch intra-op threads; 0 = auto (the cores, 1 for a small model)
+  int threads = 0;      // libtorch intra-op threads; 0 = auto (OMP_NUM_THREADS if set, else the cores)
   bool verify = true;   // sha256 of every bundle file that is loaded
   int64_t max_image_pixels = limits::kDefaultMaxImagePixels;  // larger input pictures are refused unread
   int64_t max_memory = 0;  // bytes a render's step may take (memory_estimate.hpp); 0 = what is available

@@ -4,6 +4,9 @@
 
 #include <torch/cuda.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <thread>
 
 #include "vqclip/bundle.hpp"
@@ -12,11 +15,6 @@
 namespace vqclip {
 namespace {
 
-// Fewer float32 values than this in the image encoder and decoder make ops too
-// short to gain from splitting them (tiny bundle on 2 cores: 0.100 s a step
-// with one thread or two), and one thread leaves the other cores to parallel jobs.
-constexpr uintmax_t kSmallModelValues = 10'000'000;
-
 int cores() {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -24,17 +22,25 @@ int cores() {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
-uintmax_t file_bytes(const std::filesystem::path& path) {
-  std::error_code error;
-  const auto size = std::filesystem::file_size(path, error);
-  return error ? 0 : size;
+// OMP_NUM_THREADS's first number (it may be a list, one a nesting level), if
+// it is a whole number of at least 1; nothing otherwise.
+std::optional<int> omp_num_threads() {
+  const char* value = std::getenv("OMP_NUM_THREADS");
+  if (!value) return std::nullopt;
+  char* end = nullptr;
+  const long threads = std::strtol(value, &end, 10);
+  if (end == value || (*end != '\0' && *end != ',') || threads < 1) return std::nullopt;
+  return static_cast<int>(std::min<long>(threads, 1 << 16));
 }
 
-int auto_threads(const Manifest& manifest) {
-  const uintmax_t bytes =
-      file_bytes(manifest.clip.image_encoder) + (manifest.vqgan ? file_bytes(manifest.vqgan->decoder) : 0);
-  return bytes / 4 < kSmallModelValues ? 1 : max_threads();
-}
+// Every core this process may run on, or OMP_NUM_THREADS where the user or a
+// scheduler set it (at most the cores). On 2 cores, two threads made the tiny
+// bundle's whole render 1.6x faster than one and the full-size one's 1.7x; but
+// processes sharing cores must share them out: two processes of two threads
+// on two cores took 7x as long as two of one thread each, as OpenMP's threads
+// spin at every barrier waiting for a thread the other process holds
+// (docs/architecture.md, "Threads").
+int auto_threads() { return std::min(omp_num_threads().value_or(max_threads()), max_threads()); }
 
 c10::Device resolve_device(const DeviceChoice& choice) {
   switch (choice.kind) {
@@ -111,7 +117,7 @@ ResolvedContext resolve(const ContextParams& params) {
   if (params.threads > 0) {
     context.threads = params.threads;
   } else {
-    context.threads = context.device.is_cuda() ? max_threads() : auto_threads(read_manifest(context.bundle_dir));
+    context.threads = context.device.is_cuda() ? max_threads() : auto_threads();
   }
   return context;
 }

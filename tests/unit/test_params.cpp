@@ -2,7 +2,10 @@
 // the machine, resolution of what depends on the bundle or on chance, the
 // enums' name tables, and errors that name fields for every entry point.
 #include <cmath>
+#include <cstdlib>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include <torch/cuda.h>
 
@@ -385,12 +388,46 @@ TEST(ContextResolution, AutoBecomesTheRealDeviceAndThreads) {
   const auto context = resolve(params);
   EXPECT_EQ(context.bundle_dir, *params.models);
   EXPECT_EQ(context.device.is_cuda(), torch::cuda::is_available());
-  if (!context.device.is_cuda()) {
-    EXPECT_EQ(context.threads, 1) << "a small model runs on one thread";
-  }
   EXPECT_EQ(to_json(context).at("device"), context.device.str());
   params.threads = 2 <= max_threads() ? 2 : 1;
   EXPECT_EQ(resolve(params).threads, params.threads);
+}
+
+// OMP_NUM_THREADS as the test saw it, put back when the test ends.
+class OmpNumThreads : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (const char* value = std::getenv("OMP_NUM_THREADS")) saved_ = value;
+  }
+  void TearDown() override {
+    if (saved_) {
+      setenv("OMP_NUM_THREADS", saved_->c_str(), 1);
+    } else {
+      unsetenv("OMP_NUM_THREADS");
+    }
+  }
+  static int auto_threads() {
+    ContextParams params;
+    params.models = test::source_dir() / "models" / "tiny-shapes";
+    params.device = DeviceChoice::parse("cpu").value();
+    return resolve(params).threads;
+  }
+  std::optional<std::string> saved_;
+};
+
+TEST_F(OmpNumThreads, AutoThreadsAreTheCoresUnlessOmpNumThreadsSaysFewer) {
+  unsetenv("OMP_NUM_THREADS");
+  EXPECT_EQ(auto_threads(), max_threads());
+  setenv("OMP_NUM_THREADS", "1", 1);
+  EXPECT_EQ(auto_threads(), 1);
+  setenv("OMP_NUM_THREADS", "1,1", 1);  // a list: the first level's
+  EXPECT_EQ(auto_threads(), 1);
+  setenv("OMP_NUM_THREADS", std::to_string(max_threads() + 5).c_str(), 1);
+  EXPECT_EQ(auto_threads(), max_threads());  // never more than the cores
+  for (const char* ignored : {"", "0", "-2", "two", "2x"}) {
+    setenv("OMP_NUM_THREADS", ignored, 1);
+    EXPECT_EQ(auto_threads(), max_threads()) << "'" << ignored << "' is not a thread count";
+  }
 }
 
 TEST(OutputValidation, RangesAndTheEmptyPath) {
