@@ -11,8 +11,9 @@ no augmentation, Adam at lr 0.1, fp32.
   bench_vs_peers.py [--models models/tiny-shapes] [--size 64 64] [--steps 150] [--cutn 32]
                     [--runs 3] [--vqclip-threads 0 2 ...] [--peer-threads 0 ...] [--concurrent 2]
 
-A thread count of 0 is each side's default: vqclip's automatic choice and
-PyTorch's (the cores). --concurrent K starts K copies of each command at
+A thread count of 0 is each side's default: vqclip's automatic choice
+(OMP_NUM_THREADS, else the cores) and PyTorch's own (one thread on a
+2-core machine, where it counts physical cores). --concurrent K starts K copies of each command at
 once (as `eval_generation.py --jobs 2` and cluster shards share a machine)
 and reports the median of their wall times."""
 import argparse

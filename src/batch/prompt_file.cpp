@@ -10,6 +10,7 @@
 #include "cli/generate_options.hpp"
 #include "cli/option_names.hpp"
 #include "cli/option_values.hpp"
+#include "video/video_writer.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip {
@@ -36,8 +37,10 @@ void apply_overrides(const std::string& overrides, Job& job) {
   cli::add_output_options(app, job.output);
   cli::AnimationOptions animation;
   auto animation_options = cli::add_animation_options(app, animation);
-  animation_options.push_back(app.add_option("--video-type", job.video_type, "An animation line's video")
-                                  ->check(CLI::IsMember({"mp4", "mkv", "webm", "webp", "gif"})));
+  std::vector<std::string> video_types;
+  for (const auto& extension : VideoWriter::extensions()) video_types.push_back(extension.substr(1));  // no dot
+  animation_options.push_back(
+      app.add_option("--video-type", job.video_type, "An animation line's video")->check(CLI::IsMember(video_types)));
   ContextParams unused_context;
   cli::DisplayOptions unused_display;
   const auto context = cli::add_context_options(app, unused_context);

@@ -31,7 +31,7 @@ class AnimateCommand : public Command {
     job.animation = options_.params();
     const auto extensions = VideoWriter::extensions();
     if (std::find(extensions.begin(), extensions.end(), video_.extension().string()) == extensions.end()) {
-      throw UsageError("--output " + video_.string() + ": expected a .mp4, .mkv, .webm, .webp or .gif file");
+      throw UsageError("--output " + video_.string() + ": expected a " + VideoWriter::extensions_text() + " file");
     }
     job.video = video_;
     job.frames_dir = frames_dir_.empty() ? video_.parent_path() / (video_.stem().string() + "-frames") : frames_dir_;

@@ -68,7 +68,8 @@ IndexedPicture quantise_to_palette(const RgbImage& picture) {
   while (boxes.size() < 256) {
     Box* chosen = nullptr;
     for (auto& box : boxes) {
-      if (box.bins.size() > 1 && box.width > 0 && (!chosen || box.count > chosen->count)) chosen = &box;
+      // Distinct bins differ in some channel, so a box of two or more can be split.
+      if (box.bins.size() > 1 && (!chosen || box.count > chosen->count)) chosen = &box;
     }
     if (!chosen) break;
     const int channel = chosen->widest_channel;

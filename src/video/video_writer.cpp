@@ -104,6 +104,35 @@ struct VideoWriter::Impl {
     if (status != AVERROR(EAGAIN) && status != AVERROR_EOF) fail("the encoder failed", status);
   }
 
+  // The frame as palette indices and the frame's own palette (GIF).
+  void fill_indexed(const RgbImage& picture) {
+    const auto indexed = quantise_to_palette(picture);
+    for (int y = 0; y < picture.height; ++y) {
+      std::copy_n(&indexed.indices[static_cast<size_t>(y) * picture.width], picture.width,
+                  frame->data[0] + static_cast<ptrdiff_t>(y) * frame->linesize[0]);
+    }
+    std::copy_n(indexed.palette.data(), indexed.palette.size(), reinterpret_cast<uint32_t*>(frame->data[1]));
+  }
+
+  // The frame converted from RGB, padded to the encoder's size by repeating
+  // the picture's last column and row.
+  void fill_converted(const RgbImage& picture) {
+    const int width = codec->width;
+    const int height = codec->height;
+    std::vector<uint8_t> rgb(static_cast<size_t>(width) * height * 3);
+    for (int y = 0; y < height; ++y) {
+      const int source_y = std::min(y, picture.height - 1);
+      for (int x = 0; x < width; ++x) {
+        const int source_x = std::min(x, picture.width - 1);
+        std::copy_n(&picture.pixels[(static_cast<size_t>(source_y) * picture.width + source_x) * 3], 3,
+                    &rgb[(static_cast<size_t>(y) * width + x) * 3]);
+      }
+    }
+    const uint8_t* source[1] = {rgb.data()};
+    const int source_stride[1] = {width * 3};
+    sws_scale(scaler, source, source_stride, 0, height, frame->data, frame->linesize);
+  }
+
   ~Impl() {
     if (format && !(format->oformat->flags & AVFMT_NOFILE)) avio_closep(&format->pb);
     avformat_free_context(format);
@@ -127,7 +156,7 @@ VideoWriter::VideoWriter(std::filesystem::path path, const VideoSettings& settin
   const auto choice = std::find_if(containers().begin(), containers().end(),
                                    [&](const ContainerChoice& c) { return extension == c.extension; });
   if (choice == containers().end()) {
-    m.fail("unknown video type '" + extension + "': expected .mp4, .mkv, .webm, .webp or .gif");
+    m.fail("unknown video type '" + extension + "': expected " + extensions_text());
   }
   const AVCodec* encoder = nullptr;
   for (const char* name : choice->encoders) {
@@ -192,34 +221,13 @@ void VideoWriter::write(const RgbImage& picture) {
     m.fail("a frame of " + std::to_string(picture.width) + "x" + std::to_string(picture.height) + " in a video of " +
            std::to_string(m.settings.width) + "x" + std::to_string(m.settings.height));
   }
-  int status = av_frame_make_writable(m.frame);
+  const int status = av_frame_make_writable(m.frame);
   if (status < 0) m.fail("frame buffer", status);
   if (m.codec->pix_fmt == AV_PIX_FMT_PAL8) {
-    const auto indexed = quantise_to_palette(picture);
-    for (int y = 0; y < picture.height; ++y) {
-      std::copy_n(&indexed.indices[static_cast<size_t>(y) * picture.width], picture.width,
-                  m.frame->data[0] + static_cast<ptrdiff_t>(y) * m.frame->linesize[0]);
-    }
-    std::copy_n(indexed.palette.data(), indexed.palette.size(), reinterpret_cast<uint32_t*>(m.frame->data[1]));
-    m.frame->pts = m.next_pts++;
-    m.encode(m.frame);
-    return;
+    m.fill_indexed(picture);
+  } else {
+    m.fill_converted(picture);
   }
-  // The picture padded to the encoder's size by repeating its last column and row.
-  const int width = m.codec->width;
-  const int height = m.codec->height;
-  std::vector<uint8_t> rgb(static_cast<size_t>(width) * height * 3);
-  for (int y = 0; y < height; ++y) {
-    const int source_y = std::min(y, picture.height - 1);
-    for (int x = 0; x < width; ++x) {
-      const int source_x = std::min(x, picture.width - 1);
-      std::copy_n(&picture.pixels[(static_cast<size_t>(source_y) * picture.width + source_x) * 3], 3,
-                  &rgb[(static_cast<size_t>(y) * width + x) * 3]);
-    }
-  }
-  const uint8_t* source[1] = {rgb.data()};
-  const int source_stride[1] = {width * 3};
-  sws_scale(m.scaler, source, source_stride, 0, height, m.frame->data, m.frame->linesize);
   m.frame->pts = m.next_pts++;
   m.encode(m.frame);
 }
@@ -246,6 +254,15 @@ std::vector<std::string> VideoWriter::extensions() {
   std::vector<std::string> names;
   for (const auto& choice : containers()) names.push_back(choice.extension);
   return names;
+}
+
+std::string VideoWriter::extensions_text() {
+  const auto names = extensions();
+  std::string text;
+  for (size_t i = 0; i < names.size(); ++i) {
+    text += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  }
+  return text;
 }
 
 }  // namespace vqclip

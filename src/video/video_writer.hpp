@@ -38,8 +38,10 @@ class VideoWriter {
   // "libx264 (H.264) in mp4", for the log.
   std::string description() const;
 
-  // The extensions VideoWriter takes, e.g. {".mp4", ".mkv", ".webm", ".webp"}.
+  // The extensions VideoWriter takes, e.g. {".mp4", ".mkv", ".webm", ".webp", ".gif"}.
   static std::vector<std::string> extensions();
+  // The same for messages: ".mp4, .mkv, .webm, .webp or .gif".
+  static std::string extensions_text();
 
  private:
   struct Impl;
