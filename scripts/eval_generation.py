@@ -21,16 +21,23 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_colours  # noqa: E402
 import check_shape  # noqa: E402
-from shapes_world import HELD_OUT, SIZE, TEMPLATES, all_triples, caption  # noqa: E402
+from shapes_captions import CANONICAL, caption, phrasings_naming  # noqa: E402
+from shapes_world import HELD_OUT, SIZE, all_triples  # noqa: E402
 
 
-def prompts(count: int, seed: int):
-    """Every held-out triple, then random others; captions in the main template."""
+def prompts(count: int, seed: int, phrasings: str = "canonical"):
+    """Every held-out triple, then random others (the same triples for a seed
+    whatever the phrasings); captions in the canonical phrasing, or each in a
+    random held-out phrasing naming all three attributes."""
     rng = random.Random(seed)
     others = [t for t in all_triples() if t not in HELD_OUT]
     rng.shuffle(others)
     triples = sorted(HELD_OUT) + others
-    return [(t, caption(t, TEMPLATES[0])) for t in triples[:count]]
+    if phrasings == "canonical":
+        return [(t, caption(t, CANONICAL)) for t in triples[:count]]
+    templates = phrasings_naming((True, True, True), held_out=True)
+    wording = random.Random(seed + 1)
+    return [(t, caption(t, wording.choice(templates), wording)) for t in triples[:count]]
 
 
 def at_world_size(image: np.ndarray) -> np.ndarray:
@@ -96,13 +103,15 @@ def main() -> int:
     parser.add_argument("--models", default=None)
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--phrasings", choices=("canonical", "held-out"), default="canonical",
+                        help="the prompts' wording: the canonical caption, or held-out phrasings of the grammar")
     parser.add_argument("--out", default="/tmp/vqclip-generation-eval")
     parser.add_argument("--jobs", type=int, default=1, help="vqclip processes rendering at once")
     parser.add_argument("--sheet", help="write a contact sheet of the first 16 pictures here")
     parser.add_argument("--legend", help="write a Markdown table of the sheet's pictures and verdicts here")
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
-    cases = prompts(args.count, args.seed)
+    cases = prompts(args.count, args.seed, args.phrasings)
     prompt_file = os.path.join(args.out, "prompts.txt")
     with open(prompt_file, "w") as f:
         f.write("\n".join(text for _, text in cases) + "\n")
@@ -134,7 +143,7 @@ def main() -> int:
     summary = {"count": n, "foreground": fg / n, "background": bg / n, "shape": shape / n, "held_out_count": held,
                "held_out_foreground": held_fg / held, "held_out_background": held_bg / held,
                "held_out_shape": held_shape / held,
-               "seconds": round(seconds, 1), "options": extra}
+               "phrasings": args.phrasings, "seconds": round(seconds, 1), "options": extra}
     with open(os.path.join(args.out, "generation_eval.json"), "w") as f:
         json.dump({"summary": summary, "pictures": rows}, f, indent=2)
     if args.sheet:

@@ -25,7 +25,8 @@ import torch.nn.functional as F
 
 import check_colours
 import check_shape
-from shapes_world import HELD_OUT, SIZE, TEMPLATES, Triple, TrainingSampler, caption
+from shapes_captions import CaptionSampler, Mentions, Triple, caption
+from shapes_world import HELD_OUT, SIZE, TrainingSampler, render_many
 
 Views = Callable[[torch.Tensor, torch.Generator, int, float], torch.Tensor]
 
@@ -49,8 +50,10 @@ class LoopPictures:
     Ages start staggered, so the pool always holds young and mature pictures."""
 
     def __init__(self, vqgan, sampler: TrainingSampler, rng: random.Random, gen: torch.Generator, size: int,
-                 lifetime: int, lr: float, views: int, resolution: int, make_views: Views):
+                 lifetime: int, lr: float, views: int, resolution: int, make_views: Views, from_render: float = 0.0):
         self.vqgan, self.sampler, self.rng, self.gen = vqgan, sampler, rng, gen
+        self.from_render = from_render
+        self.captions = CaptionSampler(rng)
         self.lifetime, self.lr, self.views, self.resolution, self.make_views = lifetime, lr, views, resolution, make_views
         codes = vqgan.codebook.detach()
         self.codes = codes
@@ -73,13 +76,24 @@ class LoopPictures:
         self.age = torch.tensor([i * lifetime // size for i in range(size)])
 
     def _restart(self, i: int) -> None:
-        picks = torch.randint(0, len(self.codes), (self.grid, self.grid), generator=self.gen)
-        self.z[i] = self.codes[picks].permute(2, 0, 1)
+        """A new caption, and a start from random codes or (a from_render share
+        of restarts) from the encoded render of the caption's own triple: the
+        loop then drifts from a true picture, and what it drifts to once the
+        scene is gone becomes a negative right next to the truth."""
+        self.target_triples[i] = self.sampler.triple()
+        if self.from_render and self.rng.random() < self.from_render:
+            with torch.no_grad():
+                picture = torch.from_numpy(render_many(self.rng, [self.target_triples[i]])).permute(0, 3, 1, 2)
+                z = self.vqgan.encode(picture.float() / 127.5 - 1)[0]
+            self.z[i] = torch.max(torch.min(z, self.high[0]), self.low[0])
+        else:
+            picks = torch.randint(0, len(self.codes), (self.grid, self.grid), generator=self.gen)
+            self.z[i] = self.codes[picks].permute(2, 0, 1)
         self.first_moment[i] = 0
         self.second_moment[i] = 0
         self.age[i] = 0
-        self.target_triples[i] = self.sampler.triple()
-        self.targets[i] = caption(self.target_triples[i], self.rng.choice(TEMPLATES))
+        # Pulled towards whole descriptions, as prompts are.
+        self.targets[i] = caption(self.target_triples[i], self.captions.phrasing((True, True, True)), self.rng)
 
     def _decode(self, z: torch.Tensor) -> torch.Tensor:
         """The VQGAN's straight-through quantiser, then its decoder: [N, 3, SIZE, SIZE] in [0, 1]."""
@@ -126,13 +140,13 @@ def label(pictures: torch.Tensor) -> Tuple[List[int], List[Optional[Triple]]]:
     return [i for i, _ in keep], [t for _, t in keep]
 
 
-def truth_rows(shown: Sequence[Optional[Triple]], batch_triples: Sequence[Triple], templates: Sequence[str],
+def truth_rows(shown: Sequence[Optional[Triple]], described: Sequence[Triple], named: Sequence[Mentions],
                caption_truth) -> torch.Tensor:
-    """[len(shown), len(batch_triples)]: 1 where a batch caption is true of a pool picture."""
-    rows = torch.zeros(len(shown), len(batch_triples))
+    """[len(shown), len(described)]: 1 where a batch caption (of described[j],
+    naming named[j]) is true of a pool picture; a picture that shows no scene
+    is true of none."""
+    rows = torch.zeros(len(shown), len(described))
     known = [i for i, t in enumerate(shown) if t is not None]
     if known:
-        # caption_truth compares every triple with every caption; only the columns' templates matter.
-        triples = [shown[i] for i in known] + list(batch_triples)
-        rows[known] = caption_truth(triples, [TEMPLATES[0]] * len(known) + list(templates))[:len(known), len(known):]
+        rows[known] = caption_truth([shown[i] for i in known], described, named)
     return rows

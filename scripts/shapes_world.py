@@ -1,17 +1,20 @@
 """The shapes world (docs/architecture.md, "The shapes world"): 64x64 RGB
-pictures of one solid shape on a solid background of another colour, with
-captions.
+pictures of one solid shape on a solid background of another colour.
 
-Everything that defines the world lives here, and only here: the palette, the
-shapes, the caption templates and the held-out (colour, shape, background)
-triples. The trainer draws its examples through `training_triples()` /
-`TrainingSampler`, which never yield a held-out triple."""
+Everything that defines the pictures lives here, and only here: the palette,
+the shapes' geometry and the held-out (colour, shape, background) triples;
+the captions' grammar is shapes_captions.py. The trainer draws its examples
+through `training_triples()` / `TrainingSampler`, which never yield a
+held-out triple."""
 import itertools
 import random
 import re
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
+
+import shapes_captions
+from shapes_captions import SHAPES, Triple
 
 SIZE = 64
 CENTRE_JITTER = 8      # the shape's centre is within +-8 px of the picture's
@@ -21,9 +24,7 @@ PALETTE: Dict[str, Tuple[int, int, int]] = {
     "purple": (140, 60, 180), "orange": (245, 140, 30), "white": (245, 245, 245), "black": (20, 20, 20),
 }
 COLOURS = list(PALETTE)
-SHAPES = ["circle", "square", "triangle", "cross"]
-
-Triple = Tuple[str, str, str]   # (shape colour, shape, background colour)
+assert COLOURS == shapes_captions.COLOURS, "the grammar's colours are the palette's"
 
 # THE held-out list: never rendered, captioned or sampled for training. Two per
 # shape; every colour exactly once as shape colour and once as background.
@@ -32,19 +33,6 @@ HELD_OUT = frozenset({
     ("white", "circle", "blue"), ("purple", "triangle", "white"), ("orange", "square", "red"),
     ("black", "cross", "yellow"), ("red", "circle", "green"),
 })
-
-# {c}: shape colour, {s}: shape, {b}: background colour. TEMPLATES[0] is the
-# canonical caption (evaluation, prompts).
-TEMPLATES = [
-    "a {c} {s} on a {b} background",
-    "a {c} {s}",
-    "{b} background with a {c} {s}",
-    "a {s} that is {c}",
-    "a {c} {s} on {b}",
-    "{c} {s}, {b} background",
-    "a picture of a {c} {s} on a {b} background",
-]
-
 
 class Scene(NamedTuple):
     colour: str
@@ -117,41 +105,19 @@ def collage(rng: random.Random, colours: Sequence[str], block: int = 8) -> np.nd
     return np.repeat(np.repeat(table[pick], block, axis=0), block, axis=1)
 
 
-def caption(triple: Triple, template: str) -> str:
-    c, s, b = triple
-    return template.format(c=c, s=s, b=b)
-
-
-def caption_attributes(template: str) -> Tuple[bool, bool, bool]:
-    """Which of (colour, shape, background) a template mentions."""
-    return "{c}" in template, "{s}" in template, "{b}" in template
-
-
-def consistent(triple: Triple, other: Triple, template: str) -> bool:
-    """Whether a caption of `other` made with `template` is true of a picture of `triple`."""
-    mentions = caption_attributes(template)
-    return all(not m or a == b for m, a, b in zip(mentions, triple, other))
-
-
-def all_captions() -> List[str]:
-    return sorted({caption(t, template) for t in all_triples() for template in TEMPLATES})
-
-
-def training_captions() -> List[str]:
-    """Captions of the training triples only (the tokenizer's corpus)."""
-    return sorted({caption(t, template) for t in training_triples() for template in TEMPLATES})
-
-
 _WORD = re.compile(r"[a-z]+")
 
 
 def parse_prompt(text: str) -> Tuple[Optional[str], Optional[str], Optional[str]]:
-    """(shape colour, shape, background colour) named by a prompt in any of the
-    templates' phrasings; None where it names none. The background is the
-    colour next to the word "background" or after "on"; the shape colour is
-    the other one."""
+    """(shape colour, shape, background colour) named by a prompt; None where
+    it names none. A caption of the grammar is read exactly; other text by a
+    rule of thumb: the background is the colour next to the word
+    "background" or after "on", the shape colour is the other one."""
+    parsed = shapes_captions.parse_caption(text)
+    if parsed:
+        return parsed[:3]
     words = _WORD.findall(text.lower())
-    shape = next((w for w in words if w in SHAPES), None)
+    shape = next((s for w in words for s, names in shapes_captions.SHAPE_WORDS.items() if w in names), None)
     colours = [(i, w) for i, w in enumerate(words) if w in PALETTE]
     background = None
     for i, w in colours:

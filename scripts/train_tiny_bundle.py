@@ -3,19 +3,24 @@
 (scripts/shapes_world.py; docs/architecture.md, "The shapes world"), then
 exports it through the same bundle writer as real checkpoints:
 
-  1. a SentencePiece tokenizer (spm_train, unigram) on the training captions;
+  1. a SentencePiece tokenizer (spm_train, BPE) on training captions of the
+     caption grammar (shapes_captions.py; held-out phrasings never written);
   2. a tiny VQGAN (taming VQModel, f = 8): a VQ autoencoder trained with the
      straight-through estimator, codebook + commitment losses and restarts of
      unused codes, on renders of the training triples;
   3. a tiny CLIP (ViT image tower, causal text transformer pooled at the
      end-of-text token, learned temperature), contrastive with soft targets
-     (a caption is a positive for every picture it is true of), on views made
+     (a caption is a positive for every picture it is true of; captions name
+     any subset of the attributes, and each one naming a colour comes with
+     its colours swapped as a hard negative for their roles), on views made
      the way the generation loop makes them (pooled/crop resizing, affine,
      perspective, colour jitter, erasing, blur, noise), partly from VQGAN
      reconstructions, with VQGAN-style patchwork collages as extra negatives;
      from 30% of the steps on, pictures that the generation loop makes with
      the CLIP in training join each batch, labelled by what they really show
-     (loop_pictures.py), so the loop's shortcuts become hard negatives.
+     (loop_pictures.py), so the loop's shortcuts become hard negatives; a
+     third of them start from the encoded render of their caption, so what
+     the loop drifts to from a true picture is a negative too.
 
   /usr/bin/python3 scripts/train_tiny_bundle.py --out models/tiny-shapes
 
@@ -39,9 +44,10 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from shapes_world import (COLOURS, HELD_OUT, SHAPES, TEMPLATES, TrainingSampler, caption,  # noqa: E402
-                          all_captions, caption_attributes, collage, random_scene, render_many, shape_mask,
-                          training_captions, training_triples)
+from shapes_world import (COLOURS, HELD_OUT, SHAPES, TrainingSampler, collage, random_scene,  # noqa: E402
+                          render_many, shape_mask, training_triples)
+import shapes_captions  # noqa: E402
+from shapes_captions import CaptionSampler, Mentions, Triple, caption, training_phrasings  # noqa: E402
 from vqclip_models.bundle import CLIP_MEAN, CLIP_STD, write_bundle  # noqa: E402
 from vqclip_models.clip_arch import CLIP  # noqa: E402
 from vqclip_models.vqgan_arch import VQModel  # noqa: E402
@@ -50,14 +56,15 @@ from loop_pictures import LoopPictures, label, truth_rows  # noqa: E402
 
 # ---- sizes -------------------------------------------------------------------------------------
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
-VOCAB = 64
-CONTEXT = 16
+VOCAB = 200
+TOKENIZER_TYPE = "bpe"   # measured: a unigram model stopped at 147 pieces, splitting "of" and "in"
+CONTEXT = 24   # the grammar's longest caption is 20 pieces (and bos, eos)
 # Three 32-wide vision heads: measured (supervised shape probe, 500 steps), one
 # 64-wide head learnt no shape at all (held-out accuracy below chance); 3 x 32
 # reached 74% held-out, 2 x 32 at width 64 67%.
 CLIP_CONFIG = dict(embed_dim=64, image_resolution=32, vision_layers=4, vision_width=96, vision_patch_size=4,
-                   vision_heads=3, context_length=CONTEXT, transformer_width=64, transformer_heads=2,
-                   transformer_layers=2)
+                   vision_heads=3, context_length=CONTEXT, transformer_width=64, transformer_heads=4,
+                   transformer_layers=3)
 VQGAN_CONFIG = dict(double_z=False, z_channels=32, resolution=64, in_channels=3, out_ch=3, ch=32,
                     ch_mult=[1, 1, 2, 2], num_res_blocks=1, attn_resolutions=[], dropout=0.0)
 N_EMBED, EMBED_DIM = 256, 32
@@ -99,13 +106,23 @@ def set_lr(optimiser: torch.optim.Optimizer, lr: float) -> None:
 
 # ---- tokenizer ---------------------------------------------------------------------------------
 
-def train_tokenizer(workdir: str) -> str:
-    """spm_train on the training captions. Run inside workdir with relative
+def tokenizer_corpus(seed: int, per_phrasing: int = 6) -> List[str]:
+    """Captions of training triples in every training phrasing (held-out
+    phrasings and triples are never written), each shape word as often."""
+    rng = random.Random(seed)
+    triples = training_triples()
+    return [caption(rng.choice(triples), template, rng) for template in training_phrasings()
+            for _ in range(per_phrasing)]
+
+
+def train_tokenizer(workdir: str, seed: int) -> str:
+    """spm_train on training captions. Run inside workdir with relative
     paths so the model file (which records its input) is the same every run."""
     with open(os.path.join(workdir, "captions.txt"), "w") as f:
-        f.write("\n".join(training_captions()) + "\n")
+        f.write("\n".join(tokenizer_corpus(seed)) + "\n")
     subprocess.run(["spm_train", "--input=captions.txt", "--model_prefix=tokenizer", f"--vocab_size={VOCAB}",
-                    "--model_type=unigram", "--character_coverage=1.0", "--normalization_rule_name=nmt_nfkc_cf",
+                    f"--model_type={TOKENIZER_TYPE}", "--character_coverage=1.0",
+                    "--normalization_rule_name=nmt_nfkc_cf",
                     f"--pad_id={PAD}", f"--unk_id={UNK}", f"--bos_id={BOS}", f"--eos_id={EOS}",
                     "--hard_vocab_limit=false", "--num_threads=1", "--seed_sentencepiece_size=10000"],
                    cwd=workdir, check=True, capture_output=True)
@@ -118,16 +135,30 @@ def vocab_size(model_file: str) -> int:
 
 
 class CaptionTokens:
-    """Caption text -> padded int64 row, encoded once per caption (spm_encode)."""
+    """Caption text -> padded int64 row. The tokenizer splits at whitespace
+    first (BPE never merges across a space), so a caption's ids are its
+    words' ids in order: each word is encoded once (spm_encode, one run for
+    all the new words of a call) and captions are assembled from them, with
+    no process started per caption (test_shapes_world checks the equality
+    on a sample of captions)."""
 
-    def __init__(self, model_file: str, captions: Sequence[str]):
-        manifest_like = {"clip": {"context_length": CONTEXT,
-                                  "tokenizer": {"bos_id": BOS, "eos_id": EOS, "pad_id": PAD, "lowercase": True}}}
-        rows = zero_shot_eval.tokenize_with(model_file, manifest_like, list(captions))
-        self.rows = {text: rows[i] for i, text in enumerate(captions)}
+    def __init__(self, model_file: str):
+        self.model_file = model_file
+        self.words: Dict[str, List[int]] = {}
+
+    def ids(self, texts: Sequence[str]) -> List[List[int]]:
+        split = [t.lower().split() for t in texts]
+        new = sorted({w for words in split for w in words if w not in self.words})
+        if new:
+            self.words.update(zip(new, zero_shot_eval.spm_ids(self.model_file, new)))
+        return [[i for w in words for i in self.words[w]] for words in split]
 
     def __call__(self, texts: Sequence[str]) -> torch.Tensor:
-        return torch.stack([self.rows[t] for t in texts])
+        rows = torch.full((len(texts), CONTEXT), PAD, dtype=torch.long)
+        for row, ids in zip(rows, self.ids(texts)):
+            ids = [BOS] + ids[:CONTEXT - 2] + [EOS]
+            row[:len(ids)] = torch.tensor(ids)
+        return rows
 
 
 # ---- data --------------------------------------------------------------------------------------
@@ -381,12 +412,36 @@ COLOUR_INDEX = {c: i for i, c in enumerate(COLOURS)}
 SHAPE_INDEX = {s: i for i, s in enumerate(SHAPES)}
 
 
-def caption_truth(triples: Sequence[Tuple[str, str, str]], templates: Sequence[str]) -> torch.Tensor:
-    """[i, j] = 1 where caption j (of triples[j], made with templates[j]) is true of picture i."""
-    attributes = torch.tensor([[COLOUR_INDEX[c], SHAPE_INDEX[s], COLOUR_INDEX[b]] for c, s, b in triples])
-    mentions = torch.tensor([caption_attributes(t) for t in templates])
-    same = attributes[:, None, :] == attributes[None, :, :]
-    return (same | ~mentions[None, :, :]).all(-1).float()
+def caption_truth(pictures: Sequence[Triple], described: Sequence[Triple], named: Sequence[Mentions]) -> torch.Tensor:
+    """[i, j] = 1 where caption j, of described[j] naming the attributes
+    named[j], is true of a picture of pictures[i] (shapes_captions.consistent)."""
+    def attributes(triples):
+        return torch.tensor([[COLOUR_INDEX[c], SHAPE_INDEX[s], COLOUR_INDEX[b]] for c, s, b in triples]).view(-1, 3)
+    same = attributes(pictures)[:, None, :] == attributes(described)[None, :, :]
+    return (same | ~torch.tensor(named, dtype=torch.bool).view(1, -1, 3)).all(-1).float()
+
+
+def describe(captions: CaptionSampler, chosen: Sequence[Triple]) -> Tuple[List[str], List[Triple], List[Mentions]]:
+    """A training caption for each picture, then, as hard negatives for the
+    colours' roles, each caption that names a colour again with the picture's
+    two colours swapped ("a blue circle on a red background" next to "a red
+    circle on a blue background", "something blue" next to "something red").
+    Returns the texts, the triples they describe and what each names."""
+    texts, described, named = [], [], []
+    swapped = []
+    for c, s, b in chosen:
+        template = captions.phrasing()
+        mentioned = shapes_captions.mentions(template)
+        texts.append(caption((c, s, b), template, captions.rng))
+        described.append((c, s, b))
+        named.append(mentioned)
+        if mentioned[0] or mentioned[2]:
+            swapped.append(((b, s, c), template, mentioned))
+    for triple, template, mentioned in swapped:
+        texts.append(caption(triple, template, captions.rng))
+        described.append(triple)
+        named.append(mentioned)
+    return texts, described, named
 
 
 def soft_cross_entropy(logits: torch.Tensor, truth: torch.Tensor, dim: int) -> torch.Tensor:
@@ -420,6 +475,7 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
     optimiser = torch.optim.AdamW([{"params": decay, "weight_decay": 0.05}, {"params": no_decay, "weight_decay": 0}],
                                   lr=lr, betas=(0.9, 0.98), eps=1e-6)
     sampler = TrainingSampler(rng)
+    captions = CaptionSampler(rng)
     resolution = CLIP_CONFIG["image_resolution"]
     # VQGAN reconstructions of training renders (the look of decoded pictures), made once.
     pool_triples = [sampler.triple() for _ in range(512)] if recon_share > 0 else []
@@ -427,7 +483,7 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
     noise_pool = random_code_pictures(vqgan, 256, gen) if collages else None
     pool = LoopPictures(vqgan, sampler, rng, gen, size=int(loop["size"]), lifetime=int(loop["lifetime"]),
                         lr=loop["lr"], views=int(loop["views"]), resolution=resolution,
-                        make_views=loop_views) if loop["size"] else None
+                        make_views=loop_views, from_render=loop["from_render"]) if loop["size"] else None
     loop_from = int(loop["start"] * steps)
     loop_stats = [0, 0, 0]   # pictures made, showing a scene, showing the scene they were pulled towards
     start = time.time()
@@ -435,7 +491,6 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
     for step in range(steps):
         set_lr(optimiser, cosine_lr(step, steps, lr, warmup=max(1, steps // 20)))
         chosen = sampler.batch(batch)
-        templates = [rng.choice(TEMPLATES) for _ in chosen]
         # Some pictures as the VQGAN reconstructs them: swap in pool entries.
         pictures = to_tensor(render_many(rng, chosen))
         if n_recon:
@@ -444,6 +499,7 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
             for slot, pick in zip(slots, picks):
                 chosen[slot] = pool_triples[pick]
                 pictures[slot] = recon_pool[pick]
+        texts, described, named = describe(captions, chosen)
         images = pictures
         if collages:
             # Negatives only: patchworks of a training pair's colours, and decodes of random codes.
@@ -451,12 +507,12 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
             patch = to_tensor(np.stack([collage(rng, [c, b]) for c, _, b in pairs]))
             noise = noise_pool[torch.randint(0, len(noise_pool), (collages - collages // 2,), generator=gen)]
             images = torch.cat([pictures, patch, noise])
-        truth = torch.cat([caption_truth(chosen, templates), torch.zeros(len(images) - batch, batch)])
+        truth = torch.cat([caption_truth(chosen, described, named), torch.zeros(len(images) - batch, len(texts))])
         if pool and step >= loop_from:
             made, pulled_towards = pool.step(model, tokens)
             keep, shown = label(made)
             images = torch.cat([images, made[keep]])
-            truth = torch.cat([truth, truth_rows(shown, chosen, templates, caption_truth)])
+            truth = torch.cat([truth, truth_rows(shown, described, named, caption_truth)])
             loop_stats[0] += len(made)
             loop_stats[1] += sum(t is not None for t in shown)
             loop_stats[2] += sum(t == pulled_towards[i] for i, t in zip(keep, shown))
@@ -468,7 +524,7 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
         embedded = model.encode_image(loop_views(images, gen, resolution))
         n_scored = len(embedded) - shape_aux                                # scenes and negatives
         image = F.normalize(embedded[:n_scored], dim=-1)
-        text = F.normalize(model.encode_text(tokens([caption(t, tpl) for t, tpl in zip(chosen, templates)])), dim=-1)
+        text = F.normalize(model.encode_text(tokens(texts)), dim=-1)
         logits = model.logit_scale.exp().clamp(max=100) * image @ text.t()     # [images (+ negatives), texts]
         loss = (soft_cross_entropy(logits[:batch], truth[:batch], 1) + soft_cross_entropy(logits, truth, 0)) / 2
         labelled = torch.cat([embedded[:batch], embedded[n_scored:]])
@@ -499,7 +555,14 @@ def quick_eval(model: CLIP, tokens: CaptionTokens, seed: int = 99) -> dict:
         result = zero_shot_eval.zero_shot(text_encoder, model.encode_image, lambda texts: tokens(texts),
                                           CLIP_CONFIG["image_resolution"], CLIP_MEAN, CLIP_STD, per_triple=1,
                                           held_out_per_triple=12, seed=seed)
-    return {k: {a: round(v, 3) for a, v in r.items() if a != "count"} for k, r in result.items()}
+    return rounded(result)
+
+
+def rounded(figures):
+    """Nested accuracy figures to 3 decimals, counts left out (progress lines)."""
+    if isinstance(figures, dict):
+        return {k: rounded(v) for k, v in figures.items() if k != "count"}
+    return round(figures, 3) if isinstance(figures, float) else figures
 
 
 # ---- main --------------------------------------------------------------------------------------
@@ -515,7 +578,7 @@ def main() -> int:
     parser.add_argument("--vqgan-crop", type=int, default=32)
     parser.add_argument("--vqgan-full-share", type=float, default=0.15, help="share of VQGAN steps on whole renders")
     parser.add_argument("--vqgan-lr", type=float, default=2e-3)
-    parser.add_argument("--clip-steps", type=int, default=1000)
+    parser.add_argument("--clip-steps", type=int, default=1300)
     parser.add_argument("--clip-batch", type=int, default=96)
     parser.add_argument("--clip-lr", type=float, default=2e-3)
     parser.add_argument("--recon-share", type=float, default=0.25, help="share of CLIP pictures that are VQGAN "
@@ -529,6 +592,8 @@ def main() -> int:
     parser.add_argument("--loop-lr", type=float, default=0.1)
     parser.add_argument("--loop-views", type=int, default=4, help="views per latent in a loop step")
     parser.add_argument("--loop-start", type=float, default=0.3, help="share of CLIP steps before the loop joins")
+    parser.add_argument("--loop-from-render", type=float, default=0.33, help="share of loop latents that start from "
+                        "their caption's render (encoded) instead of random codes")
     parser.add_argument("--eval-every", type=int, default=0, help="print zero-shot accuracy every N CLIP steps")
     parser.add_argument("--save-vqgan", help="(development) also save the VQGAN state dict here")
     parser.add_argument("--load-vqgan", help="(development) skip VQGAN training: load this state dict")
@@ -545,10 +610,9 @@ def main() -> int:
     clock = Clock()
     began_wall, began_cpu = time.time(), time.process_time()
     with tempfile.TemporaryDirectory() as workdir:
-        spm_model = clock.run("tokenizer", train_tokenizer, workdir)
+        spm_model = clock.run("tokenizer", train_tokenizer, workdir, args.seed)
         vocab = vocab_size(spm_model)
-        # Every caption, held-out triples' included (only the evaluation uses those).
-        tokens = CaptionTokens(spm_model, all_captions())
+        tokens = CaptionTokens(spm_model)
         log(f"tokenizer: {vocab} pieces")
         if args.load_vqgan:
             vqgan = VQModel(VQGAN_CONFIG, N_EMBED, EMBED_DIM)
@@ -566,7 +630,8 @@ def main() -> int:
         clip = clock.run("clip", train_clip, args.clip_steps, args.clip_batch, args.seed + 2, args.clip_lr, tokens,
                          vocab, vqgan, args.recon_share, args.collages, args.shape_aux,
                          dict(size=args.loop_pictures, lifetime=args.loop_lifetime, lr=args.loop_lr,
-                              views=args.loop_views, start=args.loop_start), args.eval_every)
+                              views=args.loop_views, start=args.loop_start, from_render=args.loop_from_render),
+                         args.eval_every)
         tokenizer = {"type": "sentencepiece", "bos_id": BOS, "eos_id": EOS, "pad_id": PAD, "lowercase": True}
         clock.run("export", write_bundle, args.out, name="tiny-shapes", clip_model=clip, vqgan_model=vqgan,
                   tokenizer=tokenizer, tokenizer_file=spm_model, default_size=(64, 64))

@@ -48,7 +48,7 @@ std::vector<const CLI::Option*> add_context_options(CLI::App& app, ContextParams
           ->group(kGroup)->type_name("SIZE")->default_str("0"),
       app.add_option(option_names("threads"), c.threads,
                      "CPU threads for libtorch, at most the cores (" + std::to_string(max_threads()) +
-                         " here); 0 = auto (the cores; 1 for small models)")
+                         " here); 0 = auto (OMP_NUM_THREADS if set, else every core)")
           ->group(kGroup),
   };
 }

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 
 from tests.python.support import small_clip, small_vqgan
 from loop_pictures import LoopPictures, label, truth_rows  # noqa: E402 (support puts scripts/ on the path)
-from shapes_world import HELD_OUT, TEMPLATES, TrainingSampler, collage, random_scene, render, training_triples
+from shapes_world import HELD_OUT, TrainingSampler, collage, random_scene, render, training_triples
 from train_tiny_bundle import caption_truth
 
 
@@ -37,8 +37,8 @@ class Labels(unittest.TestCase):
 
     def test_truth_rows_follow_what_a_picture_shows(self):
         batch = [("red", "circle", "green"), ("red", "circle", "green"), ("blue", "square", "white")]
-        templates = ["a {c} {s}", TEMPLATES[0], "a {c} {s}"]
-        rows = truth_rows([("red", "circle", "blue"), None], batch, templates, caption_truth)
+        named = [(True, True, False), (True, True, True), (True, True, False)]
+        rows = truth_rows([("red", "circle", "blue"), None], batch, named, caption_truth)
         # "a red circle" is true of a red circle on blue; "... on a green background" is not.
         self.assertEqual(rows.tolist(), [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
 
@@ -57,10 +57,23 @@ def resized_views(pictures, gen, resolution, clean_fraction):
 
 
 class Loop(unittest.TestCase):
-    def make_pool(self, lifetime=100):
+    def make_pool(self, lifetime=100, size=3, from_render=0.0):
         return LoopPictures(small_vqgan(), TrainingSampler(random.Random(1)), random.Random(1),
-                            torch.Generator().manual_seed(1), size=3, lifetime=lifetime, lr=0.1, views=2,
-                            resolution=32, make_views=resized_views)
+                            torch.Generator().manual_seed(1), size=size, lifetime=lifetime, lr=0.1, views=2,
+                            resolution=32, make_views=resized_views, from_render=from_render)
+
+    def test_latents_start_from_random_codes_or_from_their_captions_renders(self):
+        def codebook_vectors(pool):
+            """Which latents are made of codebook rows only (a random-code start)."""
+            flat = pool.z.permute(0, 2, 3, 1).reshape(len(pool.z), -1, pool.z.shape[1])
+            return [bool(((v[:, None, :] - pool.codes[None]).abs().amax(-1).min(1).values == 0).all()) for v in flat]
+
+        self.assertEqual(codebook_vectors(self.make_pool()), [True] * 3)
+        from_render = self.make_pool(size=4, from_render=1.0)
+        self.assertEqual(codebook_vectors(from_render), [False] * 4)
+        self.assertTrue(bool((from_render.z >= from_render.low).all() and (from_render.z <= from_render.high).all()))
+        mixed = self.make_pool(size=24, from_render=0.5)
+        self.assertEqual(sorted(set(codebook_vectors(mixed))), [False, True])
 
     def test_steps_pull_latents_towards_their_captions_within_the_codebook_range(self):
         clip = small_clip("vit")

@@ -7,14 +7,17 @@ import tempfile
 import unittest
 
 import numpy as np
+import torch
 
 SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts")
 sys.path.insert(0, SCRIPTS)
 import check_colours  # noqa: E402
 import check_shape  # noqa: E402
 from eval_generation import legend, write_png  # noqa: E402
-from shapes_world import (COLOURS, HELD_OUT, PALETTE, SHAPES, TEMPLATES, all_triples, caption, consistent,  # noqa: E402
-                          random_scene, render, shape_mask, training_triples)
+import shapes_captions  # noqa: E402
+from shapes_captions import CANONICAL, CaptionSampler, caption, consistent, mentions, parse_caption  # noqa: E402
+from shapes_world import (COLOURS, HELD_OUT, PALETTE, SHAPES, all_triples, parse_prompt, random_scene,  # noqa: E402
+                          render, shape_mask, training_triples)
 
 
 class ShapesWorld(unittest.TestCase):
@@ -43,10 +46,85 @@ class ShapesWorld(unittest.TestCase):
         self.assertEqual(len(training_triples()) + len(HELD_OUT), len(all_triples()))
         self.assertEqual(len(all_triples()), len(COLOURS) * len(SHAPES) * (len(COLOURS) - 1))
 
-    def test_captions_and_consistency(self):
-        self.assertEqual(caption(("red", "circle", "blue"), TEMPLATES[0]), "a red circle on a blue background")
-        self.assertTrue(consistent(("red", "circle", "blue"), ("red", "circle", "green"), "a {c} {s}"))
-        self.assertFalse(consistent(("red", "circle", "blue"), ("red", "circle", "green"), TEMPLATES[0]))
+
+
+class CaptionGrammar(unittest.TestCase):
+    def test_truth_rule(self):
+        red_circle_on_blue = ("red", "circle", "blue")
+        table = [
+            ("a red circle on a blue background", True),
+            ("a red disc against a blue background", True),
+            ("a circle on a blue background", True),
+            ("a circle on a red background", False),       # the colour's role matters
+            ("a blue background with a small circle", True),
+            ("a red background with a small circle", False),
+            ("something red", True),
+            ("something blue", False),                      # blue is the background, not the shape
+            ("a plain blue background", True),
+            ("a plain red background", False),
+            ("a red shape on a blue background", True),
+            ("a blue shape on a red background", False),
+            ("a red square on a blue background", False),
+            ("a red plus sign", False),
+            ("a circle", True),
+            ("an image of a triangle", False),
+        ]
+        for text, expected in table:
+            colour, shape, background, template = parse_caption(text)
+            described = (colour or "green", shape or "square", background or "green")
+            with self.subTest(text=text):
+                self.assertEqual(consistent(red_circle_on_blue, described, mentions(template)), expected)
+
+    def test_every_caption_reads_back(self):
+        rng = random.Random(3)
+        for phrasing in shapes_captions.phrasings()[::17]:
+            triple = rng.choice(all_triples())
+            text = caption(triple, phrasing.template, rng)
+            colour, shape, background, template = parse_caption(text)
+            named = mentions(phrasing.template)
+            self.assertEqual(mentions(template), named, text)
+            self.assertEqual((colour, shape, background), tuple(a if n else None for a, n in zip(triple, named)), text)
+            self.assertEqual(parse_prompt(text), (colour, shape, background))
+
+    def test_held_out_phrasings_never_reach_training(self):
+        held = set(shapes_captions.held_out_phrasings())
+        training = set(shapes_captions.training_phrasings())
+        self.assertTrue(held)
+        self.assertTrue(held.isdisjoint(training))
+        self.assertIn(CANONICAL, training)
+        # Every kind of description is held out in some phrasings, and about a fifth of all of them.
+        kinds = {mentions(t) for t in held}
+        self.assertEqual(kinds, set(shapes_captions.TRAINING_MIX))
+        self.assertAlmostEqual(len(held) / (len(held) + len(training)), 0.2, delta=0.03)
+        # What is held out is the combination: every word is also in a training phrasing.
+        self.assertEqual(shapes_captions.words(held) - shapes_captions.words(training), set())
+        sampler = CaptionSampler(random.Random(4))
+        drawn = {sampler.phrasing() for _ in range(20000)}
+        self.assertTrue(drawn.isdisjoint(held))
+        self.assertGreater(len(drawn), 0.8 * len(training))
+
+    def test_word_by_word_tokens_equal_the_tokenizers_own(self):
+        import train_tiny_bundle
+        from zero_shot_eval import tokenize_with
+        rng = random.Random(6)
+        texts = [caption(rng.choice(all_triples()), p.template, rng) for p in shapes_captions.phrasings()[::5]]
+        texts += ["A Red  Circle, on blue", "an unknown hexagon in magenta"]
+        with tempfile.TemporaryDirectory() as d:
+            model = train_tiny_bundle.train_tokenizer(d, seed=1)
+            manifest = {"clip": {"context_length": train_tiny_bundle.CONTEXT, "tokenizer": {
+                "bos_id": train_tiny_bundle.BOS, "eos_id": train_tiny_bundle.EOS, "pad_id": train_tiny_bundle.PAD,
+                "lowercase": True}}}
+            expected = tokenize_with(model, manifest, texts)
+            self.assertTrue(torch.equal(train_tiny_bundle.CaptionTokens(model)(texts), expected))
+
+    def test_the_tokenizer_corpus_holds_no_held_out_phrasing_or_triple(self):
+        from train_tiny_bundle import tokenizer_corpus
+        held = set(shapes_captions.held_out_phrasings())
+        for text in tokenizer_corpus(seed=5, per_phrasing=1):
+            colour, shape, background, template = parse_caption(text)
+            self.assertNotIn(template, held, text)
+            if colour and shape and background:
+                self.assertNotIn((colour, shape, background), HELD_OUT, text)
 
 
 class ColourChecker(unittest.TestCase):

@@ -12,7 +12,8 @@ import unittest
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from eval_generation import write_png  # noqa: E402
-from shapes_world import HELD_OUT, TEMPLATES, all_triples, caption, random_scene, render  # noqa: E402
+from shapes_captions import CANONICAL, caption  # noqa: E402
+from shapes_world import HELD_OUT, all_triples, random_scene, render  # noqa: E402
 
 BUNDLE = os.path.join(ROOT, "models", "tiny-shapes")
 
@@ -28,7 +29,7 @@ class TinyBundleSearch(unittest.TestCase):
             for i, triple in enumerate(triples):
                 write_png(os.path.join(folder, f"{i:02d}.png"), render(random_scene(rng, triple)))
             for triple in queries:
-                text = caption(triple, TEMPLATES[0])
+                text = caption(triple, CANONICAL)
                 result = subprocess.run([os.environ["VQCLIP_EXE"], "search", folder, "-p", text, "--top", "3",
                                          "--json", "--models", BUNDLE, "--threads", "1"],
                                         capture_output=True, text=True)

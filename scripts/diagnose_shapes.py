@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Why a shape does or does not come out of vqclip's loop with a
+shapes-world bundle. For each shape, on fresh renders of training triples:
+
+- recognised: the CLIP's zero-shot shape accuracy (canonical captions of all
+  224 triples);
+- representable: the share of renders whose VQGAN round trip (encoder,
+  nearest code, decoder) still shows the shape (check_shape.py);
+- kept: the loop started from the render itself (--init-image), with its
+  canonical caption as the prompt: the share still showing the shape after
+  the steps;
+- found: the loop from random codes (vqclip's default start), same prompts;
+- the CLIP's similarity of each picture with its prompt: the render, the
+  kept run's end and the found run's end. An end picture that is no longer
+  the shape yet scores above the render means the CLIP prefers something
+  that is not the shape (the loop is right to leave it); one that scores
+  below it means the optimisation does not find the shape.
+
+  diagnose_shapes.py --vqclip build/bin/vqclip [--models DIR] [--per-shape 4] [--steps 150] [--out DIR]"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_colours  # noqa: E402
+import check_shape  # noqa: E402
+import zero_shot_eval  # noqa: E402
+from eval_generation import write_png  # noqa: E402
+from shapes_captions import CANONICAL, SHAPES, caption  # noqa: E402
+from shapes_world import random_scene, render, training_triples  # noqa: E402
+
+DEFAULT_MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "tiny-shapes")
+
+
+def round_trip(models: str, pictures: np.ndarray) -> np.ndarray:
+    """uint8 [N, 64, 64, 3] through the bundle's VQGAN encoder, the nearest code and its decoder."""
+    with open(os.path.join(models, "vqclip.json")) as f:
+        vqgan = json.load(f)["vqgan"]
+    encoder = torch.jit.load(os.path.join(models, vqgan["encoder"]), map_location="cpu").eval()
+    decoder = torch.jit.load(os.path.join(models, vqgan["decoder"]), map_location="cpu").eval()
+    with torch.no_grad():
+        x = torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 127.5 - 1
+        z = encoder(x)
+        codebook = decoder.codebook
+        flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
+        nearest = torch.cdist(flat, codebook).argmin(1)
+        z_q = codebook[nearest].view(z.shape[0], z.shape[2], z.shape[3], -1).permute(0, 3, 1, 2)
+        out = ((decoder(z_q) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+    return out.permute(0, 2, 3, 1).numpy()
+
+
+def run_batch(vqclip: str, models: str, lines, out_dir: str, steps: int, seed: int) -> list:
+    """Renders prompt-file lines (text, per-line options) as one batch; the pictures' paths in order."""
+    os.makedirs(out_dir, exist_ok=True)
+    prompt_file = os.path.join(out_dir, "prompts.txt")
+    with open(prompt_file, "w") as f:
+        f.write("\n".join(text + (" -- " + " ".join(options) if options else "") for text, options in lines) + "\n")
+    subprocess.run([vqclip, "--prompts-file", prompt_file, "--out-dir", out_dir, "--models", models, "--steps",
+                    str(steps), "--seed", str(seed), "--overwrite", "-q"], check=True)
+    return [os.path.join(out_dir, n) for n in sorted(os.listdir(out_dir)) if n.endswith(".png") and n[:4].isdigit()]
+
+
+def similarities(vqclip: str, models: str, paths, texts) -> list:
+    """The CLIP's cosine of paths[i] with texts[i]."""
+    args = [vqclip, "score", *paths, "--json", "--models", models]
+    for text in texts:
+        args += ["-p", text]
+    result = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+    return [result["cosine"][i][i] for i in range(len(paths))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--vqclip", default="build/bin/vqclip")
+    parser.add_argument("--models", default=DEFAULT_MODELS)
+    parser.add_argument("--per-shape", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", default="/tmp/vqclip-diagnose-shapes")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    triples = [t for s in SHAPES for t in rng.sample([t for t in training_triples() if t[1] == s], args.per_shape)]
+    renders = np.stack([render(random_scene(rng, t)) for t in triples])
+    prompts = [caption(t, CANONICAL) for t in triples]
+    os.makedirs(os.path.join(args.out, "renders"), exist_ok=True)
+    render_paths = [os.path.join(args.out, "renders", f"{i:03d}.png") for i in range(len(triples))]
+    for path, picture in zip(render_paths, renders):
+        write_png(path, picture)
+    recognised = zero_shot_eval.evaluate(args.models)["all"]["shape_by_shape"]
+    trips = round_trip(args.models, renders)
+    kept = run_batch(args.vqclip, args.models, [(p, ["--init-image", r]) for p, r in zip(prompts, render_paths)],
+                     os.path.join(args.out, "kept"), args.steps, args.seed)
+    found = run_batch(args.vqclip, args.models, [(p, []) for p in prompts], os.path.join(args.out, "found"),
+                      args.steps, args.seed)
+    scores = {name: similarities(args.vqclip, args.models, paths, prompts)
+              for name, paths in (("render", render_paths), ("kept", kept), ("found", found))}
+
+    def shows(pictures) -> list:
+        return [check_shape.shows(p, t[0], t[1])[0] for p, t in zip(pictures, triples)]
+
+    verdicts = {"representable": shows(trips), "kept": shows([check_colours.read_png(p) for p in kept]),
+                "found": shows([check_colours.read_png(p) for p in found])}
+    table = {}
+    for shape in SHAPES:
+        rows = [i for i, t in enumerate(triples) if t[1] == shape]
+        table[shape] = {"recognised": recognised[shape]}
+        table[shape].update({k: sum(v[i] for i in rows) / len(rows) for k, v in verdicts.items()})
+        table[shape].update({f"similarity_{k}": round(float(np.mean([v[i] for i in rows])), 4)
+                             for k, v in scores.items()})
+    with open(os.path.join(args.out, "diagnosis.json"), "w") as f:
+        json.dump({"table": table, "prompts": prompts, "verdicts": verdicts, "similarities": scores}, f, indent=2)
+    print(json.dumps(table, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
