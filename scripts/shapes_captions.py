@@ -138,7 +138,7 @@ def _matchers() -> List[Tuple["re.Pattern", str]]:
     return out
 
 
-_SHAPE_OF_WORD = {w: s for s, words in SHAPE_WORDS.items() for w in words}
+SHAPE_OF_WORD = {w: s for s, words in SHAPE_WORDS.items() for w in words}   # "disc" -> "circle"
 
 
 def parse_caption(text: str) -> Optional[Tuple[Optional[str], Optional[str], Optional[str], str]]:
@@ -150,7 +150,7 @@ def parse_caption(text: str) -> Optional[Tuple[Optional[str], Optional[str], Opt
         found = pattern.match(normal)
         if found:
             groups = found.groupdict()
-            shape = _SHAPE_OF_WORD[groups["s"]] if "s" in groups else None
+            shape = SHAPE_OF_WORD[groups["s"]] if "s" in groups else None
             return groups.get("c"), shape, groups.get("b"), template
     return None
 
@@ -184,7 +184,3 @@ class CaptionSampler:
     def phrasing(self, named: Optional[Mentions] = None) -> str:
         kind = named or self.rng.choices(self.kinds, self.weights)[0]
         return self.rng.choice(self.by_kind[kind])
-
-    def caption(self, triple: Triple, named: Optional[Mentions] = None) -> Tuple[str, Mentions]:
-        template = self.phrasing(named)
-        return caption(triple, template, self.rng), mentions(template)

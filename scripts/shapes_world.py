@@ -117,7 +117,7 @@ def parse_prompt(text: str) -> Tuple[Optional[str], Optional[str], Optional[str]
     if parsed:
         return parsed[:3]
     words = _WORD.findall(text.lower())
-    shape = next((s for w in words for s, names in shapes_captions.SHAPE_WORDS.items() if w in names), None)
+    shape = next((shapes_captions.SHAPE_OF_WORD[w] for w in words if w in shapes_captions.SHAPE_OF_WORD), None)
     colours = [(i, w) for i, w in enumerate(words) if w in PALETTE]
     background = None
     for i, w in colours:

@@ -154,11 +154,7 @@ class CaptionTokens:
         return [[i for w in words for i in self.words[w]] for words in split]
 
     def __call__(self, texts: Sequence[str]) -> torch.Tensor:
-        rows = torch.full((len(texts), CONTEXT), PAD, dtype=torch.long)
-        for row, ids in zip(rows, self.ids(texts)):
-            ids = [BOS] + ids[:CONTEXT - 2] + [EOS]
-            row[:len(ids)] = torch.tensor(ids)
-        return rows
+        return zero_shot_eval.pack_rows(self.ids(texts), CONTEXT, BOS, EOS, PAD)
 
 
 # ---- data --------------------------------------------------------------------------------------

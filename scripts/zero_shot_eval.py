@@ -49,14 +49,19 @@ def tokenize_with(model_file: str, manifest: dict, texts: Sequence[str]) -> torc
     """int64 [N, context_length]: bos, ids, eos, then pad (too long: the first
     context_length - 2 ids), as the bundle's tokenizer block says."""
     spec = manifest["clip"]["tokenizer"]
-    length = manifest["clip"]["context_length"]
     if spec.get("lowercase", False):
         texts = [t.lower() for t in texts]
+    return pack_rows(spm_ids(model_file, texts), manifest["clip"]["context_length"], spec["bos_id"], spec["eos_id"],
+                     spec["pad_id"])
+
+
+def pack_rows(ids: Sequence[List[int]], length: int, bos: int, eos: int, pad: int) -> torch.Tensor:
+    """int64 [N, length]: bos, each text's ids (the first length - 2), eos, then pad."""
     rows = []
-    for ids in spm_ids(model_file, texts):
-        ids = [spec["bos_id"]] + ids[: length - 2] + [spec["eos_id"]]
-        rows.append(ids + [spec["pad_id"]] * (length - len(ids)))
-    return torch.tensor(rows, dtype=torch.long)
+    for text_ids in ids:
+        row = [bos] + text_ids[: length - 2] + [eos]
+        rows.append(row + [pad] * (length - len(row)))
+    return torch.tensor(rows, dtype=torch.long).view(len(rows), length)
 
 
 def tokenize(manifest: dict, bundle_dir: str, texts: Sequence[str]) -> torch.Tensor:
