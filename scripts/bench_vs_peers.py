@@ -6,10 +6,13 @@ ratio of steps a second; the README's speed table comes from it.
 
 Both loops run the same work: --steps steps of --cutn cutouts at --size, the
 peers' cutouts (random squares pooled to CLIP's input: vqclip's `crops`) and
-no augmentation, Adam at lr 0.1, fp32.
+no augmentation, Adam at lr 0.1. The peers' loop runs in fp32; vqclip in
+each of --vqclip-precision (fp32, vqclip's default; bf16 autocasts its
+modules on the CPU's bf16 units and changes pixels, see README).
 
   bench_vs_peers.py [--models models/tiny-shapes] [--size 64 64] [--steps 150] [--cutn 32]
-                    [--runs 3] [--vqclip-threads 0 2 ...] [--peer-threads 0 ...] [--concurrent 2]
+                    [--runs 3] [--vqclip-threads 0 2 ...] [--vqclip-precision fp32 bf16]
+                    [--peer-threads 0 ...] [--concurrent 2]
 
 A thread count of 0 is each side's default: vqclip's automatic choice
 (OMP_NUM_THREADS, else the cores) and PyTorch's own (one thread on a
@@ -58,19 +61,22 @@ def main() -> int:
     parser.add_argument("--cutn", type=int, default=32)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--vqclip-threads", type=int, nargs="*", default=[0])
+    parser.add_argument("--vqclip-precision", nargs="*", default=["fp32"], choices=["fp32", "bf16"])
     parser.add_argument("--peer-threads", type=int, nargs="*", default=[0])
     parser.add_argument("--concurrent", type=int, default=1)
-    parser.add_argument("--vqclip-args", default="", help="more vqclip options, e.g. '--precision bf16'")
+    parser.add_argument("--vqclip-args", default="", help="more vqclip options, e.g. '--drawer vector'")
     args = parser.parse_args()
 
     size = ["--size", str(args.size[0]), str(args.size[1])] if args.size else []
     with tempfile.TemporaryDirectory() as work:
         commands = {}
-        for threads in args.vqclip_threads:
-            commands[f"vqclip, threads {threads or 'auto'}"] = lambda i, t=threads: [
-                args.vqclip, "-p", PROMPT, "--models", args.models, "--steps", str(args.steps), "--cutn",
-                str(args.cutn), "--cut-method", "crops", "--augment", "none", "--seed", "1", "-q",
-                "--threads", str(t), "-o", os.path.join(work, f"v{i}.png")] + size + args.vqclip_args.split()
+        for precision in args.vqclip_precision:
+            for threads in args.vqclip_threads:
+                commands[f"vqclip, threads {threads or 'auto'}, {precision}"] = lambda i, t=threads, p=precision: [
+                    args.vqclip, "-p", PROMPT, "--models", args.models, "--steps", str(args.steps), "--cutn",
+                    str(args.cutn), "--cut-method", "crops", "--augment", "none", "--seed", "1", "-q",
+                    "--threads", str(t), "--precision", p, "-o", os.path.join(work, f"v{i}.png")
+                ] + size + args.vqclip_args.split()
         for threads in args.peer_threads:
             commands[f"peers' loop, threads {threads or 'default'}"] = lambda i, t=threads: [
                 "/usr/bin/python3", os.path.join(HERE, "peer_loop.py"), "--models", args.models, "--steps",
@@ -88,11 +94,11 @@ def main() -> int:
     print(f"{args.steps} steps, {args.cutn} crop cutouts, no augmentation, {os.path.basename(os.path.normpath(args.models))}"
           f"{' at %dx%d' % tuple(args.size) if args.size else ''}, {args.concurrent} process(es) at once, "
           f"median of {args.runs}, {os.cpu_count()} cores")
-    print(f"  {'loop':<28} {'wall s':>8} {'steps/s':>8} {'peak GiB':>9} {'vs peers':>9}   runs")
+    print(f"  {'loop':<34} {'wall s':>8} {'steps/s':>8} {'peak GiB':>9} {'vs peers':>9}   runs")
     for name in commands:
         median = statistics.median(seconds[name])
         ratio = statistics.median(seconds[baseline]) / median if baseline else float("nan")
-        print(f"  {name:<28} {median:>8.2f} {args.steps / median:>8.2f} {max(memory[name]):>9.2f} {ratio:>8.2f}x"
+        print(f"  {name:<34} {median:>8.2f} {args.steps / median:>8.2f} {max(memory[name]):>9.2f} {ratio:>8.2f}x"
               f"   {[round(s, 2) for s in seconds[name]]}")
     return 0
 

@@ -27,7 +27,8 @@ std::vector<const CLI::Option*> add_context_options(CLI::App& app, ContextParams
              "auto (CUDA when present), cpu, cuda or cuda:N")
           ->group(kGroup)->type_name("auto|cpu|cuda|cuda:N")->default_str("auto"),
       add_enum_option(app, "precision", c.precision,
-                      "Encoder precision: bf16 autocasts the decoder on the CPU, fp16 and bf16 all encoders on CUDA")
+                      "Module precision: bf16 autocasts the VQGAN decoder and the CLIP image encoders (CPU or CUDA), "
+                      "fp16 likewise on CUDA; both change pixels against fp32")
           ->group(kGroup),
       app.add_flag_callback(option_names("verify"), [&c] { c.verify = false; },
                             "Skip the sha256 check of the bundle files")

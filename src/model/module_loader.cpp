@@ -7,6 +7,7 @@
 
 #include "config/elapsed.hpp"
 #include "model/error_text.hpp"
+#include "model/graph_rewrites.hpp"
 #include "vqclip/errors.hpp"
 #include "vqclip/image_io.hpp"
 #include "vqclip/models.hpp"
@@ -24,6 +25,8 @@ torch::jit::Module load_module(const std::filesystem::path& path, const c10::Dev
     // Loaded parameters require gradients; the loop differentiates with
     // respect to its input only, so no weight gradient is ever computed.
     for (auto parameter : module.parameters()) parameter.requires_grad_(false);
+    const int fused = fuse_swish(module);
+    if (fused > 0) spdlog::debug("{}: {} swish or QuickGELU activation(s) run as silu", path.filename().string(), fused);
     return module;
   } catch (const std::exception& e) {
     // c10::Error for a damaged archive, ErrorReport for code this libtorch cannot compile.

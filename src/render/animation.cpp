@@ -1,4 +1,6 @@
 // Frames of an animation, each from the one before (animation.hpp).
+#include <c10/util/MathConstants.h>
+
 #include <algorithm>
 #include <cmath>
 #include <iterator>
@@ -11,8 +13,6 @@
 
 namespace vqclip {
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 std::vector<std::string> split_phases(const std::string& value) {
   std::vector<std::string> phases;
@@ -101,8 +101,8 @@ torch::Tensor move_picture(const torch::Tensor& picture, double zoom, double ang
   // The content moves by u -> zoom * R u + d in pixels about the centre (y down, so a
   // counter-clockwise turn on screen is [[c, s], [-s, c]]). Each output pixel samples
   // the input at the inverse, R^-1 (u - d) / zoom, written in grid_sample's [-1, 1] units.
-  const double c = std::cos(angle_degrees * kPi / 180.0);
-  const double s = std::sin(angle_degrees * kPi / 180.0);
+  const double c = std::cos(angle_degrees * c10::pi<double> / 180.0);
+  const double s = std::sin(angle_degrees * c10::pi<double> / 180.0);
   const double sx = width / 2;
   const double sy = height / 2;
   // R^-1 = [[c, -s], [s, c]], scaled into normalised units: M = S^-1 R^-1 S / zoom.

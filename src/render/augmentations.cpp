@@ -1,5 +1,7 @@
 #include "render/augmentations.hpp"
 
+#include <c10/util/MathConstants.h>
+
 #include <cmath>
 #include <vector>
 
@@ -7,8 +9,7 @@ namespace vqclip {
 namespace {
 
 constexpr double kProbability = 0.7;  // of each augmentation but flip, per view
-constexpr double kPi = 3.14159265358979323846;
-constexpr double kDegree = kPi / 180.0;
+constexpr double kDegree = c10::pi<double> / 180.0;
 
 // Uniform in [-1, 1) from a column of uniform [0, 1) draws.
 torch::Tensor symmetric(const torch::Tensor& draws, int64_t column) { return draws.select(1, column) * 2 - 1; }
@@ -123,7 +124,7 @@ torch::Tensor colour_jitter(const torch::Tensor& views, at::Generator& generator
   const auto brightness = factor(draws, 1, 0.1);
   const auto contrast = factor(draws, 2, 0.1);
   const auto saturation = factor(draws, 3, 0.1).view({n, 1, 1});
-  const auto hue_angle = symmetric(draws, 4) * (0.1 * 2 * kPi);
+  const auto hue_angle = symmetric(draws, 4) * (0.1 * 2 * c10::pi<double>);
 
   // Saturation and hue are linear in RGB: one 3x3 matrix per view.
   const auto luma = torch::tensor({0.299, 0.587, 0.114}, options);

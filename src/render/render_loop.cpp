@@ -100,9 +100,7 @@ torch::Tensor RenderLoop::cut_views(const Judge& judge, const torch::Tensor& pic
 }
 
 torch::Tensor RenderLoop::embed_views(Judge& judge, const torch::Tensor& views) {
-  // On the CPU, bf16 made the CLIP ViT 5.6x slower (docs/architecture.md,
-  // "Platform facts"): fp32 there.
-  AutocastScope autocast(views.is_cuda() ? settings_.precision : Precision::kFp32, views.device());
+  AutocastScope autocast(settings_.precision, views.device());
   return judge.image_encoder.forward({views}).toTensor().to(torch::kFloat);
 }
 

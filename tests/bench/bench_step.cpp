@@ -1,16 +1,20 @@
 // Benchmark of one optimisation step: the loop's time split, the modules' own
-// forward+backward on same-shaped inputs, and peak memory. Prints figures; it
+// forward+backward on same-shaped inputs with their matrix-product FLOPs and
+// achieved rates against the machine's, and peak memory. Prints figures; it
 // asserts nothing (see scripts/bench_generate.sh).
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <optional>
+#include <ATen/record_function.h>
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/cuda.h>
 
 #include "render/memory_meter.hpp"
+#include "render/precision.hpp"
 #include "vqclip/context_params.hpp"
 #include "vqclip/drawer.hpp"
 #include "vqclip/memory_estimate.hpp"
@@ -29,23 +33,85 @@ double peak_rss_gib() {
   return usage.ru_maxrss / (1024.0 * 1024.0);
 }
 
-// The modules' forward+backward alone, frozen weights, on inputs shaped like
-// one step's: the decoder's (when the drawer is the VQGAN's, on its latent
-// z_q) and each judging CLIP's image encoder: what the loop cannot go below.
-double modules_alone_seconds(vqclip::Models& models, const std::vector<vqclip::JudgingClip>& clips,
-                             const torch::Tensor& z_q, int cutn) {
+// One module's forward+backward alone, frozen weights, on an input shaped
+// like one step's: the decoder's (on the VQGAN latent z_q) or a judging CLIP's
+// image encoder (on the views). What the loop cannot go below.
+struct ModuleRun {
+  std::string name;
+  torch::jit::Module* module;
+  std::function<torch::Tensor()> make_input;
+  double seconds = 0;
+  double forward_flops = 0;
+};
+
+void forward_backward(ModuleRun& run, vqclip::Precision precision, const c10::Device& device) {
+  auto input = run.make_input().requires_grad_(true);
+  torch::Tensor output;
+  {
+    vqclip::AutocastScope autocast(precision, device);
+    output = run.module->forward({input}).toTensor();
+  }
+  output.to(torch::kFloat).sum().backward();
+  if (device.is_cuda()) torch::cuda::synchronize();  // CUDA work is asynchronous
+}
+
+// Matrix-product FLOPs (2 a multiply-add) of the operators one thread runs,
+// counted from their shapes: convolutions, mm, addmm, bmm, baddbmm.
+thread_local double counted_flops = 0;
+
+double matrix_product_flops(const at::RecordFunction& call) {
+  const std::string name = call.name();
+  const auto inputs = call.inputs();
+  const auto sizes = [&](size_t i) { return inputs.at(i).toTensor().sizes(); };
+  if (name == "aten::mm") return 2.0 * sizes(0)[0] * sizes(0)[1] * sizes(1)[1];
+  if (name == "aten::addmm") return 2.0 * sizes(1)[0] * sizes(1)[1] * sizes(2)[1];
+  if (name == "aten::bmm") return 2.0 * sizes(0)[0] * sizes(0)[1] * sizes(0)[2] * sizes(1)[2];
+  if (name == "aten::baddbmm") return 2.0 * sizes(1)[0] * sizes(1)[1] * sizes(1)[2] * sizes(2)[2];
+  if (name == "aten::convolution" && !call.outputs().empty()) {
+    // Weight [out, in / groups, k...]: each output value takes in / groups x k... multiply-adds;
+    // transposed [in, out / groups, k...]: each input value gives out / groups x k... of them.
+    const auto weight = inputs.at(1).toTensor();
+    const bool transposed = inputs.at(6).toBool();
+    const auto& spread = transposed ? inputs.at(0).toTensor() : call.outputs()[0].toTensor();
+    return 2.0 * static_cast<double>(spread.numel()) * static_cast<double>(weight.numel() / weight.size(0));
+  }
+  return 0;
+}
+
+// The module's forward matrix-product FLOPs, counted in fp32 (autocast would
+// dispatch some operators twice; the count does not depend on the precision).
+double forward_flops(ModuleRun& run) {
+  counted_flops = 0;
+  const auto handle = at::addThreadLocalCallback(
+      at::RecordFunctionCallback([](const at::RecordFunction&) -> std::unique_ptr<at::ObserverContext> {
+        return nullptr;
+      }, [](const at::RecordFunction& call, at::ObserverContext*) { counted_flops += matrix_product_flops(call); })
+          .needsInputs(true)
+          .needsOutputs(true)
+          .scopes({at::RecordScope::FUNCTION}));
+  {
+    torch::NoGradGuard no_grad;
+    run.module->forward({run.make_input()});
+  }
+  at::removeCallback(handle);
+  return counted_flops;
+}
+
+// The machine's matrix-product rate in GFLOP/s: n x n x n products, ~1 s.
+double matmul_gflops(int64_t n, torch::Dtype dtype, const c10::Device& device) {
+  const auto options = torch::TensorOptions().dtype(dtype).device(device);
+  const auto a = torch::rand({n, n}, options), b = torch::rand({n, n}, options);
+  torch::mm(a, b);  // warm-up
+  int products = 0;
   const auto start = Clock::now();
-  if (models.vqgan && z_q.defined()) {
-    auto z = z_q.detach().clone().requires_grad_(true);
-    models.vqgan->decoder.forward({z}).toTensor().sum().backward();
+  double seconds = 0;
+  while (seconds < 1.0) {
+    torch::mm(a, b);
+    if (device.is_cuda()) torch::cuda::synchronize();
+    ++products;
+    seconds = std::chrono::duration<double>(Clock::now() - start).count();
   }
-  for (const auto& judging : clips) {
-    const int r = judging.clip->spec.input_resolution;
-    auto views = torch::rand({cutn, 3, r, r}, torch::TensorOptions().device(models.device)).requires_grad_(true);
-    judging.clip->image_encoder.forward({views}).toTensor().sum().backward();
-  }
-  if (models.device.is_cuda()) torch::cuda::synchronize();  // CUDA work is asynchronous
-  return std::chrono::duration<double>(Clock::now() - start).count();
+  return 2.0 * n * n * n * products / seconds / 1e9;
 }
 
 int run(int argc, char** argv) {
@@ -171,10 +237,29 @@ int run(int argc, char** argv) {
   const double step_seconds = std::chrono::duration<double>(Clock::now() - start).count() / steps;
   profiler.reset();  // writes the trace
 
-  modules_alone_seconds(loaded, clips, z, cutn);  // warm-up
+  const auto cpu_or_device = torch::TensorOptions().device(loaded.device);
+  std::vector<ModuleRun> runs;
+  if (loaded.vqgan && z.defined()) {
+    runs.push_back({"VQGAN decoder", &loaded.vqgan->decoder, [&] { return z.detach().clone(); }});
+  }
+  for (const auto& judging : clips) {
+    const int r = judging.clip->spec.input_resolution;
+    runs.push_back({judging.manifest->name + " image encoder", &judging.clip->image_encoder,
+                    [&, r] { return torch::rand({cutn, 3, r, r}, cpu_or_device); }});
+  }
   double modules = 0;
-  for (int i = 0; i < steps; ++i) modules += modules_alone_seconds(loaded, clips, z, cutn);
-  modules /= steps;
+  for (auto& run : runs) {
+    forward_backward(run, context.precision, loaded.device);  // warm-up
+    const auto run_start = Clock::now();
+    for (int i = 0; i < steps; ++i) forward_backward(run, context.precision, loaded.device);
+    run.seconds = std::chrono::duration<double>(Clock::now() - run_start).count() / steps;
+    run.forward_flops = forward_flops(run);
+    modules += run.seconds;
+  }
+  const bool reduced = context.precision != vqclip::Precision::kFp32;
+  const auto reduced_dtype = context.precision == vqclip::Precision::kFp16 ? torch::kHalf : torch::kBFloat16;
+  const double fp32_rate = matmul_gflops(2048, torch::kFloat, loaded.device);
+  const double reduced_rate = reduced ? matmul_gflops(2048, reduced_dtype, loaded.device) : 0;
 
   std::string judges;
   for (const auto& judging : clips) {
@@ -192,6 +277,15 @@ int run(int argc, char** argv) {
   std::printf("  backward    %8.4f s\n", total.backward / steps);
   std::printf("  optimiser   %8.4f s\n", total.optimiser / steps);
   std::printf("modules alone %8.4f s  (step / modules = %.3f)\n", modules, step_seconds / modules);
+  // With frozen weights the backward computes the input's gradient only: about the forward's FLOPs again.
+  for (const auto& run : runs) {
+    const double flops = 2 * run.forward_flops;
+    std::printf("  %-26s %8.4f s  %8.1f GFLOP fwd+bwd  %7.1f GFLOP/s\n", run.name.c_str(), run.seconds, flops / 1e9,
+                flops / run.seconds / 1e9);
+  }
+  std::printf("machine       2048^3 mm: %.1f GFLOP/s fp32", fp32_rate);
+  if (reduced) std::printf(", %.1f GFLOP/s %s", reduced_rate, precision.c_str());
+  std::printf(" (%d thread(s))\n", context.threads);
   std::printf("peak RSS      %8.3f GiB\n", peak_rss_gib());
   if (costs) {
     const double estimate = static_cast<double>(costs->peak_bytes(width, height, cutn, cutn_batch));

@@ -116,6 +116,30 @@ TEST_F(RenderLoopTest, MicroBatchedGradientsAddUpToTheFullBatchs) {
   EXPECT_TRUE(torch::equal(one_step(8).second, full_gradient)) << "a batch of cutn is all at once, bit for bit";
 }
 
+// bf16 autocast (decoder and CLIP, on the CPU's bf16 units) against fp32: the
+// same step up to bf16's 8-bit mantissa, measured on the gradient's direction
+// and the loss (README, "Devices and precision").
+TEST_F(RenderLoopTest, Bf16GradientFollowsTheFp32One) {
+  const auto text = embed_texts(clip(), {"a red circle on a blue background"});
+  const auto z0 = latent(4, 4);
+  const auto one_step = [&](Precision precision) {
+    auto settings = quick_settings(1);
+    settings.precision = precision;
+    RenderLoop loop(clip(), vqgan(), settings, z0, {{Target{"a", text[0], 1.0}}},
+                    make_random_generator(7, torch::kCPU));
+    const auto result = loop.step();
+    EXPECT_TRUE(result.finite);
+    return std::pair{result.loss, loop.drawer().parameters()[0].grad().flatten().clone()};
+  };
+  const auto [fp32_loss, fp32_gradient] = one_step(Precision::kFp32);
+  const auto [bf16_loss, bf16_gradient] = one_step(Precision::kBf16);
+  const double cosine = torch::cosine_similarity(fp32_gradient, bf16_gradient, 0).item<double>();
+  std::printf("bf16 against fp32: loss %.6f / %.6f, gradient cosine %.5f\n", bf16_loss, fp32_loss, cosine);
+  EXPECT_FALSE(torch::equal(fp32_gradient, bf16_gradient)) << "bf16 must have run";
+  EXPECT_NEAR(bf16_loss, fp32_loss, 0.01 * std::abs(fp32_loss));
+  EXPECT_GT(cosine, 0.995);
+}
+
 TEST_F(RenderLoopTest, LatentStaysWithinTheCodebookRange) {
   generator.set_current_seed(1);
   const auto text = embed_texts(clip(), {"a green cross"});
