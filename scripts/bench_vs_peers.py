@@ -60,6 +60,9 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--cutn", type=int, default=32)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--warmup-runs", type=int, default=1,
+                        help="untimed runs of each command first: vqclip caches its memory costs per bundle, "
+                             "settings and build, which a first render measures (seconds at full size)")
     parser.add_argument("--vqclip-threads", type=int, nargs="*", default=[0])
     parser.add_argument("--vqclip-precision", nargs="*", default=["fp32"], choices=["fp32", "bf16"])
     parser.add_argument("--peer-threads", type=int, nargs="*", default=[0])
@@ -84,16 +87,17 @@ def main() -> int:
                 ["--threads", str(t)] if t else [])
         seconds = {name: [] for name in commands}
         memory = {name: [] for name in commands}
-        for run in range(args.runs):  # the commands in turn, so drifts in the machine's speed hit each alike
+        for run in range(args.warmup_runs + args.runs):  # in turn: drifts in the machine's speed hit each alike
             for name, make in commands.items():
                 for wall, rss in timed([make(f"{run}-{k}") for k in range(args.concurrent)]):
-                    seconds[name].append(wall)
-                    memory[name].append(rss)
+                    if run >= args.warmup_runs:
+                        seconds[name].append(wall)
+                        memory[name].append(rss)
 
     baseline = next((n for n in commands if n.startswith("peers")), None)
     print(f"{args.steps} steps, {args.cutn} crop cutouts, no augmentation, {os.path.basename(os.path.normpath(args.models))}"
           f"{' at %dx%d' % tuple(args.size) if args.size else ''}, {args.concurrent} process(es) at once, "
-          f"median of {args.runs}, {os.cpu_count()} cores")
+          f"median of {args.runs} after {args.warmup_runs} untimed, {os.cpu_count()} cores")
     print(f"  {'loop':<34} {'wall s':>8} {'steps/s':>8} {'peak GiB':>9} {'vs peers':>9}   runs")
     for name in commands:
         median = statistics.median(seconds[name])

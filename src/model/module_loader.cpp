@@ -2,6 +2,7 @@
 // tokenizer, then the TorchScript modules, each in eval mode with frozen
 // weights, placed on the device once.
 #include <spdlog/spdlog.h>
+#include <torch/csrc/jit/runtime/graph_executor.h>
 
 #include <chrono>
 
@@ -20,6 +21,12 @@ using Clock = std::chrono::steady_clock;
 
 torch::jit::Module load_module(const std::filesystem::path& path, const c10::Device& device) {
   try {
+    // TorchScript's profiling executor first runs a graph to record shapes and
+    // dtypes, then specialises it to them, and again when a guard fails. On
+    // the CPU nothing here uses the profile (no fuser), and under bf16 autocast
+    // the re-profiling made steps 2-4 of a full-size render take 5-6 s instead
+    // of 3.6 s (docs/architecture.md, "Speed"). Process-wide, as the setting is.
+    if (device.is_cpu()) torch::jit::getNumProfiledRuns() = 0;
     auto module = torch::jit::load(path.string(), device);
     module.eval();
     // Loaded parameters require gradients; the loop differentiates with

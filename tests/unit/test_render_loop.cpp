@@ -1,4 +1,6 @@
 // The optimisation loop through the library, on the shipped tiny bundle.
+#include <torch/csrc/jit/runtime/graph_executor.h>
+
 #include "test_env.hpp"
 #include "vqclip/models.hpp"
 #include "vqclip/render_loop.hpp"
@@ -138,6 +140,12 @@ TEST_F(RenderLoopTest, Bf16GradientFollowsTheFp32One) {
   EXPECT_FALSE(torch::equal(fp32_gradient, bf16_gradient)) << "bf16 must have run";
   EXPECT_NEAR(bf16_loss, fp32_loss, 0.01 * std::abs(fp32_loss));
   EXPECT_GT(cosine, 0.995);
+}
+
+// Loading on the CPU switches off the profiling executor's profiled runs,
+// which re-profiled bf16 graphs for several steps (module_loader.cpp).
+TEST_F(RenderLoopTest, CpuModulesRunWithoutProfiledRuns) {
+  EXPECT_EQ(torch::jit::getNumProfiledRuns().load(), 0u);
 }
 
 TEST_F(RenderLoopTest, LatentStaysWithinTheCodebookRange) {
