@@ -6,70 +6,51 @@
 namespace vqclip {
 namespace {
 
-int count_kind(const torch::jit::Graph& graph, c10::Symbol kind) {
+// Nodes of this kind in the block and the blocks inside it (ifs, loops).
+int count_kind(const torch::jit::Block& block, c10::Symbol kind) {
   int count = 0;
-  for (const auto* node : graph.nodes()) {
+  for (const auto* node : block.nodes()) {
     if (node->kind() == kind) ++count;
-    for (const auto* block : node->blocks()) {
-      for (const auto* inner : block->nodes()) count += inner->kind() == kind ? 1 : 0;
-    }
+    for (const auto* inner : node->blocks()) count += count_kind(*inner, kind);
   }
   return count;
+}
+
+// Rewrites `inputs -> lines, then %y = %x * %s` (the product in either order) to `replacement`.
+void register_product_of_x_and_s(torch::jit::SubgraphRewriter& rewriter, const std::string& inputs,
+                                 const std::string& lines, const std::string& replacement) {
+  for (const char* product : {"aten::mul(%x, %s)", "aten::mul(%s, %x)"}) {
+    rewriter.RegisterRewritePattern("graph(" + inputs + "):\n" + lines + "  %y = " + product + "\n  return (%y)",
+                                    replacement);
+  }
 }
 
 }  // namespace
 
 int fuse_swish(torch::jit::Module& module) {
   torch::jit::SubgraphRewriter rewriter;
-  const std::string fused = R"(
+  register_product_of_x_and_s(rewriter, "%x", "  %s = aten::sigmoid(%x)\n", R"(
     graph(%x):
       %y = aten::silu(%x)
-      return (%y))";
-  rewriter.RegisterRewritePattern(R"(
-    graph(%x):
-      %s = aten::sigmoid(%x)
-      %y = aten::mul(%x, %s)
-      return (%y))",
-                                  fused);
-  rewriter.RegisterRewritePattern(R"(
-    graph(%x):
-      %s = aten::sigmoid(%x)
-      %y = aten::mul(%s, %x)
-      return (%y))",
-                                  fused);
+      return (%y))");
   // QuickGELU, x * sigmoid(1.702 x), as silu(1.702 x) / 1.702: the same
   // passes forward, three instead of five backward.
-  const std::string scaled_fused = R"(
+  register_product_of_x_and_s(rewriter, "%x, %c", "  %t = aten::mul(%x, %c)\n  %s = aten::sigmoid(%t)\n", R"(
     graph(%x, %c):
       %t = aten::mul(%x, %c)
       %u = aten::silu(%t)
       %y = aten::div(%u, %c)
-      return (%y))";
-  rewriter.RegisterRewritePattern(R"(
-    graph(%x, %c):
-      %t = aten::mul(%x, %c)
-      %s = aten::sigmoid(%t)
-      %y = aten::mul(%x, %s)
-      return (%y))",
-                                  scaled_fused);
-  rewriter.RegisterRewritePattern(R"(
-    graph(%x, %c):
-      %t = aten::mul(%x, %c)
-      %s = aten::sigmoid(%t)
-      %y = aten::mul(%s, %x)
-      return (%y))",
-                                  scaled_fused);
+      return (%y))");
   int rewrites = 0;
-
   // Every function of the module's compilation unit: its methods, its
   // submodules' and the free functions they call (the VQGAN's swish).
   for (auto* function : module._ivalue()->compilation_unit()->get_functions()) {
     auto* graph_function = dynamic_cast<torch::jit::GraphFunction*>(function);
     if (graph_function == nullptr) continue;
     auto graph = graph_function->graph();
-    const int before = count_kind(*graph, c10::Symbol::fromQualString("aten::silu"));
+    const int before = count_kind(*graph->block(), c10::Symbol::fromQualString("aten::silu"));
     rewriter.runOnGraph(graph);
-    rewrites += count_kind(*graph, c10::Symbol::fromQualString("aten::silu")) - before;
+    rewrites += count_kind(*graph->block(), c10::Symbol::fromQualString("aten::silu")) - before;
   }
   return rewrites;
 }
