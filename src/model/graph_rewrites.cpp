@@ -41,6 +41,7 @@ int fuse_swish(torch::jit::Module& module) {
       %u = aten::silu(%t)
       %y = aten::div(%u, %c)
       return (%y))");
+  const auto silu = c10::Symbol::fromQualString("aten::silu");
   int rewrites = 0;
   // Every function of the module's compilation unit: its methods, its
   // submodules' and the free functions they call (the VQGAN's swish).
@@ -48,9 +49,9 @@ int fuse_swish(torch::jit::Module& module) {
     auto* graph_function = dynamic_cast<torch::jit::GraphFunction*>(function);
     if (graph_function == nullptr) continue;
     auto graph = graph_function->graph();
-    const int before = count_kind(*graph->block(), c10::Symbol::fromQualString("aten::silu"));
+    const int before = count_kind(*graph->block(), silu);
     rewriter.runOnGraph(graph);
-    rewrites += count_kind(*graph->block(), c10::Symbol::fromQualString("aten::silu")) - before;
+    rewrites += count_kind(*graph->block(), silu) - before;
   }
   return rewrites;
 }

@@ -22,7 +22,7 @@ BUNDLE = os.path.join(ROOT, "models", "tiny-shapes")
 
 @unittest.skipUnless(os.environ.get("VQCLIP_EXE"), "VQCLIP_EXE not set: run through ctest")
 class TinyBundleSearch(unittest.TestCase):
-    def test_each_query_finds_its_render_first(self):
+    def test_each_query_finds_its_render_in_the_first_three_with_its_colours_first(self):
         rng = random.Random(5)
         others = [t for t in all_triples() if t not in HELD_OUT]
         triples = sorted(HELD_OUT) + rng.sample(others, 32)
