@@ -70,10 +70,13 @@ std::string sha256_file(const std::filesystem::path& path);
 // Checks the sha256 that vqclip.json "files" gives for each of `files` (paths
 // inside the bundle; a file the manifest lists no hash for is not checked).
 // Throws BundleError naming the first file that differs (expected and found,
-// first 12 hex digits).
+// first 12 hex digits). A file whose device, inode, size, modification and
+// status-change times are those of an earlier check's is not read again: its
+// digest then is remembered in the cache directory ($VQCLIP_CACHE_DIR, else
+// $XDG_CACHE_HOME/vqclip, else ~/.cache/vqclip).
 void verify_bundle_files(const Manifest& manifest, const std::vector<std::filesystem::path>& files);
 
-// Every file vqclip.json "files" lists.
+// Every file vqclip.json "files" lists, each read and hashed.
 void verify_bundle_files(const Manifest& manifest);
 
 }  // namespace vqclip

@@ -1,12 +1,15 @@
 // The bundle's integrity check: files listed in vqclip.json "files" have the
 // sha256 written there. Only the files a command loads are hashed, several at
-// once (a full-size bundle's 900 MB take seconds on one core).
+// once (a full-size bundle's 900 MB take seconds on one core), and a file
+// unchanged since an earlier check is not read again (remembered_hashes.hpp);
+// the whole bundle's check (vqclip info) reads every file.
 #include <algorithm>
 #include <atomic>
 #include <exception>
 #include <set>
 #include <thread>
 
+#include "model/remembered_hashes.hpp"
 #include "vqclip/bundle.hpp"
 #include "vqclip/context_params.hpp"
 #include "vqclip/errors.hpp"
@@ -25,12 +28,14 @@ struct Check {
 
 // Hashes every file on up to one thread per core, then reports the first
 // problem in the manifest's order, so the message does not depend on timing.
-void run_checks(const Manifest& manifest, std::vector<Check>& checks) {
+using HashFunction = std::string (*)(const std::filesystem::path&);
+
+void run_checks(const Manifest& manifest, std::vector<Check>& checks, HashFunction hash) {
   std::atomic<size_t> next{0};
   const auto work = [&] {
     for (size_t i = next++; i < checks.size(); i = next++) {
       try {
-        checks[i].found = sha256_file(manifest.dir / checks[i].name);
+        checks[i].found = hash(manifest.dir / checks[i].name);
       } catch (...) {
         checks[i].failure = std::current_exception();
       }
@@ -61,13 +66,13 @@ void verify_bundle_files(const Manifest& manifest, const std::vector<std::filesy
   for (const auto& [name, expected] : manifest.file_hashes) {
     if (wanted.count(normalised(name))) checks.push_back({name, expected, "", nullptr});
   }
-  run_checks(manifest, checks);
+  run_checks(manifest, checks, sha256_file_remembered);
 }
 
 void verify_bundle_files(const Manifest& manifest) {
   std::vector<Check> checks;
   for (const auto& [name, expected] : manifest.file_hashes) checks.push_back({name, expected, "", nullptr});
-  run_checks(manifest, checks);
+  run_checks(manifest, checks, sha256_file);
 }
 
 }  // namespace vqclip

@@ -5,11 +5,11 @@
 #include <sys/stat.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "config/cache_dir.hpp"
 #include "model/sha256.hpp"
 #include "vqclip/atomic_file.hpp"
 #include "vqclip/errors.hpp"
@@ -48,17 +48,6 @@ std::string library_identity() {
     return "unknown library";
   }
   return std::string(info.dli_fname) + ":" + std::to_string(status.st_size) + ":" + std::to_string(status.st_mtime);
-}
-
-std::optional<std::filesystem::path> cache_dir() {
-  const auto env = [](const char* name) -> const char* {
-    const char* value = std::getenv(name);
-    return value && *value ? value : nullptr;
-  };
-  if (const char* dir = env("VQCLIP_CACHE_DIR")) return std::filesystem::path(dir);
-  if (const char* dir = env("XDG_CACHE_HOME")) return std::filesystem::path(dir) / "vqclip";
-  if (const char* home = env("HOME")) return std::filesystem::path(home) / ".cache" / "vqclip";
-  return std::nullopt;
 }
 
 std::optional<MemoryCosts> read_cached_costs(const std::string& key) {

@@ -6,13 +6,10 @@
 #include <optional>
 #include <string>
 
+#include "config/cache_dir.hpp"
 #include "vqclip/memory_costs.hpp"
 
 namespace vqclip {
-
-// $VQCLIP_CACHE_DIR, else $XDG_CACHE_HOME/vqclip, else ~/.cache/vqclip;
-// nothing when none can be named.
-std::optional<std::filesystem::path> cache_dir();
 
 // The costs stored under `key` (any text; hashed into a file name), or nothing
 // when there are none or the file is unreadable or malformed.
