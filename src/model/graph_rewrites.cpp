@@ -25,6 +25,22 @@ void register_product_of_x_and_s(torch::jit::SubgraphRewriter& rewriter, const s
   }
 }
 
+// Runs the rewriter on every function of the module's compilation unit (its
+// methods, its submodules' and the free functions they call, such as the
+// VQGAN's swish); returns how many more nodes of kind `made` there are.
+int rewrite_every_function(torch::jit::Module& module, torch::jit::SubgraphRewriter& rewriter, c10::Symbol made) {
+  int rewrites = 0;
+  for (auto* function : module._ivalue()->compilation_unit()->get_functions()) {
+    auto* graph_function = dynamic_cast<torch::jit::GraphFunction*>(function);
+    if (graph_function == nullptr) continue;
+    auto graph = graph_function->graph();
+    const int before = count_kind(*graph->block(), made);
+    rewriter.runOnGraph(graph);
+    rewrites += count_kind(*graph->block(), made) - before;
+  }
+  return rewrites;
+}
+
 }  // namespace
 
 int fuse_swish(torch::jit::Module& module) {
@@ -41,19 +57,20 @@ int fuse_swish(torch::jit::Module& module) {
       %u = aten::silu(%t)
       %y = aten::div(%u, %c)
       return (%y))");
-  const auto silu = c10::Symbol::fromQualString("aten::silu");
-  int rewrites = 0;
-  // Every function of the module's compilation unit: its methods, its
-  // submodules' and the free functions they call (the VQGAN's swish).
-  for (auto* function : module._ivalue()->compilation_unit()->get_functions()) {
-    auto* graph_function = dynamic_cast<torch::jit::GraphFunction*>(function);
-    if (graph_function == nullptr) continue;
-    auto graph = graph_function->graph();
-    const int before = count_kind(*graph->block(), silu);
-    rewriter.runOnGraph(graph);
-    rewrites += count_kind(*graph->block(), silu) - before;
-  }
-  return rewrites;
+  return rewrite_every_function(module, rewriter, c10::Symbol::fromQualString("aten::silu"));
+}
+
+int batch_matrix_products(torch::jit::Module& module) {
+  torch::jit::SubgraphRewriter rewriter;
+  rewriter.RegisterRewritePattern(R"(
+    graph(%a, %b):
+      %y = aten::matmul(%a, %b)
+      return (%y))",
+                                  R"(
+    graph(%a, %b):
+      %y = vqclip::batched_matmul(%a, %b)
+      return (%y))");
+  return rewrite_every_function(module, rewriter, c10::Symbol::fromQualString("vqclip::batched_matmul"));
 }
 
 }  // namespace vqclip

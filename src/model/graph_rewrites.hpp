@@ -11,4 +11,10 @@ namespace vqclip {
 // silu(c x) / c. Equal up to float rounding. Returns the rewrites made.
 int fuse_swish(torch::jit::Module& module);
 
+// aten::matmul becomes vqclip::batched_matmul (batched_matmul.hpp): attention's
+// products of views x heads small matrices run as one GEMM each on the
+// process's threads instead of libtorch's one-thread loop; every other product
+// is aten::matmul's as before. Returns the rewrites made.
+int batch_matrix_products(torch::jit::Module& module);
+
 }  // namespace vqclip

@@ -34,6 +34,8 @@ torch::jit::Module load_module(const std::filesystem::path& path, const c10::Dev
     for (auto parameter : module.parameters()) parameter.requires_grad_(false);
     const int fused = fuse_swish(module);
     if (fused > 0) spdlog::debug("{}: {} swish or QuickGELU activation(s) run as silu", path.filename().string(), fused);
+    const int batched = batch_matrix_products(module);
+    if (batched > 0) spdlog::debug("{}: {} matrix product(s) run as vqclip::batched_matmul", path.filename().string(), batched);
     return module;
   } catch (const std::exception& e) {
     // c10::Error for a damaged archive, ErrorReport for code this libtorch cannot compile.

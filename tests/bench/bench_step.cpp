@@ -13,6 +13,7 @@
 #include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/cuda.h>
 
+#include "model/batched_matmul.hpp"
 #include "render/memory_meter.hpp"
 #include "render/precision.hpp"
 #include "vqclip/context_params.hpp"
@@ -56,10 +57,15 @@ void forward_backward(ModuleRun& run, vqclip::Precision precision, const c10::De
 }
 
 // Matrix-product FLOPs (2 a multiply-add) of the operators one thread runs,
-// counted from their shapes: convolutions, mm, addmm, bmm, baddbmm.
+// counted from their shapes: mm, addmm, bmm, baddbmm and
+// vqclip::batched_matmul where it computes the product itself (else the
+// at::matmul it calls is counted) when they start, convolutions when they end
+// (from the output's size). A boxed call (an operator TorchScript calls
+// directly, such as vqclip::batched_matmul) has its outputs where its inputs
+// were by then.
 thread_local double counted_flops = 0;
 
-double matrix_product_flops(const at::RecordFunction& call) {
+double product_flops_at_start(const at::RecordFunction& call) {
   const std::string name = call.name();
   const auto inputs = call.inputs();
   const auto sizes = [&](size_t i) { return inputs.at(i).toTensor().sizes(); };
@@ -67,15 +73,22 @@ double matrix_product_flops(const at::RecordFunction& call) {
   if (name == "aten::addmm") return 2.0 * sizes(1)[0] * sizes(1)[1] * sizes(2)[1];
   if (name == "aten::bmm") return 2.0 * sizes(0)[0] * sizes(0)[1] * sizes(0)[2] * sizes(1)[2];
   if (name == "aten::baddbmm") return 2.0 * sizes(1)[0] * sizes(1)[1] * sizes(1)[2] * sizes(2)[2];
-  if (name == "aten::convolution" && !call.outputs().empty()) {
-    // Weight [out, in / groups, k...]: each output value takes in / groups x k... multiply-adds;
-    // transposed [in, out / groups, k...]: each input value gives out / groups x k... of them.
-    const auto weight = inputs.at(1).toTensor();
-    const bool transposed = inputs.at(6).toBool();
-    const auto& spread = transposed ? inputs.at(0).toTensor() : call.outputs()[0].toTensor();
-    return 2.0 * static_cast<double>(spread.numel()) * static_cast<double>(weight.numel() / weight.size(0));
+  if (name == "vqclip::batched_matmul") {
+    const auto a = inputs.at(0).toTensor(), b = inputs.at(1).toTensor();
+    return vqclip::computes_batched_matmul(a, b) ? 2.0 * static_cast<double>(a.numel()) * b.size(-1) : 0;
   }
   return 0;
+}
+
+double convolution_flops_at_end(const at::RecordFunction& call) {
+  if (call.name() != std::string("aten::convolution") || call.outputs().empty()) return 0;
+  // Weight [out, in / groups, k...]: each output value takes in / groups x k... multiply-adds;
+  // transposed [in, out / groups, k...]: each input value gives out / groups x k... of them.
+  const auto inputs = call.inputs();
+  const auto weight = inputs.at(1).toTensor();
+  const bool transposed = inputs.at(6).toBool();
+  const auto& spread = transposed ? inputs.at(0).toTensor() : call.outputs()[0].toTensor();
+  return 2.0 * static_cast<double>(spread.numel()) * static_cast<double>(weight.numel() / weight.size(0));
 }
 
 // The module's forward matrix-product FLOPs, counted in fp32 (autocast would
@@ -83,9 +96,10 @@ double matrix_product_flops(const at::RecordFunction& call) {
 double forward_flops(ModuleRun& run) {
   counted_flops = 0;
   const auto handle = at::addThreadLocalCallback(
-      at::RecordFunctionCallback([](const at::RecordFunction&) -> std::unique_ptr<at::ObserverContext> {
+      at::RecordFunctionCallback([](const at::RecordFunction& call) -> std::unique_ptr<at::ObserverContext> {
+        counted_flops += product_flops_at_start(call);
         return nullptr;
-      }, [](const at::RecordFunction& call, at::ObserverContext*) { counted_flops += matrix_product_flops(call); })
+      }, [](const at::RecordFunction& call, at::ObserverContext*) { counted_flops += convolution_flops_at_end(call); })
           .needsInputs(true)
           .needsOutputs(true)
           .scopes({at::RecordScope::FUNCTION}));
