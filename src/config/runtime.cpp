@@ -27,6 +27,8 @@ void tune_memory_allocator() {
   mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
 }
 
+void return_free_memory() { malloc_trim(0); }
+
 at::Generator make_random_generator(uint64_t seed, const c10::Device& device) {
   // A CPU generator made with the seed is in the state manual_seed leaves the
   // default one in. (Not a clone: libtorch 1.13's GeneratorImpl::clone() takes

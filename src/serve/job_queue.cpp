@@ -12,6 +12,7 @@
 #include "vqclip/image_io.hpp"
 #include "vqclip/render.hpp"
 #include "vqclip/render_output.hpp"
+#include "vqclip/runtime.hpp"
 
 namespace vqclip::serve {
 namespace {
@@ -193,8 +194,15 @@ void JobQueue::work() {
       emit(index, "running", job.to_json());
     }
     run(index);
-    std::lock_guard<std::mutex> lock(mutex_);
-    running_ = 0;
+    bool idle = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      running_ = 0;
+      idle = queue_.empty();
+    }
+    // The render's buffers stay in the process for the next job (tune_memory_allocator);
+    // an idle server gives them back.
+    if (idle) return_free_memory();
   }
 }
 
