@@ -26,10 +26,10 @@ struct Check {
   std::exception_ptr failure;  // unreadable
 };
 
-// Hashes every file on up to one thread per core, then reports the first
-// problem in the manifest's order, so the message does not depend on timing.
 using HashFunction = std::string (*)(const std::filesystem::path&);
 
+// Hashes every file on up to one thread per core, then reports the first
+// problem in the manifest's order, so the message does not depend on timing.
 void run_checks(const Manifest& manifest, std::vector<Check>& checks, HashFunction hash) {
   std::atomic<size_t> next{0};
   const auto work = [&] {

@@ -138,8 +138,8 @@ Models load_models(const std::filesystem::path& bundle_dir, const LoadOptions& o
   }
   // The VQGAN loads on a thread of its own while the CLIP loads here (and its
   // image encoder on another): reading and compiling TorchScript runs on one
-  // core. A full-size bundle's modules took 0.35 s instead of 0.6 s from the
-  // page cache (2.2 s cold). An error is the CLIP's first, as before.
+  // core. A full-size bundle's modules took 0.35 s instead of about 0.6 s from
+  // the page cache. An error is the CLIP's first, as before.
   std::future<VqganModel> vqgan;
   if (options.parts.vqgan_decoder) {
     vqgan = std::async(std::launch::async, load_vqgan, std::cref(m), std::cref(options.device),

@@ -99,26 +99,8 @@ TEST_P(BrokenBundles, BundleErrorNamingTheFileAndExit3) { test::expect_rejected(
 
 INSTANTIATE_TEST_SUITE_P(Cases, BrokenBundles, ::testing::ValuesIn(loader_cases()), test::case_name);
 
-// Restores $VQCLIP_MODELS as the test found it.
-class ModelsVariable {
- public:
-  ModelsVariable() {
-    if (const char* value = std::getenv("VQCLIP_MODELS")) saved_ = value;
-  }
-  ~ModelsVariable() {
-    if (saved_) {
-      setenv("VQCLIP_MODELS", saved_->c_str(), 1);
-    } else {
-      unsetenv("VQCLIP_MODELS");
-    }
-  }
-
- private:
-  std::optional<std::string> saved_;
-};
-
 TEST(BundleResolution, OptionBeatsEnvironment) {
-  ModelsVariable restore;
+  const test::EnvironmentRestorer restore("VQCLIP_MODELS");
   setenv("VQCLIP_MODELS", "/from/env", 1);
   EXPECT_EQ(resolve_bundle_dir(std::filesystem::path("/some/dir")), std::filesystem::path("/some/dir"));
   EXPECT_EQ(resolve_bundle_dir(std::nullopt), std::filesystem::path("/from/env"));
@@ -127,7 +109,7 @@ TEST(BundleResolution, OptionBeatsEnvironment) {
 // An install tree in a scratch directory: PREFIX/bin/vqclip finds
 // PREFIX/share/vqclip/models/tiny-shapes through /proc/self/exe.
 TEST(BundleResolution, InstalledBundleNextToTheExecutable) {
-  ModelsVariable restore;
+  const test::EnvironmentRestorer restore("VQCLIP_MODELS");
   unsetenv("VQCLIP_MODELS");
   const auto prefix = test::scratch_dir("resolution-install");
   std::filesystem::create_directories(prefix / "bin");
@@ -154,7 +136,7 @@ TEST(BundleResolution, InstalledBundleNextToTheExecutable) {
 // Neither option, variable nor install: the source tree's bundle if it has
 // one, else an error listing every place looked at.
 TEST(BundleResolution, SourceTreeLastThenAnErrorListingThePlaces) {
-  ModelsVariable restore;
+  const test::EnvironmentRestorer restore("VQCLIP_MODELS");
   unsetenv("VQCLIP_MODELS");
   const auto source_bundle = test::source_dir() / "models" / "tiny-shapes";
   if (std::filesystem::is_regular_file(source_bundle / "vqclip.json")) {

@@ -7,7 +7,9 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "vqclip_test_paths.hpp"
 
@@ -35,5 +37,27 @@ inline std::filesystem::path scratch_dir(const std::string& name) {
   std::filesystem::create_directories(dir);
   return dir;
 }
+
+// Puts an environment variable back, when the scope ends, as it was when the
+// scope began (set to its value, or unset).
+class EnvironmentRestorer {
+ public:
+  explicit EnvironmentRestorer(std::string name) : name_(std::move(name)) {
+    if (const char* value = std::getenv(name_.c_str())) saved_ = value;
+  }
+  ~EnvironmentRestorer() {
+    if (saved_) {
+      setenv(name_.c_str(), saved_->c_str(), 1);
+    } else {
+      unsetenv(name_.c_str());
+    }
+  }
+  EnvironmentRestorer(const EnvironmentRestorer&) = delete;
+  EnvironmentRestorer& operator=(const EnvironmentRestorer&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> saved_;
+};
 
 }  // namespace vqclip::test
