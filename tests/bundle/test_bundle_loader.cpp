@@ -75,6 +75,17 @@ std::vector<BrokenBundleCase> loader_cases() {
        "{dir}/vqgan_decoder.pt: not a loadable TorchScript module (", false},
       {"not-a-module", [](auto& d) { std::ofstream(d / "clip_image.pt") << "not a zip archive\n"; },
        "{dir}/clip_image.pt: not a loadable TorchScript module (", false},
+      // The modules load on parallel threads; the error is still the first in the old order.
+      {"every-module-unloadable",
+       [](auto& d) {
+         for (const char* file : {"clip_text.pt", "clip_image.pt", "vqgan_decoder.pt"}) std::ofstream(d / file) << "no";
+       },
+       "{dir}/clip_text.pt: not a loadable TorchScript module (", false},
+      {"image-encoder-and-decoder-unloadable",
+       [](auto& d) {
+         for (const char* file : {"clip_image.pt", "vqgan_decoder.pt"}) std::ofstream(d / file) << "no";
+       },
+       "{dir}/clip_image.pt: not a loadable TorchScript module (", false},
       {"corrupt-tokenizer", [](auto& d) { std::ofstream(d / "bpe_test_vocab.txt.gz") << "\x1f\x8b garbage"; },
        "{dir}/bpe_test_vocab.txt.gz: ", false},
       {"wrong-embed-dim", [set](auto& d) { set(d, "/clip/embed_dim", 48); },
