@@ -1,6 +1,7 @@
 // Loading a bundle's models by need: manifest, integrity of the files used,
 // tokenizer, then the TorchScript modules, each in eval mode with frozen
 // weights, placed on the device once.
+#include <ATen/Parallel.h>
 #include <spdlog/spdlog.h>
 #include <torch/csrc/jit/runtime/graph_executor.h>
 
@@ -79,12 +80,16 @@ std::shared_ptr<const Tokenizer> make_shared_tokenizer(const TokenizerSpec& spec
   return std::shared_ptr<const Tokenizer>(make_tokenizer(spec));
 }
 
+// Loading on threads of their own when the process may use more than one
+// (--threads 1 is how processes share a machine's cores); else each at get(), in turn.
+std::launch loading_policy() { return at::get_num_threads() > 1 ? std::launch::async : std::launch::deferred; }
+
 ClipModel load_clip(const Manifest& m, const c10::Device& device) {
   ClipModel clip;
   clip.spec = m.clip;
   clip.device = device;
   clip.tokenizer = make_shared_tokenizer(m.clip.tokenizer);
-  auto image_encoder = std::async(std::launch::async, load_module, std::cref(m.clip.image_encoder), std::cref(device));
+  auto image_encoder = std::async(loading_policy(), load_module, std::cref(m.clip.image_encoder), std::cref(device));
   clip.text_encoder = load_module(m.clip.text_encoder, device);
   clip.image_encoder = image_encoder.get();
   return clip;
@@ -139,10 +144,10 @@ Models load_models(const std::filesystem::path& bundle_dir, const LoadOptions& o
   // The VQGAN loads on a thread of its own while the CLIP loads here (and its
   // image encoder on another): reading and compiling TorchScript runs on one
   // core. A full-size bundle's modules took 0.35 s instead of about 0.6 s from
-  // the page cache. An error is the CLIP's first, as before.
+  // the page cache. An error is the first module's, as when they loaded in turn.
   std::future<VqganModel> vqgan;
   if (options.parts.vqgan_decoder) {
-    vqgan = std::async(std::launch::async, load_vqgan, std::cref(m), std::cref(options.device),
+    vqgan = std::async(loading_policy(), load_vqgan, std::cref(m), std::cref(options.device),
                        options.parts.vqgan_encoder);
   }
   if (options.parts.clip) models.clip = load_clip(m, options.device);

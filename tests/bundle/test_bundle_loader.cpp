@@ -31,6 +31,52 @@ TEST(BundleLoading, ModulesAreFrozenInEvalModeAndTheCodebookIsTheDecoders) {
   EXPECT_EQ(clip.tokenizer->tokenize("a red circle").ids.size(), static_cast<size_t>(m.clip.context_length));
 }
 
+// The modules load on parallel threads when the process may use several (the
+// tests run with OMP_NUM_THREADS=1, so elsewhere they load in turn).
+TEST(BundleLoading, OnSeveralThreadsTheModulesLoadInParallelAlikeAndTheFirstErrorWins) {
+  struct RestoreThreads {
+    int threads = at::get_num_threads();
+    ~RestoreThreads() { at::set_num_threads(threads); }
+  } restore;
+  const auto image_features = [](int threads) {
+    at::set_num_threads(threads);
+    auto models = load_models(test::vit_bundle(), LoadOptions{});
+    at::set_num_threads(1);
+    auto& clip = models.require_clip();
+    const int64_t r = clip.spec.input_resolution;
+    torch::NoGradGuard no_grad;
+    const auto images = torch::linspace(-1, 1, 3 * r * r).view({1, 3, r, r});
+    return std::make_pair(clip.image_encoder.forward({images}).toTensor(), models.require_vqgan().codebook);
+  };
+  const auto [parallel_features, parallel_codebook] = image_features(2);
+  const auto [serial_features, serial_codebook] = image_features(1);
+  EXPECT_TRUE(torch::equal(parallel_features, serial_features));
+  EXPECT_TRUE(torch::equal(parallel_codebook, serial_codebook));
+
+  at::set_num_threads(2);
+  LoadOptions no_verify;
+  no_verify.verify_hashes = false;
+  const auto first_error = [&no_verify](const std::string& name, std::vector<const char*> broken) -> std::string {
+    const auto dir = test::copy_bundle(test::vit_bundle(), name);
+    for (const char* file : broken) std::ofstream(dir / file) << "no";
+    try {
+      load_models(dir, no_verify);
+    } catch (const BundleError& e) {
+      return e.what();
+    }
+    return "loaded";
+  };
+  EXPECT_NE(first_error("parallel-all-broken", {"clip_text.pt", "clip_image.pt", "vqgan_decoder.pt"})
+                .find("clip_text.pt: not a loadable TorchScript module"),
+            std::string::npos);
+  EXPECT_NE(first_error("parallel-two-broken", {"clip_image.pt", "vqgan_decoder.pt"})
+                .find("clip_image.pt: not a loadable TorchScript module"),
+            std::string::npos);
+  EXPECT_NE(first_error("parallel-decoder-broken", {"vqgan_decoder.pt"})
+                .find("vqgan_decoder.pt: not a loadable TorchScript module"),
+            std::string::npos);
+}
+
 TEST(BundleLoading, EncoderOnlyWhenAskedAndPresent) {
   LoadOptions options;
   options.parts = ModelParts::for_render(/*starts_from_picture=*/false);
