@@ -19,10 +19,9 @@ int configure_threads(int requested) {
 }
 
 void tune_memory_allocator() {
-  // 32 MiB is glibc's largest mmap threshold, and larger blocks (a full-size
-  // decoder's activations are 128 MiB each) would still be mapped and unmapped
-  // every step: no mapped blocks at all, everything from the heap.
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  // No block is mapped on its own, whatever its size: glibc's largest mmap
+  // threshold is 32 MiB, and a full-size decoder's activations (128 MiB each)
+  // were mapped and unmapped every step above it. Everything from the heap.
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
 }

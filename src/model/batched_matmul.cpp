@@ -32,8 +32,10 @@ struct BlasOperand {
   int leading;
 };
 
+// BLAS takes sizes and leading dimensions as int.
+bool fits(int64_t value) { return value <= std::numeric_limits<int>::max(); }
+
 std::optional<BlasOperand> blas_operand(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride) {
-  const auto fits = [](int64_t value) { return value <= std::numeric_limits<int>::max(); };
   if (col_stride == 1 || cols == 1) {
     const int64_t leading = rows == 1 ? std::max<int64_t>(cols, 1) : row_stride;
     if (leading >= std::max<int64_t>(cols, 1) && fits(leading)) return BlasOperand{'N', static_cast<int>(leading)};
@@ -125,7 +127,6 @@ bool computes_batched_matmul(const torch::Tensor& a, const torch::Tensor& b) {
   for (int64_t dim = 0; dim < a.dim() - 2; ++dim) {
     if (a.size(dim) != b.size(dim)) return false;
   }
-  const auto fits = [](int64_t value) { return value <= std::numeric_limits<int>::max(); };
   if (!fits(a.size(-2)) || !fits(a.size(-1)) || !fits(b.size(-1))) return false;
   return process_sgemm() != nullptr && blas_operand(a) && blas_operand(b);
 }

@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <optional>
 #include <tuple>
 
 #include "cli/byte_size.hpp"
@@ -186,19 +185,11 @@ TEST(MemoryEstimate, CostsAreCachedOnDiskAndAMalformedEntryIsMeasuredAgain) {
   auto& models = tiny_models();
   const auto dir = test::scratch_dir("memory_cost_cache");
   // The cache folder and the Models' own costs as they were, whatever happens here.
-  struct Restore {
+  const test::EnvironmentRestorer restore_cache_dir("VQCLIP_CACHE_DIR");
+  struct ClearCosts {
     Models& models;
-    std::optional<std::string> previous;
-    ~Restore() {
-      models.memory_costs.clear();
-      if (previous) {
-        setenv("VQCLIP_CACHE_DIR", previous->c_str(), 1);
-      } else {
-        unsetenv("VQCLIP_CACHE_DIR");
-      }
-    }
-  } restore{models, std::getenv("VQCLIP_CACHE_DIR") ? std::optional<std::string>(std::getenv("VQCLIP_CACHE_DIR"))
-                                                    : std::nullopt};
+    ~ClearCosts() { models.memory_costs.clear(); }
+  } clear_costs{models};
   setenv("VQCLIP_CACHE_DIR", dir.c_str(), 1);
   const auto resolved = resolve(sized(64, 64, 8), models.manifest);
   const auto cached_files = [&dir] {
