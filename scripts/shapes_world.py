@@ -105,6 +105,60 @@ def collage(rng: random.Random, colours: Sequence[str], block: int = 8) -> np.nd
     return np.repeat(np.repeat(table[pick], block, axis=0), block, axis=1)
 
 
+BROKEN_KINDS = ("scattered", "debris", "bitten", "blob")
+
+
+def broken_scene(rng: random.Random, triple: Triple, kind: Optional[str] = None) -> np.ndarray:
+    """uint8 [SIZE, SIZE, 3]: the triple's two colours in a layout that is not
+    one whole shape, the ways a generation loop gets the colours but not the
+    shape: several small shapes scattered over the picture ("scattered"), the
+    shape with blobs of its colour elsewhere ("debris"), the shape with bites
+    taken out of it ("bitten"), or one smooth irregular blob ("blob"). Not
+    always wrong: a small bite or speck leaves a shape check_shape.py still
+    recognises, so callers label these pictures by what they show."""
+    colour, shape, background = triple
+    kind = kind or rng.choice(BROKEN_KINDS)
+    scene = random_scene(rng, triple)
+
+    def small(shape_name: str, low: float, high: float) -> np.ndarray:
+        return shape_mask(Scene(colour, shape_name, background, rng.uniform(4, SIZE - 4), rng.uniform(4, SIZE - 4),
+                                rng.uniform(low, high)))
+
+    if kind == "scattered":
+        mask = np.zeros((SIZE, SIZE), bool)
+        for _ in range(rng.randint(2, 5)):
+            mask |= small(rng.choice(SHAPES), 8, 22)
+    elif kind == "debris":
+        mask = shape_mask(scene)
+        for _ in range(rng.randint(2, 4)):
+            mask |= small(rng.choice(("circle", "square")), 10, 20)
+    elif kind == "bitten":
+        mask = shape_mask(scene)
+        for _ in range(rng.randint(1, 3)):
+            mask &= ~shape_mask(Scene(colour, "circle", background, scene.cx + rng.uniform(-0.5, 0.5) * scene.size,
+                                      scene.cy + rng.uniform(-0.5, 0.5) * scene.size,
+                                      rng.uniform(0.35, 0.7) * scene.size))
+    elif kind == "blob":
+        # Smooth noise on a coarse grid, bilinearly enlarged, plus a bump at the
+        # scene's centre; the threshold keeps about the shape's area.
+        noise = np.random.default_rng(rng.randrange(2 ** 32)).standard_normal((6, 6))
+        at = np.linspace(0, 5, SIZE)
+        i0 = np.minimum(at.astype(int), 4)
+        f = at - i0
+        rows = noise[i0] * (1 - f)[:, None] + noise[i0 + 1] * f[:, None]
+        field = rows[:, i0] * (1 - f)[None, :] + rows[:, i0 + 1] * f[None, :]
+        ys, xs = np.mgrid[0:SIZE, 0:SIZE] + 0.5
+        field += 2.5 * np.exp(-((xs - scene.cx) ** 2 + (ys - scene.cy) ** 2) / (2 * (scene.size / 2.5) ** 2))
+        area = shape_mask(scene).mean()
+        mask = field >= np.quantile(field, 1 - area)
+    else:
+        raise ValueError(f"unknown broken-scene kind {kind}")
+    image = np.empty((SIZE, SIZE, 3), dtype=np.uint8)
+    image[:] = PALETTE[background]
+    image[mask] = PALETTE[colour]
+    return image
+
+
 _WORD = re.compile(r"[a-z]+")
 
 

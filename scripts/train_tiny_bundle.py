@@ -15,7 +15,9 @@ exports it through the same bundle writer as real checkpoints:
      its colours swapped as a hard negative for their roles), on views made
      the way the generation loop makes them (pooled/crop resizing, affine,
      perspective, colour jitter, erasing, blur, noise), partly from VQGAN
-     reconstructions, with VQGAN-style patchwork collages as extra negatives;
+     reconstructions, with VQGAN-style patchwork collages as extra negatives
+     and broken scenes of the batch's own triples (the loop's typical
+     failures: scattered pieces, debris, bites, blobs) as hard ones;
      from 30% of the steps on, pictures that the generation loop makes with
      the CLIP in training join each batch, labelled by what they really show
      (loop_pictures.py), so the loop's shortcuts become hard negatives; a
@@ -44,8 +46,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from shapes_world import (COLOURS, HELD_OUT, SHAPES, TrainingSampler, collage, random_scene,  # noqa: E402
-                          render_many, shape_mask, training_triples)
+from shapes_world import (COLOURS, HELD_OUT, SHAPES, TrainingSampler, broken_scene, collage,  # noqa: E402
+                          random_scene, render_many, shape_mask, training_triples)
 import shapes_captions  # noqa: E402
 from shapes_captions import CaptionSampler, Mentions, Triple, caption, training_phrasings  # noqa: E402
 from vqclip_models.bundle import CLIP_MEAN, CLIP_STD, write_bundle  # noqa: E402
@@ -404,6 +406,7 @@ def off_palette_renders(rng: random.Random, sampler: TrainingSampler, count: int
     return to_tensor(pictures), torch.tensor([SHAPE_INDEX[s] for _, s, _ in triples])
 
 
+BROKEN_PER_TRIPLE = 12
 COLOUR_INDEX = {c: i for i, c in enumerate(COLOURS)}
 SHAPE_INDEX = {s: i for i, s in enumerate(SHAPES)}
 
@@ -454,7 +457,8 @@ def make_clip(vocab: int) -> CLIP:
 
 
 def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionTokens, vocab: int, vqgan: VQModel,
-               recon_share: float, collages: int, shape_aux: int, loop: Dict[str, float], eval_every: int) -> CLIP:
+               recon_share: float, collages: int, broken: int, shape_aux: int, loop: Dict[str, float],
+               eval_every: int) -> CLIP:
     """Contrastive training, plus an auxiliary shape classifier on the image
     embeddings (of the batch and of shape_aux off-palette renders); the
     classifier is dropped after training, the bundle is a plain CLIP. From
@@ -477,6 +481,20 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
     pool_triples = [sampler.triple() for _ in range(512)] if recon_share > 0 else []
     recon_pool = reconstruct(vqgan, to_tensor(render_many(rng, pool_triples))) if pool_triples else None
     noise_pool = random_code_pictures(vqgan, 256, gen) if collages else None
+    # The loop's typical failures drawn directly (scattered pieces, debris, bites,
+    # blobs), BROKEN_PER_TRIPLE of every training triple, labelled by what they
+    # show (mostly nothing: negatives) once, in one go: check_shape costs about
+    # 10 ms a picture, too much for every step.
+    broken_pool, broken_shown, broken_of = None, [], {}
+    if broken:
+        triples = [t for t in training_triples() for _ in range(BROKEN_PER_TRIPLE)]
+        drawn = to_tensor(np.stack([broken_scene(rng, t) for t in triples]))
+        keep, broken_shown = label(drawn)   # (one that shows a held-out triple is left out)
+        broken_pool = drawn[keep]
+        for i, k in enumerate(keep):
+            broken_of.setdefault(triples[k], []).append(i)
+        log(f"broken scenes: {len(keep)} of {len(triples)} kept, {sum(t is not None for t in broken_shown)} "
+            f"show a scene")
     pool = LoopPictures(vqgan, sampler, rng, gen, size=int(loop["size"]), lifetime=int(loop["lifetime"]),
                         lr=loop["lr"], views=int(loop["views"]), resolution=resolution,
                         make_views=loop_views, from_render=loop["from_render"]) if loop["size"] else None
@@ -504,6 +522,13 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
             noise = noise_pool[torch.randint(0, len(noise_pool), (collages - collages // 2,), generator=gen)]
             images = torch.cat([pictures, patch, noise])
         truth = torch.cat([caption_truth(chosen, described, named), torch.zeros(len(images) - batch, len(texts))])
+        if broken:
+            # Of the batch's own triples, so each is a hard negative for the
+            # captions beside it (same colours, the shape missed).
+            slots = torch.randint(0, batch, (broken,), generator=gen).tolist()
+            picks = [rng.choice(broken_of[chosen[slot]]) for slot in slots if chosen[slot] in broken_of]
+            images = torch.cat([images, broken_pool[picks]])
+            truth = torch.cat([truth, truth_rows([broken_shown[i] for i in picks], described, named, caption_truth)])
         if pool and step >= loop_from:
             made, pulled_towards = pool.step(model, tokens)
             keep, shown = label(made)
@@ -580,6 +605,8 @@ def main() -> int:
     parser.add_argument("--recon-share", type=float, default=0.25, help="share of CLIP pictures that are VQGAN "
                         "reconstructions")
     parser.add_argument("--collages", type=int, default=16, help="negative-only collage pictures per CLIP batch")
+    parser.add_argument("--broken", type=int, default=32, help="broken scenes per CLIP batch (shapes_world."
+                        "broken_scene), labelled by what they show")
     parser.add_argument("--shape-aux", type=int, default=48, help="off-palette renders per CLIP batch for the "
                         "auxiliary shape loss")
     parser.add_argument("--loop-pictures", type=int, default=24, help="generation-loop pictures per CLIP batch "
@@ -624,7 +651,7 @@ def main() -> int:
         if args.only_vqgan:
             return 0
         clip = clock.run("clip", train_clip, args.clip_steps, args.clip_batch, args.seed + 2, args.clip_lr, tokens,
-                         vocab, vqgan, args.recon_share, args.collages, args.shape_aux,
+                         vocab, vqgan, args.recon_share, args.collages, args.broken, args.shape_aux,
                          dict(size=args.loop_pictures, lifetime=args.loop_lifetime, lr=args.loop_lr,
                               views=args.loop_views, start=args.loop_start, from_render=args.loop_from_render),
                          args.eval_every)

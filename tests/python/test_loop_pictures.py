@@ -9,7 +9,8 @@ import torch.nn.functional as F
 
 from tests.python.support import small_clip, small_vqgan
 from loop_pictures import LoopPictures, label, truth_rows  # noqa: E402 (support puts scripts/ on the path)
-from shapes_world import HELD_OUT, TrainingSampler, collage, random_scene, render, training_triples
+from shapes_world import (BROKEN_KINDS, HELD_OUT, PALETTE, TrainingSampler, broken_scene, collage, random_scene,
+                          render, training_triples)
 from train_tiny_bundle import caption_truth
 
 
@@ -34,6 +35,28 @@ class Labels(unittest.TestCase):
         keep, shown = label(as_tensor(np.concatenate([np.stack(patchworks), noise])))
         self.assertEqual(keep, [0, 1, 2])
         self.assertEqual(shown, [None, None, None])
+
+    def test_broken_scenes_keep_their_colours_and_mostly_show_no_scene(self):
+        rng = random.Random(5)
+        sampler = TrainingSampler(rng)
+        for kind in BROKEN_KINDS:
+            triples = [sampler.triple() for _ in range(40)]
+            pictures = np.stack([broken_scene(rng, t, kind) for t in triples])
+            for (colour, _, background), picture in zip(triples, pictures):
+                used = {tuple(p) for p in picture.reshape(-1, 3)}
+                self.assertEqual(used, {PALETTE[colour], PALETTE[background]}, kind)
+            keep, shown = label(as_tensor(pictures))
+            scenes = [t for t in shown if t is not None]
+            # Labelled by what they show: the trainer needs most to be negatives,
+            # and anything recognised has the picture's own colours.
+            self.assertLess(len(scenes), 0.6 * len(keep), kind)
+            for i, t in zip(keep, shown):
+                if t is not None:
+                    self.assertEqual((t[0], t[2]), (triples[i][0], triples[i][2]), kind)
+        self.assertEqual(broken_scene(random.Random(9), ("red", "cross", "blue")).tobytes(),
+                         broken_scene(random.Random(9), ("red", "cross", "blue")).tobytes())
+        with self.assertRaises(ValueError):
+            broken_scene(rng, ("red", "cross", "blue"), "melted")
 
     def test_truth_rows_follow_what_a_picture_shows(self):
         batch = [("red", "circle", "green"), ("red", "circle", "green"), ("blue", "square", "white")]
