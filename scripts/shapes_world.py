@@ -80,12 +80,17 @@ def shape_mask(scene: Scene) -> np.ndarray:
     raise ValueError(f"unknown shape {scene.shape}")
 
 
+def paint(mask: np.ndarray, colour: str, background: str) -> np.ndarray:
+    """uint8 [SIZE, SIZE, 3]: `colour` where the mask is set, `background` elsewhere."""
+    image = np.empty((SIZE, SIZE, 3), dtype=np.uint8)
+    image[:] = PALETTE[background]
+    image[mask] = PALETTE[colour]
+    return image
+
+
 def render(scene: Scene) -> np.ndarray:
     """uint8 [SIZE, SIZE, 3]: exactly two palette colours, no antialiasing."""
-    image = np.empty((SIZE, SIZE, 3), dtype=np.uint8)
-    image[:] = PALETTE[scene.background]
-    image[shape_mask(scene)] = PALETTE[scene.colour]
-    return image
+    return paint(shape_mask(scene), scene.colour, scene.background)
 
 
 def render_many(rng: random.Random, triples: Sequence[Triple]) -> np.ndarray:
@@ -153,10 +158,7 @@ def broken_scene(rng: random.Random, triple: Triple, kind: Optional[str] = None)
         mask = field >= np.quantile(field, 1 - area)
     else:
         raise ValueError(f"unknown broken-scene kind {kind}")
-    image = np.empty((SIZE, SIZE, 3), dtype=np.uint8)
-    image[:] = PALETTE[background]
-    image[mask] = PALETTE[colour]
-    return image
+    return paint(mask, colour, background)
 
 
 _WORD = re.compile(r"[a-z]+")
