@@ -99,15 +99,20 @@ def read_png(path: str) -> np.ndarray:
     return pixels[:, :, :3].copy()
 
 
-def palette_labels(image: np.ndarray) -> np.ndarray:
-    """[H, W] index into COLOURS of the nearest palette colour of each pixel."""
-    pixels = image[:, :, :3].astype(np.float32)
-    return ((pixels[:, :, None, :] - PALETTE_ARRAY[None, None]) ** 2).sum(-1).argmin(-1)
+def palette_labels(images: np.ndarray) -> np.ndarray:
+    """[..., H, W] index into COLOURS of the nearest palette colour of each
+    pixel of one [H, W, 3+] picture or a stack of them."""
+    pixels = images[..., :3].astype(np.float32)
+    return ((pixels[..., None, :] - PALETTE_ARRAY) ** 2).sum(-1).argmin(-1)
 
 
 def classify(image: np.ndarray) -> Tuple[Optional[str], str]:
     """(foreground colour or None, background colour) of an RGB picture."""
-    labels = palette_labels(image)
+    return classify_labels(palette_labels(image))
+
+
+def classify_labels(labels: np.ndarray) -> Tuple[Optional[str], str]:
+    """classify() of a picture's [H, W] palette_labels."""
     h, w = labels.shape
     border = np.concatenate([labels[0], labels[-1], labels[1:-1, 0], labels[1:-1, -1]])
     background = int(np.bincount(border, minlength=len(COLOURS)).argmax())

@@ -22,6 +22,8 @@ import zlib
 from typing import List, Sequence, Tuple
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_colours  # noqa: E402
@@ -33,30 +35,68 @@ SIDES = np.arange(16, 57, 2.0)
 
 
 @functools.lru_cache(maxsize=1)
-def templates() -> Tuple[np.ndarray, np.ndarray]:
-    """float32 [T, SIZE*SIZE] masks and the shape index of each."""
-    masks, kinds = [], []
-    for kind, shape in enumerate(SHAPES):
-        for cy in CENTRES:
-            for cx in CENTRES:
-                for side in SIDES:
-                    masks.append(shape_mask(Scene("red", shape, "blue", cx, cy, side)).ravel())
-                    kinds.append(kind)
-    return np.array(masks, dtype=np.float32), np.array(kinds)
+def _kernels() -> List[Tuple[int, int, torch.Tensor]]:
+    """Per side: the four shapes centred in the picture, cropped to their common
+    bounding box (top, left, float32 [4, 1, h, w]). The template of a shape at
+    another centre is this one moved by whole pixels (centres and pixel centres
+    are both on the grid), so one correlation per side gives every centre."""
+    middle = SIZE // 2
+    kernels = []
+    for side in SIDES:
+        masks = np.stack([shape_mask(Scene("red", shape, "blue", middle, middle, side)) for shape in SHAPES])
+        rows, cols = np.nonzero(masks.any(0))
+        top, left = int(rows.min()), int(cols.min())
+        box = masks[:, top:rows.max() + 1, left:cols.max() + 1].astype(np.float32)
+        kernels.append((top, left, torch.from_numpy(box)[:, None]))
+    return kernels
+
+
+def _overlaps(found: torch.Tensor) -> np.ndarray:
+    """float32 [T, N]: pixels shared by every template (shape, centre y, centre
+    x, side, in that order) and each float32 [N, SIZE, SIZE] 0/1 mask. Sums of
+    0/1 products are whole numbers, so the result is exact in any summation order."""
+    middle, step = SIZE // 2, int(CENTRES[1] - CENTRES[0])
+    reach = int(CENTRES[-1]) - middle          # the farthest centre from the middle
+    positions = len(CENTRES)
+    padded = F.pad(found[:, None], (reach, reach, reach, reach))
+    out = np.empty((len(SHAPES), positions, positions, len(SIDES), len(found)), np.float32)
+    with torch.no_grad():
+        for i, (top, left, kernel) in enumerate(_kernels()):
+            h, w = kernel.shape[2:]
+            window = padded[:, :, top:top + 2 * reach + h, left:left + 2 * reach + w]
+            out[:, :, :, i, :] = F.conv2d(window, kernel, stride=step).permute(1, 2, 3, 0).numpy()
+    return out.reshape(-1, len(found))
+
+
+@functools.lru_cache(maxsize=1)
+def _template_areas() -> np.ndarray:
+    """float32 [T, 1]: each template's pixels inside the picture."""
+    return _overlaps(torch.ones(1, SIZE, SIZE))
+
+
+def template_shapes() -> np.ndarray:
+    """The shape index of each template, in _overlaps' order."""
+    return np.repeat(np.arange(len(SHAPES)), len(CENTRES) ** 2 * len(SIDES))
+
+
+def find_shapes_in_labels(labels: np.ndarray, colours: Sequence[str]) -> List[Tuple[str, float]]:
+    """(shape, IoU) of the best template for the pixels labelled colours[i] in
+    labels[i] ([N, H, W] palette indices, check_colours.palette_labels)."""
+    if len(labels) == 0:
+        return []
+    wanted = np.array([COLOURS.index(c) for c in colours])[:, None, None]
+    found = (labels == wanted).astype(np.float32)
+    inter = _overlaps(torch.from_numpy(found))                        # [T, N]
+    sizes = found.reshape(len(found), -1).sum(1)[None]
+    iou = inter / (_template_areas() + sizes - inter + 1e-6)
+    best = iou.argmax(0)
+    kinds = template_shapes()
+    return [(SHAPES[kinds[t]], float(iou[t, i])) for i, t in enumerate(best)]
 
 
 def find_shapes(images: np.ndarray, colours: Sequence[str]) -> List[Tuple[str, float]]:
     """(shape, IoU) of the best template for the pixels of colours[i] in images[i] ([N, H, W, 3] uint8)."""
-    if len(images) == 0:
-        return []
-    labels = np.stack([check_colours.palette_labels(image) for image in images]).reshape(len(images), -1)
-    wanted = np.array([COLOURS.index(c) for c in colours])[:, None]
-    found = (labels == wanted).astype(np.float32).T                   # [pixels, N]
-    masks, kinds = templates()
-    inter = masks @ found                                             # [T, N]
-    iou = inter / (masks.sum(1, keepdims=True) + found.sum(0, keepdims=True) - inter + 1e-6)
-    best = iou.argmax(0)
-    return [(SHAPES[kinds[t]], float(iou[t, i])) for i, t in enumerate(best)]
+    return find_shapes_in_labels(check_colours.palette_labels(images), colours)
 
 
 def find_shape(image: np.ndarray, colour: str) -> Tuple[str, float]:

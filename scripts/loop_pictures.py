@@ -38,8 +38,9 @@ def spherical_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 def shown_triples(images: np.ndarray) -> List[Optional[Triple]]:
     """(colour, shape, background) that each uint8 [64, 64, 3] picture shows, or None."""
-    colours = [check_colours.classify(image) for image in images]
-    shapes = check_shape.find_shapes(images, [fg if fg is not None else bg for fg, bg in colours])
+    labels = check_colours.palette_labels(images)
+    colours = [check_colours.classify_labels(picture) for picture in labels]
+    shapes = check_shape.find_shapes_in_labels(labels, [fg if fg is not None else bg for fg, bg in colours])
     return [(fg, shape, bg) if fg is not None and fg != bg and iou >= check_shape.MIN_IOU else None
             for (fg, bg), (shape, iou) in zip(colours, shapes)]
 

@@ -16,8 +16,8 @@ import check_shape  # noqa: E402
 from eval_generation import legend, write_png  # noqa: E402
 import shapes_captions  # noqa: E402
 from shapes_captions import CANONICAL, CaptionSampler, caption, consistent, mentions, parse_caption  # noqa: E402
-from shapes_world import (COLOURS, HELD_OUT, PALETTE, SHAPES, all_triples, parse_prompt, random_scene,  # noqa: E402
-                          render, shape_mask, training_triples)
+from shapes_world import (COLOURS, HELD_OUT, PALETTE, SHAPES, Scene, all_triples, parse_prompt,  # noqa: E402
+                          random_scene, render, shape_mask, training_triples)
 
 
 class ShapesWorld(unittest.TestCase):
@@ -151,6 +151,27 @@ class ShapeChecker(unittest.TestCase):
         found = check_shape.find_shapes(images, [t[0] for t in triples])
         self.assertEqual([shape for shape, _ in found], [t[1] for t in triples])
         self.assertGreater(min(iou for _, iou in found), check_shape.MIN_IOU + 0.1)
+
+    def test_the_correlation_gives_each_templates_overlap_with_the_mask(self):
+        # Every template drawn directly (shape_mask at its centre and side),
+        # including ones the picture's edge cuts, against random masks.
+        masks = (np.random.default_rng(3).random((5, 64, 64)) < 0.4).astype(np.float32)
+        overlaps = check_shape._overlaps(torch.from_numpy(masks))
+        areas = check_shape._template_areas()[:, 0]
+        kinds = check_shape.template_shapes()
+        index = 0
+        for shape in SHAPES:
+            for cy in check_shape.CENTRES:
+                for cx in check_shape.CENTRES:
+                    for side in check_shape.SIDES:
+                        if index % 97 == 0 or (cx == check_shape.CENTRES[0] and side == check_shape.SIDES[-1]):
+                            template = shape_mask(Scene("red", shape, "blue", cx, cy, side))
+                            self.assertEqual(SHAPES[kinds[index]], shape)
+                            self.assertEqual(areas[index], template.sum())
+                            self.assertEqual(overlaps[index].tolist(),
+                                             [float((template * m).sum()) for m in masks])
+                        index += 1
+        self.assertEqual(index, len(overlaps))
 
     def test_a_blob_is_no_shape_and_the_command_says_so(self):
         ys, xs = np.mgrid[0:64, 0:64]
