@@ -36,13 +36,17 @@ def spherical_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a - b).norm(dim=-1).div(2).arcsin().pow(2).mul(2)
 
 
-def shown_triples(images: np.ndarray) -> List[Optional[Triple]]:
-    """(colour, shape, background) that each uint8 [64, 64, 3] picture shows, or None."""
-    labels = check_colours.palette_labels(images)
-    colours = [check_colours.classify_labels(picture) for picture in labels]
-    shapes = check_shape.find_shapes_in_labels(labels, [fg if fg is not None else bg for fg, bg in colours])
-    return [(fg, shape, bg) if fg is not None and fg != bg and iou >= check_shape.MIN_IOU else None
-            for (fg, bg), (shape, iou) in zip(colours, shapes)]
+def shown_triples(images: np.ndarray, chunk: int = 256) -> List[Optional[Triple]]:
+    """(colour, shape, background) that each uint8 [64, 64, 3] picture shows, or
+    None; `chunk` pictures at a time (palette_labels holds 96 bytes a pixel)."""
+    shown: List[Optional[Triple]] = []
+    for start in range(0, len(images), chunk):
+        labels = check_colours.palette_labels(images[start:start + chunk])
+        colours = [check_colours.classify_labels(picture) for picture in labels]
+        shapes = check_shape.find_shapes_in_labels(labels, [fg if fg is not None else bg for fg, bg in colours])
+        shown += [(fg, shape, bg) if fg is not None and fg != bg and iou >= check_shape.MIN_IOU else None
+                  for (fg, bg), (shape, iou) in zip(colours, shapes)]
+    return shown
 
 
 class LoopPictures:

@@ -17,7 +17,9 @@ exports it through the same bundle writer as real checkpoints:
      perspective, colour jitter, erasing, blur, noise), partly from VQGAN
      reconstructions, with VQGAN-style patchwork collages as extra negatives
      and broken scenes of the batch's own triples (the loop's typical
-     failures: scattered pieces, debris, bites, blobs) as hard ones;
+     failures: scattered pieces, debris, bites, blobs) as hard ones, and
+     scenes in off-palette colours as examples of the palette colours they
+     clearly read as (what the colour checker calls them);
      from 30% of the steps on, pictures that the generation loop makes with
      the CLIP in training join each batch, labelled by what they really show
      (loop_pictures.py), so the loop's shortcuts become hard negatives; a
@@ -39,13 +41,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_colours  # noqa: E402
 from shapes_world import (COLOURS, HELD_OUT, SHAPES, TrainingSampler, broken_scene, collage,  # noqa: E402
                           random_scene, render_many, shape_mask, training_triples)
 import shapes_captions  # noqa: E402
@@ -387,14 +390,29 @@ def random_code_pictures(model: VQModel, count: int, gen: torch.Generator) -> to
 
 # ---- CLIP --------------------------------------------------------------------------------------
 
-def off_palette_renders(rng: random.Random, sampler: TrainingSampler, count: int) -> Tuple[torch.Tensor, torch.Tensor]:
+def read_as(rgb: np.ndarray, margin: float) -> Optional[str]:
+    """The palette colour an RGB colour clearly reads as (check_colours'
+    nearest colour, at most `margin` times the second nearest's squared
+    distance), or None."""
+    distance = ((check_colours.PALETTE_ARRAY - rgb.astype(np.float32)) ** 2).sum(1)
+    nearest, second = np.argsort(distance, kind="stable")[:2]
+    return COLOURS[nearest] if distance[nearest] <= margin * distance[second] else None
+
+
+def off_palette_renders(rng: random.Random, sampler: TrainingSampler, count: int, margin: float
+                        ) -> Tuple[torch.Tensor, torch.Tensor, List[Optional[Triple]]]:
     """Training scenes painted in random RGB colours (any two that differ
-    clearly), [count, 3, 64, 64] in [0, 1], and their shape indices. Used only
-    for the auxiliary shape loss: they teach the tower shapes apart from
-    colours, so a colour pair the training never showed with a shape (a
-    held-out triple) does not bias which shape it sees."""
+    clearly), [count, 3, 64, 64] in [0, 1], their shape indices, and the
+    training triple each reads as (read_as, both colours; None when a colour
+    is not clear, both read as one, or the triple is held out). The shape
+    indices feed the auxiliary shape loss: it teaches the tower shapes apart
+    from colours, so a colour pair the training never showed with a shape (a
+    held-out triple) does not bias which shape it sees. The triples make the
+    clear ones contrastive examples too: a colour names what the colour
+    checker will call it, so a near-miss of white is no white to the CLIP."""
     triples = [sampler.triple() for _ in range(count)]
     pictures = np.empty((count, 64, 64, 3), np.uint8)
+    reads: List[Optional[Triple]] = []
     for i, triple in enumerate(triples):
         while True:
             shape_rgb = np.array([rng.randrange(256) for _ in range(3)])
@@ -403,7 +421,11 @@ def off_palette_renders(rng: random.Random, sampler: TrainingSampler, count: int
                 break
         pictures[i] = background_rgb
         pictures[i][shape_mask(random_scene(rng, triple))] = shape_rgb
-    return to_tensor(pictures), torch.tensor([SHAPE_INDEX[s] for _, s, _ in triples])
+        colour, background = read_as(shape_rgb, margin), read_as(background_rgb, margin)
+        read = (colour, triple[1], background)
+        clear = colour is not None and background is not None and colour != background and read not in HELD_OUT
+        reads.append(read if clear else None)
+    return to_tensor(pictures), torch.tensor([SHAPE_INDEX[s] for _, s, _ in triples]), reads
 
 
 BROKEN_PER_TRIPLE = 12
@@ -457,11 +479,12 @@ def make_clip(vocab: int) -> CLIP:
 
 
 def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionTokens, vocab: int, vqgan: VQModel,
-               recon_share: float, collages: int, broken: int, shape_aux: int, loop: Dict[str, float],
-               eval_every: int) -> CLIP:
+               recon_share: float, collages: int, broken: int, shape_aux: int, off_palette_margin: float,
+               loop: Dict[str, float], eval_every: int) -> CLIP:
     """Contrastive training, plus an auxiliary shape classifier on the image
-    embeddings (of the batch and of shape_aux off-palette renders); the
-    classifier is dropped after training, the bundle is a plain CLIP. From
+    embeddings (of the batch and of shape_aux off-palette renders, whose
+    clearly coloured ones are contrastive examples too); the classifier is
+    dropped after training, the bundle is a plain CLIP. From
     loop["start"] x steps on, loop["size"] pictures of the generation loop run
     against the CLIP in training join each batch (loop_pictures.py)."""
     torch.manual_seed(seed)
@@ -538,13 +561,18 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
             loop_stats[1] += sum(t is not None for t in shown)
             loop_stats[2] += sum(t == pulled_towards[i] for i, t in zip(keep, shown))
         shapes = torch.tensor([SHAPE_INDEX[s] for _, s, _ in chosen])
+        n_scored = len(images)                                              # scenes and negatives
+        scored = torch.arange(n_scored)
         if shape_aux:
-            off_palette, off_shapes = off_palette_renders(rng, sampler, shape_aux)
+            off_palette, off_shapes, reads = off_palette_renders(rng, sampler, shape_aux, off_palette_margin)
             images = torch.cat([images, off_palette])
             shapes = torch.cat([shapes, off_shapes])
+            if off_palette_margin > 0:
+                clear = [i for i, read in enumerate(reads) if read is not None]
+                scored = torch.cat([scored, n_scored + torch.tensor(clear, dtype=torch.long)])
+                truth = torch.cat([truth, truth_rows([reads[i] for i in clear], described, named, caption_truth)])
         embedded = model.encode_image(loop_views(images, gen, resolution))
-        n_scored = len(embedded) - shape_aux                                # scenes and negatives
-        image = F.normalize(embedded[:n_scored], dim=-1)
+        image = F.normalize(embedded[scored], dim=-1)
         text = F.normalize(model.encode_text(tokens(texts)), dim=-1)
         logits = model.logit_scale.exp().clamp(max=100) * image @ text.t()     # [images (+ negatives), texts]
         loss = (soft_cross_entropy(logits[:batch], truth[:batch], 1) + soft_cross_entropy(logits, truth, 0)) / 2
@@ -607,13 +635,16 @@ def main() -> int:
     parser.add_argument("--collages", type=int, default=16, help="negative-only collage pictures per CLIP batch")
     parser.add_argument("--broken", type=int, default=32, help="broken scenes per CLIP batch (shapes_world."
                         "broken_scene), labelled by what they show")
-    parser.add_argument("--shape-aux", type=int, default=48, help="off-palette renders per CLIP batch for the "
+    parser.add_argument("--shape-aux", type=int, default=32, help="off-palette renders per CLIP batch for the "
                         "auxiliary shape loss")
+    parser.add_argument("--off-palette-margin", type=float, default=0.5, help="an off-palette render whose colours "
+                        "each clearly read as a palette colour (squared distance at most this share of the second "
+                        "nearest's) is also a contrastive example of that triple (0: shape loss only)")
     parser.add_argument("--loop-pictures", type=int, default=24, help="generation-loop pictures per CLIP batch "
                         "(0: none)")
     parser.add_argument("--loop-lifetime", type=int, default=150, help="loop steps before a latent restarts")
     parser.add_argument("--loop-lr", type=float, default=0.1)
-    parser.add_argument("--loop-views", type=int, default=4, help="views per latent in a loop step")
+    parser.add_argument("--loop-views", type=int, default=3, help="views per latent in a loop step")
     parser.add_argument("--loop-start", type=float, default=0.3, help="share of CLIP steps before the loop joins")
     parser.add_argument("--loop-from-render", type=float, default=0.33, help="share of loop latents that start from "
                         "their caption's render (encoded) instead of random codes")
@@ -652,6 +683,7 @@ def main() -> int:
             return 0
         clip = clock.run("clip", train_clip, args.clip_steps, args.clip_batch, args.seed + 2, args.clip_lr, tokens,
                          vocab, vqgan, args.recon_share, args.collages, args.broken, args.shape_aux,
+                         args.off_palette_margin,
                          dict(size=args.loop_pictures, lifetime=args.loop_lifetime, lr=args.loop_lr,
                               views=args.loop_views, start=args.loop_start, from_render=args.loop_from_render),
                          args.eval_every)

@@ -9,9 +9,10 @@ import torch.nn.functional as F
 
 from tests.python.support import small_clip, small_vqgan
 from loop_pictures import LoopPictures, label, truth_rows  # noqa: E402 (support puts scripts/ on the path)
-from shapes_world import (BROKEN_KINDS, HELD_OUT, PALETTE, TrainingSampler, broken_scene, collage, random_scene,
-                          render, training_triples)
-from train_tiny_bundle import caption_truth
+import check_colours
+from shapes_world import (BROKEN_KINDS, HELD_OUT, PALETTE, SHAPES, TrainingSampler, broken_scene, collage,
+                          random_scene, render, training_triples)
+from train_tiny_bundle import caption_truth, off_palette_renders, read_as
 
 
 def as_tensor(images: np.ndarray) -> torch.Tensor:
@@ -57,6 +58,20 @@ class Labels(unittest.TestCase):
                          broken_scene(random.Random(9), ("red", "cross", "blue")).tobytes())
         with self.assertRaises(ValueError):
             broken_scene(rng, ("red", "cross", "blue"), "melted")
+
+    def test_off_palette_renders_read_as_the_colours_the_checker_finds(self):
+        self.assertEqual([read_as(np.array(PALETTE[c]), 0.5) for c in PALETTE], list(PALETTE))
+        self.assertIsNone(read_as(np.array([130, 110, 110]), 0.1))        # between colours: no clear reading
+        rng = random.Random(6)
+        pictures, shapes, reads = off_palette_renders(rng, TrainingSampler(rng), 300, 0.5)
+        clear = [i for i, read in enumerate(reads) if read is not None]
+        self.assertTrue(50 < len(clear) < 250, len(clear))
+        images = (pictures.permute(0, 2, 3, 1) * 255).round().to(torch.uint8).numpy()
+        for i in clear:
+            colour, shape, background = reads[i]
+            self.assertEqual(check_colours.classify(images[i]), (colour, background))
+            self.assertEqual(SHAPES[int(shapes[i])], shape)
+            self.assertNotIn(reads[i], HELD_OUT)
 
     def test_truth_rows_follow_what_a_picture_shows(self):
         batch = [("red", "circle", "green"), ("red", "circle", "green"), ("blue", "square", "white")]
