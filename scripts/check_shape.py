@@ -37,9 +37,9 @@ SIDES = np.arange(16, 57, 2.0)
 @functools.lru_cache(maxsize=1)
 def _kernels() -> List[Tuple[int, int, torch.Tensor]]:
     """Per side: the four shapes centred in the picture, cropped to their common
-    bounding box (top, left, float32 [4, 1, h, w]). The template of a shape at
-    another centre is this one moved by whole pixels (centres and pixel centres
-    are both on the grid), so one correlation per side gives every centre."""
+    bounding box (top, left, float32 [4, 1, h, w]). The centres are whole
+    pixels apart, so the template at any centre is this one moved, and one
+    correlation per side gives every centre."""
     middle = SIZE // 2
     kernels = []
     for side in SIDES:
@@ -51,7 +51,7 @@ def _kernels() -> List[Tuple[int, int, torch.Tensor]]:
     return kernels
 
 
-def _overlaps(found: torch.Tensor) -> np.ndarray:
+def overlaps(found: torch.Tensor) -> np.ndarray:
     """float32 [T, N]: pixels shared by every template (shape, centre y, centre
     x, side, in that order) and each float32 [N, SIZE, SIZE] 0/1 mask. Sums of
     0/1 products are whole numbers, so the result is exact in any summation order."""
@@ -69,13 +69,13 @@ def _overlaps(found: torch.Tensor) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
-def _template_areas() -> np.ndarray:
+def template_areas() -> np.ndarray:
     """float32 [T, 1]: each template's pixels inside the picture."""
-    return _overlaps(torch.ones(1, SIZE, SIZE))
+    return overlaps(torch.ones(1, SIZE, SIZE))
 
 
 def template_shapes() -> np.ndarray:
-    """The shape index of each template, in _overlaps' order."""
+    """The shape index of each template, in overlaps' order."""
     return np.repeat(np.arange(len(SHAPES)), len(CENTRES) ** 2 * len(SIDES))
 
 
@@ -86,9 +86,9 @@ def find_shapes_in_labels(labels: np.ndarray, colours: Sequence[str]) -> List[Tu
         return []
     wanted = np.array([COLOURS.index(c) for c in colours])[:, None, None]
     found = (labels == wanted).astype(np.float32)
-    inter = _overlaps(torch.from_numpy(found))                        # [T, N]
+    inter = overlaps(torch.from_numpy(found))                         # [T, N]
     sizes = found.reshape(len(found), -1).sum(1)[None]
-    iou = inter / (_template_areas() + sizes - inter + 1e-6)
+    iou = inter / (template_areas() + sizes - inter + 1e-6)
     best = iou.argmax(0)
     kinds = template_shapes()
     return [(SHAPES[kinds[t]], float(iou[t, i])) for i, t in enumerate(best)]

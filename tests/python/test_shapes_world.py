@@ -156,8 +156,8 @@ class ShapeChecker(unittest.TestCase):
         # Every template drawn directly (shape_mask at its centre and side),
         # including ones the picture's edge cuts, against random masks.
         masks = (np.random.default_rng(3).random((5, 64, 64)) < 0.4).astype(np.float32)
-        overlaps = check_shape._overlaps(torch.from_numpy(masks))
-        areas = check_shape._template_areas()[:, 0]
+        overlaps = check_shape.overlaps(torch.from_numpy(masks))
+        areas = check_shape.template_areas()[:, 0]
         kinds = check_shape.template_shapes()
         index = 0
         for shape in SHAPES:
