@@ -409,7 +409,7 @@ def off_palette_renders(rng: random.Random, sampler: TrainingSampler, count: int
     from colours, so a colour pair the training never showed with a shape (a
     held-out triple) does not bias which shape it sees. The triples make the
     clear ones contrastive examples too: a colour word means what the colour
-    checker will call the colour, so a greenish white is green to the CLIP."""
+    checker will call the colour (a whitish green is green to the CLIP)."""
     triples = [sampler.triple() for _ in range(count)]
     pictures = np.empty((count, 64, 64, 3), np.uint8)
     reads: List[Optional[Triple]] = []
