@@ -99,11 +99,15 @@ def read_png(path: str) -> np.ndarray:
     return pixels[:, :, :3].copy()
 
 
+def palette_distances(pixels: np.ndarray) -> np.ndarray:
+    """[..., len(COLOURS)] squared RGB distance of each [..., 3+] pixel to each palette colour."""
+    return ((pixels[..., None, :3].astype(np.float32) - PALETTE_ARRAY) ** 2).sum(-1)
+
+
 def palette_labels(images: np.ndarray) -> np.ndarray:
     """[..., H, W] index into COLOURS of the nearest palette colour of each
     pixel of one [H, W, 3+] picture or a stack of them."""
-    pixels = images[..., :3].astype(np.float32)
-    return ((pixels[..., None, :] - PALETTE_ARRAY) ** 2).sum(-1).argmin(-1)
+    return palette_distances(images).argmin(-1)
 
 
 def classify(image: np.ndarray) -> Tuple[Optional[str], str]:

@@ -394,7 +394,7 @@ def read_as(rgb: np.ndarray, margin: float) -> Optional[str]:
     """The palette colour an RGB colour clearly reads as (check_colours'
     nearest colour, at most `margin` times the second nearest's squared
     distance), or None."""
-    distance = ((check_colours.PALETTE_ARRAY - rgb.astype(np.float32)) ** 2).sum(1)
+    distance = check_colours.palette_distances(rgb)
     nearest, second = np.argsort(distance, kind="stable")[:2]
     return COLOURS[nearest] if distance[nearest] <= margin * distance[second] else None
 
