@@ -6,6 +6,10 @@ shapes-world bundle. For each shape, on fresh renders of training triples:
   224 triples);
 - representable: the share of renders whose VQGAN round trip (encoder,
   nearest code, decoder) still shows the shape (check_shape.py);
+- reachable: the drawer's optimisation (random codes, straight-through
+  quantiser, Adam at the loop's learning rate) pulled towards the render's
+  pixels instead of a caption: the share that ends showing the shape. Low
+  means the drawer cannot get there, whatever the CLIP wants;
 - kept: the loop started from the render itself (--init-image), with its
   canonical caption as the prompt: the share still showing the shape after
   the steps;
@@ -38,21 +42,56 @@ from shapes_world import random_scene, render, training_triples  # noqa: E402
 DEFAULT_MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "tiny-shapes")
 
 
-def round_trip(models: str, pictures: np.ndarray) -> np.ndarray:
-    """uint8 [N, 64, 64, 3] through the bundle's VQGAN encoder, the nearest code and its decoder."""
+def vqgan_part(models: str, part: str):
+    """The bundle's VQGAN "encoder" or "decoder" module, and the manifest's VQGAN entry."""
     with open(os.path.join(models, "vqclip.json")) as f:
         vqgan = json.load(f)["vqgan"]
-    encoder = torch.jit.load(os.path.join(models, vqgan["encoder"]), map_location="cpu").eval()
-    decoder = torch.jit.load(os.path.join(models, vqgan["decoder"]), map_location="cpu").eval()
+    return torch.jit.load(os.path.join(models, vqgan[part]), map_location="cpu").eval(), vqgan
+
+
+def nearest_codes(z: torch.Tensor, codebook: torch.Tensor) -> torch.Tensor:
+    """Latents [N, C, h, w] with every vector replaced by its nearest code."""
+    flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
+    nearest = codebook[torch.cdist(flat, codebook).argmin(1)]
+    return nearest.view(z.shape[0], z.shape[2], z.shape[3], -1).permute(0, 3, 1, 2)
+
+
+def to_pictures(decoded: torch.Tensor) -> np.ndarray:
+    """Decoder output [N, 3, H, W] in about [-1, 1] -> uint8 [N, H, W, 3]."""
+    return ((decoded.detach() + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def round_trip(models: str, pictures: np.ndarray) -> np.ndarray:
+    """uint8 [N, 64, 64, 3] through the bundle's VQGAN encoder, the nearest code and its decoder."""
+    encoder, _ = vqgan_part(models, "encoder")
+    decoder, _ = vqgan_part(models, "decoder")
     with torch.no_grad():
-        x = torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 127.5 - 1
-        z = encoder(x)
-        codebook = decoder.codebook
-        flat = z.permute(0, 2, 3, 1).reshape(-1, z.shape[1])
-        nearest = torch.cdist(flat, codebook).argmin(1)
-        z_q = codebook[nearest].view(z.shape[0], z.shape[2], z.shape[3], -1).permute(0, 3, 1, 2)
-        out = ((decoder(z_q) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
-    return out.permute(0, 2, 3, 1).numpy()
+        z = encoder(torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 127.5 - 1)
+        return to_pictures(decoder(nearest_codes(z, decoder.codebook)))
+
+
+def reach(models: str, pictures: np.ndarray, steps: int, seed: int, lr: float = 0.1) -> np.ndarray:
+    """uint8 [N, 64, 64, 3]: the drawer's optimisation from random codes with the
+    mean squared pixel error to `pictures` as its loss (the loop's straight-through
+    quantiser and Adam; the latent kept in the codebook's range, as vqclip keeps it)."""
+    decoder, vqgan = vqgan_part(models, "decoder")
+    codebook = decoder.codebook.detach()
+    low, high = codebook.min(0).values.view(1, -1, 1, 1), codebook.max(0).values.view(1, -1, 1, 1)
+    target = torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 127.5 - 1
+    grid = (target.shape[0], target.shape[2] // vqgan["downsample_factor"], target.shape[3] // vqgan["downsample_factor"])
+    picks = torch.randint(0, len(codebook), grid, generator=torch.Generator().manual_seed(seed))
+    z = codebook[picks].permute(0, 3, 1, 2).clone().requires_grad_(True)
+    optimiser = torch.optim.Adam([z], lr=lr)
+    for _ in range(steps):
+        z_q = z + (nearest_codes(z, codebook) - z).detach()   # straight-through: the gradient skips the rounding
+        loss = (decoder(z_q).clamp(-1, 1) - target).pow(2).mean()
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        with torch.no_grad():
+            z.copy_(torch.max(torch.min(z, high), low))
+    with torch.no_grad():
+        return to_pictures(decoder(nearest_codes(z, codebook)))
 
 
 def run_batch(vqclip: str, models: str, lines, out_dir: str, steps: int, seed: int) -> list:
@@ -94,6 +133,7 @@ def main() -> int:
         write_png(path, picture)
     recognised = zero_shot_eval.evaluate(args.models)["all"]["shape_by_shape"]
     trips = round_trip(args.models, renders)
+    reached = reach(args.models, renders, args.steps, args.seed)
     kept = run_batch(args.vqclip, args.models, [(p, ["--init-image", r]) for p, r in zip(prompts, render_paths)],
                      os.path.join(args.out, "kept"), args.steps, args.seed)
     found = run_batch(args.vqclip, args.models, [(p, []) for p in prompts], os.path.join(args.out, "found"),
@@ -104,7 +144,7 @@ def main() -> int:
     def shows(pictures) -> list:
         return [check_shape.shows(p, t[0], t[1])[0] for p, t in zip(pictures, triples)]
 
-    verdicts = {"representable": shows(trips), "kept": shows([check_colours.read_png(p) for p in kept]),
+    verdicts = {"representable": shows(trips), "reachable": shows(reached), "kept": shows([check_colours.read_png(p) for p in kept]),
                 "found": shows([check_colours.read_png(p) for p in found])}
     table = {}
     for shape in SHAPES:
