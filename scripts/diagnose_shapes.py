@@ -72,13 +72,15 @@ def round_trip(models: str, pictures: np.ndarray) -> np.ndarray:
 
 def reach(models: str, pictures: np.ndarray, steps: int, seed: int, lr: float = 0.1) -> np.ndarray:
     """uint8 [N, 64, 64, 3]: the drawer's optimisation from random codes with the
-    mean squared pixel error to `pictures` as its loss (the loop's straight-through
-    quantiser and Adam; the latent kept in the codebook's range, as vqclip keeps it)."""
+    mean squared error of the decoded picture (clamped to [-1, 1]) to `pictures`
+    as its loss (the loop's straight-through quantiser and Adam; the latent kept
+    in the codebook's range, as vqclip keeps it)."""
     decoder, vqgan = vqgan_part(models, "decoder")
     codebook = decoder.codebook.detach()
     low, high = codebook.min(0).values.view(1, -1, 1, 1), codebook.max(0).values.view(1, -1, 1, 1)
     target = torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 127.5 - 1
-    grid = (target.shape[0], target.shape[2] // vqgan["downsample_factor"], target.shape[3] // vqgan["downsample_factor"])
+    factor = vqgan["downsample_factor"]
+    grid = (target.shape[0], target.shape[2] // factor, target.shape[3] // factor)
     picks = torch.randint(0, len(codebook), grid, generator=torch.Generator().manual_seed(seed))
     z = codebook[picks].permute(0, 3, 1, 2).clone().requires_grad_(True)
     optimiser = torch.optim.Adam([z], lr=lr)
@@ -144,7 +146,8 @@ def main() -> int:
     def shows(pictures) -> list:
         return [check_shape.shows(p, t[0], t[1])[0] for p, t in zip(pictures, triples)]
 
-    verdicts = {"representable": shows(trips), "reachable": shows(reached), "kept": shows([check_colours.read_png(p) for p in kept]),
+    verdicts = {"representable": shows(trips), "reachable": shows(reached),
+                "kept": shows([check_colours.read_png(p) for p in kept]),
                 "found": shows([check_colours.read_png(p) for p in found])}
     table = {}
     for shape in SHAPES:
