@@ -4,6 +4,11 @@ shapes-world bundle. For each shape, on fresh renders of training triples:
 
 - recognised: the CLIP's zero-shot shape accuracy (canonical captions of all
   224 triples);
+- steadfast: the share of renders whose shape the CLIP still picks among the
+  four (canonical captions in the render's colours) after a pixel attack of
+  L2 size --attack at its input (PGD): how far its shape decisions rest on
+  features too faint to see, which the loop's gradient can raise instead of
+  drawing the shape;
 - representable: the share of renders whose VQGAN round trip (encoder,
   nearest code, decoder) still shows the shape (check_shape.py);
 - reachable: the drawer's optimisation (random codes, straight-through
@@ -20,7 +25,8 @@ shapes-world bundle. For each shape, on fresh renders of training triples:
   that is not the shape (the loop is right to leave it); one that scores
   below it means the optimisation does not find the shape.
 
-  diagnose_shapes.py --vqclip build/bin/vqclip [--models DIR] [--per-shape 4] [--steps 150] [--out DIR]"""
+  diagnose_shapes.py --vqclip build/bin/vqclip [--models DIR] [--per-shape 4] [--steps 150] [--attack 0.5]
+                     [--out DIR]"""
 import argparse
 import json
 import os
@@ -30,6 +36,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_colours  # noqa: E402
@@ -96,6 +103,42 @@ def reach(models: str, pictures: np.ndarray, steps: int, seed: int, lr: float = 
         return to_pictures(decoder(nearest_codes(z, codebook)))
 
 
+def steadfast(models: str, pictures: np.ndarray, triples, eps: float, steps: int = 5) -> np.ndarray:
+    """bool [N]: the CLIP picks the shape of triples[i] for pictures[i] (uint8
+    [N, 64, 64, 3]) among the four shapes in its colours, after `steps` steps
+    of projected gradient ascent on its cross-entropy, within an L2 ball of
+    radius eps (pixels in [0, 1], at the CLIP's input size, kept in [0, 1])."""
+    with open(os.path.join(models, "vqclip.json")) as f:
+        manifest = json.load(f)
+    clip = manifest["clip"]
+    image_encoder = torch.jit.load(os.path.join(models, clip["image_encoder"]), map_location="cpu").eval()
+    text_encoder = torch.jit.load(os.path.join(models, clip["text_encoder"]), map_location="cpu").eval()
+    mean, std = torch.tensor(clip["mean"]).view(1, 3, 1, 1), torch.tensor(clip["std"]).view(1, 3, 1, 1)
+    texts = [caption((c, shape, b), CANONICAL) for c, _, b in triples for shape in SHAPES]
+    with torch.no_grad():
+        candidates = F.normalize(text_encoder(zero_shot_eval.tokenize(manifest, models, texts)), dim=-1)
+    candidates = candidates.view(len(triples), len(SHAPES), -1)
+    truth = torch.tensor([SHAPES.index(t[1]) for t in triples])
+    size = clip["input_resolution"]
+    clean = F.interpolate(torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 255, size=(size, size),
+                          mode="bicubic", align_corners=False, antialias=True).clamp(0, 1)
+
+    def logits(x: torch.Tensor) -> torch.Tensor:
+        image = F.normalize(image_encoder((x - mean) / std), dim=-1)
+        return 100 * torch.einsum("nd,nkd->nk", image, candidates)
+
+    delta = torch.zeros_like(clean)
+    for _ in range(steps if eps > 0 else 0):
+        delta.requires_grad_(True)
+        grad, = torch.autograd.grad(F.cross_entropy(logits(clean + delta), truth), delta)
+        ascent = grad / grad.flatten(1).norm(dim=1).clamp_min(1e-12).view(-1, 1, 1, 1)
+        delta = delta.detach() + 2.5 * eps / steps * ascent
+        delta = delta * (eps / delta.flatten(1).norm(dim=1).clamp_min(1e-12)).clamp(max=1).view(-1, 1, 1, 1)
+        delta = (clean + delta).clamp(0, 1) - clean
+    with torch.no_grad():
+        return (logits(clean + delta).argmax(1) == truth).numpy()
+
+
 def run_batch(vqclip: str, models: str, lines, out_dir: str, steps: int, seed: int) -> list:
     """Renders prompt-file lines (text, per-line options) as one batch; the pictures' paths in order."""
     os.makedirs(out_dir, exist_ok=True)
@@ -123,6 +166,7 @@ def main() -> int:
     parser.add_argument("--per-shape", type=int, default=4)
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--attack", type=float, default=0.5, help="L2 size of the pixel attack for steadfast")
     parser.add_argument("--out", default="/tmp/vqclip-diagnose-shapes")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -146,7 +190,8 @@ def main() -> int:
     def shows(pictures) -> list:
         return [check_shape.shows(p, t[0], t[1])[0] for p, t in zip(pictures, triples)]
 
-    verdicts = {"representable": shows(trips), "reachable": shows(reached),
+    verdicts = {"steadfast": steadfast(args.models, renders, triples, args.attack).tolist(),
+                "representable": shows(trips), "reachable": shows(reached),
                 "kept": shows([check_colours.read_png(p) for p in kept]),
                 "found": shows([check_colours.read_png(p) for p in found])}
     table = {}

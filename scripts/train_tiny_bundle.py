@@ -41,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -474,19 +475,53 @@ def soft_cross_entropy(logits: torch.Tensor, truth: torch.Tensor, dim: int) -> t
     return per[has].mean()
 
 
+def contrastive_loss(logits: torch.Tensor, truth: torch.Tensor, batch: int) -> torch.Tensor:
+    """Images to texts over the batch's scenes, texts to images over every
+    scored picture (the negatives compete for each caption there)."""
+    return (soft_cross_entropy(logits[:batch], truth[:batch], 1) + soft_cross_entropy(logits, truth, 0)) / 2
+
+
+def adversarial_views(model: CLIP, views: torch.Tensor, text: torch.Tensor, objective: Callable, eps: float,
+                      norm: str, gen: torch.Generator) -> torch.Tensor:
+    """Each view moved along the gradient that raises objective(logits) (the
+    contrastive loss, or a negative's best caption score), the texts held
+    fixed: one step of a fast gradient attack, of L2 size eps, or
+    (norm "linf") at most eps a pixel from a random start inside the box, a
+    step of 1.25 eps (Wong et al. 2020), in [0, 1] pixel units at the CLIP's
+    input size. The shipped tower flips most shape decisions at an L2 of 0.5;
+    the hope is a tower robust to it has gradients that look like shapes, which
+    is what the generation loop follows."""
+    start = torch.zeros_like(views)
+    if norm == "linf":
+        start = (torch.rand(views.shape, generator=gen) * 2 - 1) * eps
+    attacked = (views.detach() + start / STD).requires_grad_(True)   # views are (pixels - MEAN) / STD
+    image = F.normalize(model.encode_image(attacked), dim=-1)
+    logits = model.logit_scale.exp().clamp(max=100).detach() * image @ text.detach().t()
+    grad, = torch.autograd.grad(objective(logits), attacked)
+    if norm == "linf":
+        moved = (start + 1.25 * eps * grad.sign()).clamp(-eps, eps)
+    else:
+        in_pixels = grad / STD
+        moved = eps * in_pixels / in_pixels.flatten(1).norm(dim=1).clamp_min(1e-12).view(-1, 1, 1, 1)
+    return views.detach() + moved / STD
+
+
 def make_clip(vocab: int) -> CLIP:
     return CLIP(vocab_size=vocab, eot_id=EOS, **CLIP_CONFIG)
 
 
 def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionTokens, vocab: int, vqgan: VQModel,
                recon_share: float, collages: int, broken: int, shape_aux: int, off_palette_margin: float,
-               loop: Dict[str, float], eval_every: int) -> CLIP:
+               loop: Dict[str, float], adversarial: Dict[str, float], eval_every: int) -> CLIP:
     """Contrastive training, plus an auxiliary shape classifier on the image
     embeddings (of the batch and of shape_aux off-palette renders, whose
     clearly coloured ones are contrastive examples too); the classifier is
     dropped after training, the bundle is a plain CLIP. From
     loop["start"] x steps on, loop["size"] pictures of the generation loop run
-    against the CLIP in training join each batch (loop_pictures.py)."""
+    against the CLIP in training join each batch (loop_pictures.py). With
+    adversarial["eps"] > 0, adversarial["share"] of the scored views (of the
+    negatives only, with adversarial["negatives_only"]) are replaced by
+    adversarial_views of themselves."""
     torch.manual_seed(seed)
     rng = random.Random(seed)
     gen = torch.Generator().manual_seed(seed)
@@ -571,11 +606,22 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
                 clear = [i for i, read in enumerate(reads) if read is not None]
                 scored = torch.cat([scored, n_scored + torch.tensor(clear, dtype=torch.long)])
                 truth = torch.cat([truth, truth_rows([reads[i] for i in clear], described, named, caption_truth)])
-        embedded = model.encode_image(loop_views(images, gen, resolution))
-        image = F.normalize(embedded[scored], dim=-1)
+        views = loop_views(images, gen, resolution)
         text = F.normalize(model.encode_text(tokens(texts)), dim=-1)
+        if adversarial["eps"] > 0:
+            pick = torch.rand(len(scored), generator=gen) < adversarial["share"]
+            if adversarial["negatives_only"]:
+                pick &= truth.sum(1) == 0
+                objective = lambda logits: torch.logsumexp(logits, 1).sum()   # noqa: E731 (as the loop climbs)
+            else:
+                objective = partial(contrastive_loss, truth=truth[pick], batch=int(pick[:batch].sum()))
+            moved = adversarial_views(model, views[scored[pick]], text, objective, adversarial["eps"],
+                                      adversarial["norm"], gen)
+            views = views.index_copy(0, scored[pick], moved)
+        embedded = model.encode_image(views)
+        image = F.normalize(embedded[scored], dim=-1)
         logits = model.logit_scale.exp().clamp(max=100) * image @ text.t()     # [images (+ negatives), texts]
-        loss = (soft_cross_entropy(logits[:batch], truth[:batch], 1) + soft_cross_entropy(logits, truth, 0)) / 2
+        loss = contrastive_loss(logits, truth, batch)
         labelled = torch.cat([embedded[:batch], embedded[n_scored:]])
         loss = loss + F.cross_entropy(shape_head(labelled), shapes)
         optimiser.zero_grad(set_to_none=True)
@@ -648,6 +694,13 @@ def main() -> int:
     parser.add_argument("--loop-start", type=float, default=0.3, help="share of CLIP steps before the loop joins")
     parser.add_argument("--loop-from-render", type=float, default=0.33, help="share of loop latents that start from "
                         "their caption's render (encoded) instead of random codes")
+    parser.add_argument("--adversarial-eps", type=float, default=0.0, help="L2 size (pixels in [0, 1], at the "
+                        "CLIP's input size) of a one-step gradient attack on the scored views (0: none)")
+    parser.add_argument("--adversarial-norm", choices=("l2", "linf"), default="l2")
+    parser.add_argument("--adversarial-negatives-only", action="store_true", help="attack only the pictures that "
+                        "are negatives for every caption (collages, broken scenes and loop pictures showing no scene)")
+    parser.add_argument("--adversarial-share", type=float, default=0.5, help="share of the scored views trained "
+                        "on in their attacked form")
     parser.add_argument("--eval-every", type=int, default=0, help="print zero-shot accuracy every N CLIP steps")
     parser.add_argument("--save-vqgan", help="(development) also save the VQGAN state dict here")
     parser.add_argument("--load-vqgan", help="(development) skip VQGAN training: load this state dict")
@@ -686,6 +739,8 @@ def main() -> int:
                          args.off_palette_margin,
                          dict(size=args.loop_pictures, lifetime=args.loop_lifetime, lr=args.loop_lr,
                               views=args.loop_views, start=args.loop_start, from_render=args.loop_from_render),
+                         dict(eps=args.adversarial_eps, share=args.adversarial_share,
+                              norm=args.adversarial_norm, negatives_only=args.adversarial_negatives_only),
                          args.eval_every)
         tokenizer = {"type": "sentencepiece", "bos_id": BOS, "eos_id": EOS, "pad_id": PAD, "lowercase": True}
         clock.run("export", write_bundle, args.out, name="tiny-shapes", clip_model=clip, vqgan_model=vqgan,
