@@ -488,9 +488,10 @@ def adversarial_views(model: CLIP, views: torch.Tensor, text: torch.Tensor, obje
     fixed: one step of a fast gradient attack, of L2 size eps, or
     (norm "linf") at most eps a pixel from a random start inside the box, a
     step of 1.25 eps (Wong et al. 2020), in [0, 1] pixel units at the CLIP's
-    input size. The shipped tower flips most shape decisions at an L2 of 0.5;
-    the hope is a tower robust to it has gradients that look like shapes, which
-    is what the generation loop follows."""
+    input size. The shipped tower turns most shape decisions at an L2 of 0.5
+    (diagnose_shapes.steadfast); a tower robust to that might have gradients
+    that look like shapes, which the generation loop follows. Tried, and not
+    in the recipe: models/tiny-shapes/README.md has the runs."""
     start = torch.zeros_like(views)
     if norm == "linf":
         start = (torch.rand(views.shape, generator=gen) * 2 - 1) * eps
@@ -615,9 +616,10 @@ def train_clip(steps: int, batch: int, seed: int, lr: float, tokens: CaptionToke
                 objective = lambda logits: torch.logsumexp(logits, 1).sum()   # noqa: E731 (as the loop climbs)
             else:
                 objective = partial(contrastive_loss, truth=truth[pick], batch=int(pick[:batch].sum()))
-            moved = adversarial_views(model, views[scored[pick]], text, objective, adversarial["eps"],
-                                      adversarial["norm"], gen)
-            views = views.index_copy(0, scored[pick], moved)
+            if pick.any():
+                moved = adversarial_views(model, views[scored[pick]], text, objective, adversarial["eps"],
+                                          adversarial["norm"], gen)
+                views = views.index_copy(0, scored[pick], moved)
         embedded = model.encode_image(views)
         image = F.normalize(embedded[scored], dim=-1)
         logits = model.logit_scale.exp().clamp(max=100) * image @ text.t()     # [images (+ negatives), texts]
@@ -694,10 +696,12 @@ def main() -> int:
     parser.add_argument("--loop-start", type=float, default=0.3, help="share of CLIP steps before the loop joins")
     parser.add_argument("--loop-from-render", type=float, default=0.33, help="share of loop latents that start from "
                         "their caption's render (encoded) instead of random codes")
-    parser.add_argument("--adversarial-eps", type=float, default=0.0, help="L2 size (pixels in [0, 1], at the "
-                        "CLIP's input size) of a one-step gradient attack on the scored views (0: none)")
-    parser.add_argument("--adversarial-norm", choices=("l2", "linf"), default="l2")
-    parser.add_argument("--adversarial-negatives-only", action="store_true", help="attack only the pictures that "
+    parser.add_argument("--adversarial-eps", type=float, default=0.0, help="(development) size of a one-step "
+                        "gradient attack on the scored views, pixels in [0, 1] at the CLIP's input size: an L2 norm, "
+                        "or the bound on each value with --adversarial-norm linf (0: none)")
+    parser.add_argument("--adversarial-norm", choices=("l2", "linf"), default="l2", help="l2: one step of size eps "
+                        "along the gradient; linf: from a random start in the box, one signed step of 1.25 eps")
+    parser.add_argument("--adversarial-negatives-only", action="store_true", help="(development) attack only the pictures that "
                         "are negatives for every caption (collages, broken scenes and loop pictures showing no scene)")
     parser.add_argument("--adversarial-share", type=float, default=0.5, help="share of the scored views trained "
                         "on in their attacked form")
