@@ -108,20 +108,16 @@ def steadfast(models: str, pictures: np.ndarray, triples, eps: float, steps: int
     [N, 64, 64, 3]) among the four shapes in its colours, after `steps` steps
     of projected gradient ascent on its cross-entropy, within an L2 ball of
     radius eps (pixels in [0, 1], at the CLIP's input size, kept in [0, 1])."""
-    with open(os.path.join(models, "vqclip.json")) as f:
-        manifest = json.load(f)
+    manifest, text_encoder, image_encoder = zero_shot_eval.load_clip(models)
     clip = manifest["clip"]
-    image_encoder = torch.jit.load(os.path.join(models, clip["image_encoder"]), map_location="cpu").eval()
-    text_encoder = torch.jit.load(os.path.join(models, clip["text_encoder"]), map_location="cpu").eval()
     mean, std = torch.tensor(clip["mean"]).view(1, 3, 1, 1), torch.tensor(clip["std"]).view(1, 3, 1, 1)
     texts = [caption((c, shape, b), CANONICAL) for c, _, b in triples for shape in SHAPES]
     with torch.no_grad():
         candidates = F.normalize(text_encoder(zero_shot_eval.tokenize(manifest, models, texts)), dim=-1)
     candidates = candidates.view(len(triples), len(SHAPES), -1)
     truth = torch.tensor([SHAPES.index(t[1]) for t in triples])
-    size = clip["input_resolution"]
-    clean = F.interpolate(torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 255, size=(size, size),
-                          mode="bicubic", align_corners=False, antialias=True).clamp(0, 1)
+    clean = zero_shot_eval.resized(torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 255,
+                                   clip["input_resolution"])
 
     def logits(x: torch.Tensor) -> torch.Tensor:
         image = F.normalize(image_encoder((x - mean) / std), dim=-1)

@@ -699,12 +699,14 @@ def main() -> int:
     parser.add_argument("--adversarial-eps", type=float, default=0.0, help="(development) size of a one-step "
                         "gradient attack on the scored views, pixels in [0, 1] at the CLIP's input size: an L2 norm, "
                         "or the bound on each value with --adversarial-norm linf (0: none)")
-    parser.add_argument("--adversarial-norm", choices=("l2", "linf"), default="l2", help="l2: one step of size eps "
-                        "along the gradient; linf: from a random start in the box, one signed step of 1.25 eps")
-    parser.add_argument("--adversarial-negatives-only", action="store_true", help="(development) attack only the pictures that "
-                        "are negatives for every caption (collages, broken scenes and loop pictures showing no scene)")
-    parser.add_argument("--adversarial-share", type=float, default=0.5, help="share of the scored views trained "
-                        "on in their attacked form")
+    parser.add_argument("--adversarial-norm", choices=("l2", "linf"), default="l2", help="(development) l2: one "
+                        "step of size eps along the gradient; linf: from a random start in the box, one signed step "
+                        "of 1.25 eps")
+    parser.add_argument("--adversarial-negatives-only", action="store_true", help="(development) attack only the "
+                        "pictures that are negatives for every caption (collages, broken scenes and loop pictures "
+                        "showing no scene)")
+    parser.add_argument("--adversarial-share", type=float, default=0.5, help="(development) share of the scored "
+                        "views trained on in their attacked form")
     parser.add_argument("--eval-every", type=int, default=0, help="print zero-shot accuracy every N CLIP steps")
     parser.add_argument("--save-vqgan", help="(development) also save the VQGAN state dict here")
     parser.add_argument("--load-vqgan", help="(development) skip VQGAN training: load this state dict")

@@ -23,7 +23,7 @@ import os
 import random
 import subprocess
 import sys
-from typing import Callable, Dict, List, Sequence
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -68,11 +68,29 @@ def tokenize(manifest: dict, bundle_dir: str, texts: Sequence[str]) -> torch.Ten
     return tokenize_with(os.path.join(bundle_dir, manifest["clip"]["tokenizer"]["file"]), manifest, texts)
 
 
+def load_clip(bundle_dir: str) -> Tuple[dict, torch.jit.ScriptModule, torch.jit.ScriptModule]:
+    """The bundle's manifest, text encoder and image encoder (CPU, eval mode)."""
+    with open(os.path.join(bundle_dir, "vqclip.json")) as f:
+        manifest = json.load(f)
+    clip = manifest["clip"]
+    if clip["tokenizer"]["type"] != "sentencepiece":
+        raise ValueError(f"{bundle_dir}: expected a sentencepiece tokenizer, got {clip['tokenizer']['type']}")
+    text_encoder = torch.jit.load(os.path.join(bundle_dir, clip["text_encoder"]), map_location="cpu").eval()
+    image_encoder = torch.jit.load(os.path.join(bundle_dir, clip["image_encoder"]), map_location="cpu").eval()
+    return manifest, text_encoder, image_encoder
+
+
+def resized(images: torch.Tensor, resolution: int) -> torch.Tensor:
+    """[N, 3, H, W] in [0, 1] -> [N, 3, resolution, resolution] in [0, 1], as
+    vqclip's image reader resizes (bicubic, antialiased)."""
+    x = F.interpolate(images, size=(resolution, resolution), mode="bicubic", align_corners=False, antialias=True)
+    return x.clamp(0, 1)
+
+
 def clip_input(images: torch.Tensor, resolution: int, mean, std) -> torch.Tensor:
     """[N, 3, H, W] in [0, 1] -> CLIP input as vqclip's image reader makes it
-    (bicubic antialiased resize, normalise)."""
-    x = F.interpolate(images, size=(resolution, resolution), mode="bicubic", align_corners=False, antialias=True)
-    return (x.clamp(0, 1) - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
+    (resized, normalised)."""
+    return (resized(images, resolution) - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
 
 
 def _embed_images(image_encoder: Callable, images: torch.Tensor, resolution: int, mean, std) -> torch.Tensor:
@@ -189,13 +207,8 @@ def zero_shot(text_encoder: Callable, image_encoder: Callable, tokenizer: Callab
 
 
 def evaluate(bundle_dir: str, per_triple: int = 4, held_out_per_triple: int = 25, seed: int = 1234) -> dict:
-    with open(os.path.join(bundle_dir, "vqclip.json")) as f:
-        manifest = json.load(f)
+    manifest, text_encoder, image_encoder = load_clip(bundle_dir)
     clip = manifest["clip"]
-    if clip["tokenizer"]["type"] != "sentencepiece":
-        raise ValueError(f"{bundle_dir}: expected a sentencepiece tokenizer, got {clip['tokenizer']['type']}")
-    text_encoder = torch.jit.load(os.path.join(bundle_dir, clip["text_encoder"]), map_location="cpu").eval()
-    image_encoder = torch.jit.load(os.path.join(bundle_dir, clip["image_encoder"]), map_location="cpu").eval()
     return zero_shot(text_encoder, image_encoder, lambda texts: tokenize(manifest, bundle_dir, texts),
                      clip["input_resolution"], clip["mean"], clip["std"], per_triple, held_out_per_triple, seed)
 
