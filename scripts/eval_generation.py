@@ -7,7 +7,9 @@ optionally makes a contact sheet.
   eval_generation.py --vqclip build/bin/vqclip --count 40 --out /tmp/gen-eval [--sheet sheet.png] [-- --steps 200]
 
 --jobs N renders with N vqclip processes at once (shards of one batch: the
-pictures are the same as with one process)."""
+pictures are the same as with one process). --shapes cross renders only the
+prompts of crosses among the --count, as one batch of their own (so with
+other job seeds than in the full set)."""
 import argparse
 import json
 import os
@@ -22,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_colours  # noqa: E402
 import check_shape  # noqa: E402
 from shapes_captions import CANONICAL, caption, phrasings_naming  # noqa: E402
-from shapes_world import HELD_OUT, SIZE, all_triples  # noqa: E402
+from shapes_world import HELD_OUT, SHAPES, SIZE, all_triples  # noqa: E402
 
 
 def prompts(count: int, seed: int, phrasings: str = "canonical"):
@@ -38,6 +40,18 @@ def prompts(count: int, seed: int, phrasings: str = "canonical"):
     templates = phrasings_naming((True, True, True), held_out=True)
     wording = random.Random(seed + 1)
     return [(t, caption(t, wording.choice(templates), wording)) for t in triples[:count]]
+
+
+def by_shape(rows) -> dict:
+    """Per prompted shape: its prompts, the pictures that pass the shape
+    check, and those whose best match is that shape whatever the IoU."""
+    tally = {}
+    for r in rows:
+        counts = tally.setdefault(r["prompted_shape"], {"count": 0, "shape_pass": 0, "best_match": 0})
+        counts["count"] += 1
+        counts["shape_pass"] += r["shape_pass"]
+        counts["best_match"] += r["shape"] == r["prompted_shape"]
+    return {shape: tally[shape] for shape in SHAPES if shape in tally}
 
 
 def at_world_size(image: np.ndarray) -> np.ndarray:
@@ -107,11 +121,18 @@ def main() -> int:
                         help="the prompts' wording: the canonical caption, or held-out phrasings of the grammar")
     parser.add_argument("--out", default="/tmp/vqclip-generation-eval")
     parser.add_argument("--jobs", type=int, default=1, help="vqclip processes rendering at once")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help="only the prompts of these shapes (comma-separated)")
     parser.add_argument("--sheet", help="write a contact sheet of the first 16 pictures here")
     parser.add_argument("--legend", help="write a Markdown table of the sheet's pictures and verdicts here")
     args = parser.parse_args(argv)
+    shapes = args.shapes.split(",")
+    unknown = [s for s in shapes if s not in SHAPES]
+    if unknown:
+        parser.error(f"--shapes: unknown shape {unknown[0]!r} (the world's shapes: {', '.join(SHAPES)})")
+    cases = [case for case in prompts(args.count, args.seed, args.phrasings) if case[0][1] in shapes]
+    if not cases:
+        parser.error(f"--shapes: no prompt of {args.shapes} among the first {args.count}")
     os.makedirs(args.out, exist_ok=True)
-    cases = prompts(args.count, args.seed, args.phrasings)
     prompt_file = os.path.join(args.out, "prompts.txt")
     with open(prompt_file, "w") as f:
         f.write("\n".join(text for _, text in cases) + "\n")
@@ -136,13 +157,14 @@ def main() -> int:
         fg, bg, shape = fg + ok_fg, bg + ok_bg, shape + ok_shape
         if triple in HELD_OUT:
             held_fg, held_bg, held_shape = held_fg + ok_fg, held_bg + ok_bg, held_shape + ok_shape
-        rows.append({"prompt": text, "file": name, "foreground": found_fg, "background": found_bg,
+        rows.append({"prompt": text, "file": name, "prompted_shape": triple[1], "foreground": found_fg, "background": found_bg,
                      "shape": found_shape, "shape_iou": round(iou, 3), "pass": bool(ok_fg and ok_bg),
                      "shape_pass": bool(ok_shape), "held_out": triple in HELD_OUT})
-    n, held = len(rows), len(HELD_OUT)
+    n, held = len(rows), sum(r["held_out"] for r in rows)
     summary = {"count": n, "foreground": fg / n, "background": bg / n, "shape": shape / n, "held_out_count": held,
-               "held_out_foreground": held_fg / held, "held_out_background": held_bg / held,
-               "held_out_shape": held_shape / held,
+               "held_out_foreground": held_fg / held if held else None,
+               "held_out_background": held_bg / held if held else None,
+               "held_out_shape": held_shape / held if held else None, "by_shape": by_shape(rows),
                "phrasings": args.phrasings, "seconds": round(seconds, 1), "options": extra}
     with open(os.path.join(args.out, "generation_eval.json"), "w") as f:
         json.dump({"summary": summary, "pictures": rows}, f, indent=2)

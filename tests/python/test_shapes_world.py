@@ -13,7 +13,7 @@ SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
 sys.path.insert(0, SCRIPTS)
 import check_colours  # noqa: E402
 import check_shape  # noqa: E402
-from eval_generation import legend, write_png  # noqa: E402
+from eval_generation import by_shape, legend, write_png  # noqa: E402
 import shapes_captions  # noqa: E402
 from shapes_captions import CANONICAL, CaptionSampler, caption, consistent, mentions, parse_caption  # noqa: E402
 from shapes_world import (COLOURS, HELD_OUT, PALETTE, SHAPES, Scene, all_triples, parse_prompt,  # noqa: E402
@@ -216,6 +216,28 @@ class GenerationLegend(unittest.TestCase):
                                    "circle (0.77) | pass |")
         self.assertEqual(lines[3], "| 2, 1 | a white square on a red background | none on red | fail | "
                                    "cross (0.02) | fail |")
+
+
+class GenerationByShape(unittest.TestCase):
+    def test_counts_passes_and_best_matches_per_prompted_shape_in_world_order(self):
+        def row(prompted, found, passed):
+            return {"prompted_shape": prompted, "shape": found, "shape_pass": passed}
+        rows = [row("cross", "circle", False), row("circle", "circle", True), row("cross", "cross", False),
+                row("cross", "cross", True), row("circle", "square", False)]
+        tally = by_shape(rows)
+        self.assertEqual(list(tally), ["circle", "cross"])
+        self.assertEqual(tally["circle"], {"count": 2, "shape_pass": 1, "best_match": 1})
+        self.assertEqual(tally["cross"], {"count": 3, "shape_pass": 1, "best_match": 2})
+
+    def test_the_shapes_option_refuses_an_unknown_shape_before_rendering(self):
+        script = os.path.join(SCRIPTS, "eval_generation.py")
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out")
+            run = subprocess.run([sys.executable, script, "--vqclip", "/nonexistent", "--out", out, "--shapes",
+                                  "cross,star"], capture_output=True, text=True)
+            self.assertEqual(run.returncode, 2)
+            self.assertIn("'star'", run.stderr)
+            self.assertFalse(os.path.exists(out))
 
 
 if __name__ == "__main__":
