@@ -157,9 +157,9 @@ def main() -> int:
         fg, bg, shape = fg + ok_fg, bg + ok_bg, shape + ok_shape
         if triple in HELD_OUT:
             held_fg, held_bg, held_shape = held_fg + ok_fg, held_bg + ok_bg, held_shape + ok_shape
-        rows.append({"prompt": text, "file": name, "prompted_shape": triple[1], "foreground": found_fg, "background": found_bg,
-                     "shape": found_shape, "shape_iou": round(iou, 3), "pass": bool(ok_fg and ok_bg),
-                     "shape_pass": bool(ok_shape), "held_out": triple in HELD_OUT})
+        rows.append({"prompt": text, "file": name, "prompted_shape": triple[1], "foreground": found_fg,
+                     "background": found_bg, "shape": found_shape, "shape_iou": round(iou, 3),
+                     "pass": bool(ok_fg and ok_bg), "shape_pass": bool(ok_shape), "held_out": triple in HELD_OUT})
     n, held = len(rows), sum(r["held_out"] for r in rows)
     summary = {"count": n, "foreground": fg / n, "background": bg / n, "shape": shape / n, "held_out_count": held,
                "held_out_foreground": held_fg / held if held else None,
