@@ -9,7 +9,11 @@ optionally makes a contact sheet.
 --jobs N renders with N vqclip processes at once (shards of one batch: the
 pictures are the same as with one process). --shapes cross renders only the
 prompts of crosses among the --count, as one batch of their own (so with
-other job seeds than in the full set)."""
+other job seeds than in the full set). --repeats 3 renders every prompt three
+times, each from a job seed of its own: the batch holds the prompts three times
+over, so its first repeat is the one-repeat evaluation picture for picture, and
+the summary gives each repeat's rates beside the rates over all pictures (40
+prompts pin a shape rate only to about 8 points either way)."""
 import argparse
 import json
 import os
@@ -52,6 +56,30 @@ def by_shape(rows) -> dict:
         counts["shape_pass"] += r["shape_pass"]
         counts["best_match"] += r["shape"] == r["prompted_shape"]
     return {shape: tally[shape] for shape in SHAPES if shape in tally}
+
+
+def summarise(rows) -> dict:
+    """Rates over every row (picture): colours, shape, the held-out triples'
+    (None when none was rendered), and per prompted shape."""
+    def rates(some):
+        n = len(some)
+        if not n:
+            return None, None, None
+        return (sum(r["foreground_pass"] for r in some) / n, sum(r["background_pass"] for r in some) / n,
+                sum(r["shape_pass"] for r in some) / n)
+    held = [r for r in rows if r["held_out"]]
+    fg, bg, shape = rates(rows)
+    held_fg, held_bg, held_shape = rates(held)
+    return {"count": len(rows), "foreground": fg, "background": bg, "shape": shape, "held_out_count": len(held),
+            "held_out_foreground": held_fg, "held_out_background": held_bg, "held_out_shape": held_shape,
+            "by_shape": by_shape(rows)}
+
+
+def by_repeat(rows) -> list:
+    """Each repeat's colour and shape rates, in order: how far one repeat's figures wander."""
+    repeats = sorted({r["repeat"] for r in rows})
+    return [{key: summarise([r for r in rows if r["repeat"] == k])[key] for key in ("foreground", "background", "shape")}
+            for k in repeats]
 
 
 def at_world_size(image: np.ndarray) -> np.ndarray:
@@ -122,6 +150,7 @@ def main() -> int:
     parser.add_argument("--out", default="/tmp/vqclip-generation-eval")
     parser.add_argument("--jobs", type=int, default=1, help="vqclip processes rendering at once")
     parser.add_argument("--shapes", default=",".join(SHAPES), help="only the prompts of these shapes (comma-separated)")
+    parser.add_argument("--repeats", type=int, default=1, help="pictures of every prompt, each from its own job seed")
     parser.add_argument("--sheet", help="write a contact sheet of the first 16 pictures here")
     parser.add_argument("--legend", help="write a Markdown table of the sheet's pictures and verdicts here")
     args = parser.parse_args(argv)
@@ -129,13 +158,18 @@ def main() -> int:
     unknown = [s for s in shapes if s not in SHAPES]
     if unknown:
         parser.error(f"--shapes: unknown shape {unknown[0]!r} (the world's shapes: {', '.join(SHAPES)})")
+    if args.repeats < 1:
+        parser.error(f"--repeats: {args.repeats}: expected 1 or more")
     cases = [case for case in prompts(args.count, args.seed, args.phrasings) if case[0][1] in shapes]
     if not cases:
         parser.error(f"--shapes: no prompt of {args.shapes} among the first {args.count}")
+    # Repeat k's lines follow repeat k - 1's: a job's seed comes from the batch
+    # seed and its line, so the first repeat's pictures do not depend on --repeats.
+    jobs = [(k, case) for k in range(args.repeats) for case in cases]
     os.makedirs(args.out, exist_ok=True)
     prompt_file = os.path.join(args.out, "prompts.txt")
     with open(prompt_file, "w") as f:
-        f.write("\n".join(text for _, text in cases) + "\n")
+        f.write("\n".join(text for _, (_, text) in jobs) + "\n")
     command = [args.vqclip, "--prompts-file", prompt_file, "--out-dir", args.out, "--seed", str(args.seed),
                "--overwrite", "-q"] + (["--models", args.models] if args.models else []) + extra
     start = time.time()
@@ -147,25 +181,20 @@ def main() -> int:
         return 1
     seconds = time.time() - start
     names = sorted(n for n in os.listdir(args.out) if n.endswith(".png") and n[:4].isdigit())
-    fg = bg = shape = held_fg = held_bg = held_shape = 0
     rows = []
-    for (triple, text), name in zip(cases, names):
+    for (repeat, (triple, text)), name in zip(jobs, names):
         image = at_world_size(check_colours.read_png(os.path.join(args.out, name)))
         found_fg, found_bg = check_colours.classify(image)
         ok_fg, ok_bg = found_fg == triple[0], found_bg == triple[2]
         ok_shape, found_shape, iou = check_shape.shows(image, triple[0], triple[1])
-        fg, bg, shape = fg + ok_fg, bg + ok_bg, shape + ok_shape
-        if triple in HELD_OUT:
-            held_fg, held_bg, held_shape = held_fg + ok_fg, held_bg + ok_bg, held_shape + ok_shape
-        rows.append({"prompt": text, "file": name, "prompted_shape": triple[1], "foreground": found_fg,
-                     "background": found_bg, "shape": found_shape, "shape_iou": round(iou, 3),
+        rows.append({"prompt": text, "file": name, "repeat": repeat, "prompted_shape": triple[1],
+                     "foreground": found_fg, "background": found_bg, "shape": found_shape,
+                     "shape_iou": round(iou, 3), "foreground_pass": bool(ok_fg), "background_pass": bool(ok_bg),
                      "pass": bool(ok_fg and ok_bg), "shape_pass": bool(ok_shape), "held_out": triple in HELD_OUT})
-    n, held = len(rows), sum(r["held_out"] for r in rows)
-    summary = {"count": n, "foreground": fg / n, "background": bg / n, "shape": shape / n, "held_out_count": held,
-               "held_out_foreground": held_fg / held if held else None,
-               "held_out_background": held_bg / held if held else None,
-               "held_out_shape": held_shape / held if held else None, "by_shape": by_shape(rows),
-               "phrasings": args.phrasings, "seconds": round(seconds, 1), "options": extra}
+    summary = summarise(rows)
+    if args.repeats > 1:
+        summary.update({"repeats": args.repeats, "by_repeat": by_repeat(rows)})
+    summary.update({"phrasings": args.phrasings, "seconds": round(seconds, 1), "options": extra})
     with open(os.path.join(args.out, "generation_eval.json"), "w") as f:
         json.dump({"summary": summary, "pictures": rows}, f, indent=2)
     if args.sheet:

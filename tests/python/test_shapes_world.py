@@ -13,7 +13,7 @@ SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
 sys.path.insert(0, SCRIPTS)
 import check_colours  # noqa: E402
 import check_shape  # noqa: E402
-from eval_generation import by_shape, legend, write_png  # noqa: E402
+from eval_generation import by_repeat, by_shape, legend, summarise, write_png  # noqa: E402
 import shapes_captions  # noqa: E402
 from shapes_captions import CANONICAL, CaptionSampler, caption, consistent, mentions, parse_caption  # noqa: E402
 from shapes_world import (COLOURS, HELD_OUT, PALETTE, SHAPES, Scene, all_triples, parse_prompt,  # noqa: E402
@@ -237,6 +237,40 @@ class GenerationByShape(unittest.TestCase):
                                   "cross,star"], capture_output=True, text=True)
             self.assertEqual(run.returncode, 2)
             self.assertIn("'star'", run.stderr)
+            self.assertFalse(os.path.exists(out))
+
+
+class GenerationRepeats(unittest.TestCase):
+    @staticmethod
+    def row(repeat, shape, fg, bg, shape_pass, held_out=False):
+        return {"repeat": repeat, "prompted_shape": shape, "shape": shape, "foreground_pass": fg,
+                "background_pass": bg, "shape_pass": shape_pass, "held_out": held_out}
+
+    def test_rates_are_over_every_picture_and_the_held_out_ones_apart(self):
+        rows = [self.row(0, "circle", True, True, True, held_out=True), self.row(0, "cross", True, False, False),
+                self.row(1, "circle", False, True, False, held_out=True), self.row(1, "cross", True, True, True)]
+        summary = summarise(rows)
+        self.assertEqual((summary["count"], summary["foreground"], summary["background"], summary["shape"]),
+                         (4, 0.75, 0.75, 0.5))
+        self.assertEqual((summary["held_out_count"], summary["held_out_foreground"], summary["held_out_shape"]),
+                         (2, 0.5, 0.5))
+        self.assertEqual(summary["by_shape"]["cross"], {"count": 2, "shape_pass": 1, "best_match": 2})
+        self.assertEqual(by_repeat(rows), [{"foreground": 1.0, "background": 0.5, "shape": 0.5},
+                                           {"foreground": 0.5, "background": 1.0, "shape": 0.5}])
+
+    def test_no_held_out_picture_gives_no_held_out_rates(self):
+        summary = summarise([self.row(0, "square", True, True, False)])
+        self.assertEqual(summary["held_out_count"], 0)
+        self.assertIsNone(summary["held_out_shape"])
+
+    def test_fewer_than_one_repeat_is_refused_before_rendering(self):
+        script = os.path.join(SCRIPTS, "eval_generation.py")
+        with tempfile.TemporaryDirectory() as d:
+            out = os.path.join(d, "out")
+            run = subprocess.run([sys.executable, script, "--vqclip", "/nonexistent", "--out", out, "--repeats", "0"],
+                                 capture_output=True, text=True)
+            self.assertEqual(run.returncode, 2)
+            self.assertIn("--repeats: 0", run.stderr)
             self.assertFalse(os.path.exists(out))
 
 
