@@ -77,9 +77,11 @@ def summarise(rows) -> dict:
 
 def by_repeat(rows) -> list:
     """Each repeat's colour and shape rates, in order: how far one repeat's figures wander."""
-    repeats = sorted({r["repeat"] for r in rows})
-    return [{key: summarise([r for r in rows if r["repeat"] == k])[key] for key in ("foreground", "background", "shape")}
-            for k in repeats]
+    rates = []
+    for k in sorted({r["repeat"] for r in rows}):
+        summary = summarise([r for r in rows if r["repeat"] == k])
+        rates.append({key: summary[key] for key in ("foreground", "background", "shape")})
+    return rates
 
 
 def at_world_size(image: np.ndarray) -> np.ndarray:
