@@ -13,7 +13,10 @@ other job seeds than in the full set). --repeats 3 renders every prompt three
 times, each from a job seed of its own: the batch holds the prompts three times
 over, so its first repeat is the one-repeat evaluation picture for picture, and
 the summary gives each repeat's rates beside the rates over all pictures (40
-prompts pin a shape rate only to about 8 points either way)."""
+prompts pin a shape rate only to about 8 points either way). --resume keeps the
+pictures already in --out that vqclip would draw again bit for bit (same job,
+same options), so a third repeat after two costs only the third; "seconds"
+then counts only what was rendered."""
 import argparse
 import json
 import os
@@ -153,6 +156,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1, help="vqclip processes rendering at once")
     parser.add_argument("--shapes", default=",".join(SHAPES), help="only the prompts of these shapes (comma-separated)")
     parser.add_argument("--repeats", type=int, default=1, help="pictures of every prompt, each from its own job seed")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the pictures already in --out whose record matches their job; render the rest")
     parser.add_argument("--sheet", help="write a contact sheet of the first 16 pictures here")
     parser.add_argument("--legend", help="write a Markdown table of the sheet's pictures and verdicts here")
     args = parser.parse_args(argv)
@@ -172,8 +177,10 @@ def main() -> int:
     prompt_file = os.path.join(args.out, "prompts.txt")
     with open(prompt_file, "w") as f:
         f.write("\n".join(text for _, (_, text) in jobs) + "\n")
-    command = [args.vqclip, "--prompts-file", prompt_file, "--out-dir", args.out, "--seed", str(args.seed),
-               "--overwrite", "-q"] + (["--models", args.models] if args.models else []) + extra
+    # vqclip's batch skips a picture whose metadata records the same job (prompt,
+    # seed, settings), so --resume can only keep pictures these options draw.
+    command = [args.vqclip, "--prompts-file", prompt_file, "--out-dir", args.out, "--seed", str(args.seed), "-q"]
+    command += ([] if args.resume else ["--overwrite"]) + (["--models", args.models] if args.models else []) + extra
     start = time.time()
     if "--threads" not in extra:  # the cores shared out: processes of a thread a core each slow each other down
         command += ["--threads", str(max(1, len(os.sched_getaffinity(0)) // args.jobs))]
