@@ -12,6 +12,7 @@
 #include "cli/interrupt.hpp"
 #include "serve/http_api.hpp"
 #include "serve/job_queue.hpp"
+#include "vqclip/bundle.hpp"
 #include "vqclip/errors.hpp"
 
 namespace vqclip::cli {
@@ -64,7 +65,10 @@ class ServeCommand : public Command {
     if (!max_body || *max_body < 1024) throw UsageError("--max-body " + max_body_ + ": expected a size of 1K or more, e.g. 32M");
     options_.max_body_bytes = static_cast<size_t>(*max_body);
     serve::validate(options_);
-    auto models = load_models_for(common.context, ModelParts::for_render(true));
+    // Whatever a job may draw with: the VQGAN and its encoder where the bundle has them.
+    const auto context = resolve(common.context);
+    const bool has_vqgan = read_manifest(context.bundle_dir).vqgan.has_value();
+    auto models = load_models(context, ModelParts::for_render(has_vqgan, true));
     serve::JobQueue queue(models, options_);
     serve::HttpServer server(queue, models.manifest.name);
     const int port = server.bind(options_.host, options_.port);

@@ -73,9 +73,14 @@ double stop_from(const RecordFieldReader& read) {
   return read.find("stop") ? read.real("stop") : -std::numeric_limits<double>::infinity();
 }
 
-// The drawer and its group's fields; records from before drawers existed were the VQGAN's.
-void read_drawer(const RecordFieldReader& read, DrawerSettings& drawer) {
-  drawer.kind = read.find("drawer") ? read.name<DrawerKind>("drawer") : DrawerKind::kVqgan;
+// The drawer and its group's fields; records from before drawers existed were
+// the VQGAN's. A null drawer is unset: the bundle's default (a request's form).
+void read_drawer(const RecordFieldReader& read, const nlohmann::json& generation, DrawerSettings& drawer) {
+  if (!generation.contains("drawer")) {
+    drawer.kind = DrawerKind::kVqgan;
+  } else if (read.find("drawer")) {
+    drawer.kind = read.name<DrawerKind>("drawer");
+  }
   auto& pixels = drawer.pixels;
   if (read.find("pixels_colour")) pixels.colour = read.name<PixelsColour>("pixels_colour");
   if (read.find("pixels_space")) pixels.space = read.name<PixelsSpace>("pixels_space");
@@ -107,9 +112,14 @@ Colour colour_from(const RecordFieldReader& read, const char* key, const nlohman
   return *colour;
 }
 
-// The picture losses; records from before they existed had none.
-void read_picture_losses(const RecordFieldReader& read, PictureLosses& losses) {
-  losses.smoothness = read.real("smoothness", 0.0);
+// The picture losses; records from before they existed had none (all 0). A
+// null smoothness is unset: the bundle's recommendation (a request's form).
+void read_picture_losses(const RecordFieldReader& read, const nlohmann::json& generation, PictureLosses& losses) {
+  if (!generation.contains("smoothness")) {
+    losses.smoothness = 0.0;
+  } else if (read.find("smoothness")) {
+    losses.smoothness = read.real("smoothness");
+  }
   losses.symmetry = read.real("symmetry", 0.0);
   losses.saturation = read.real("saturation", 0.0);
   for (const auto& colour : read.array("colours")) losses.colours.push_back(colour_from(read, "colours", colour));
@@ -178,8 +188,8 @@ GenerationParams generation_from_json(const nlohmann::json& generation, const st
   p.optimiser.lr_drop_factor = read.real("lr_drop_factor", 0.1);
   p.hires.scale = read.real("hires_scale", 0.0);  // older records have no second pass
   if (read.find("hires_steps")) p.hires.steps = read.integer("hires_steps");
-  read_drawer(read, p.drawer);
-  read_picture_losses(read, p.losses);
+  read_drawer(read, generation, p.drawer);
+  read_picture_losses(read, generation, p.losses);
   read_perceptors(read, where, p.perceptors);
   return p;
 }

@@ -1,13 +1,14 @@
 """`vqclip serve` as a client meets it, over real HTTP on loopback: a job's
 life through the jobs API and its event stream (steps increase, a final event
 always comes), the picture equal to the command line's for the same options
-and seed, the OpenAI images API's shapes, errors as JSON with their codes,
+and seed, fields left out taking the bundle's values (drawer, smoothness), the OpenAI images API's shapes, errors as JSON with their codes,
 limits, cancelling, a full queue, auth, and a restart that keeps finished jobs
 and runs the queued ones."""
 import base64
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -24,9 +25,9 @@ QUICK = {"prompt": "a red circle on a blue background", "steps": 6, "seed": 5, "
 
 
 class Server:
-    def __init__(self, out_dir, *extra):
+    def __init__(self, out_dir, *extra, bundle=BUNDLE):
         self.process = subprocess.Popen(
-            [os.environ["VQCLIP_EXE"], "serve", "--listen", "127.0.0.1:0", "--out-dir", out_dir, "--models", BUNDLE,
+            [os.environ["VQCLIP_EXE"], "serve", "--listen", "127.0.0.1:0", "--out-dir", out_dir, "--models", bundle,
              "--threads", "1", "--preview-every", "2", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.process.stdout.readline()
@@ -102,8 +103,8 @@ class Serve(unittest.TestCase):
                 server.process.communicate()
         self.dir.cleanup()
 
-    def start(self, *extra, out=None):
-        server = Server(out or self.out, *extra)
+    def start(self, *extra, out=None, bundle=BUNDLE):
+        server = Server(out or self.out, *extra, bundle=bundle)
         self.servers.append(server)
         return server
 
@@ -138,6 +139,32 @@ class Serve(unittest.TestCase):
         # A finished job's stream is its final event alone.
         self.assertEqual([kind for kind, _ in server.events(job["id"])], ["done"])
         self.assertEqual(server.stop()[0], 0)
+
+    def test_fields_left_out_take_the_bundles_values_and_given_ones_win(self):
+        # A CLIP-only copy of the bundle that recommends a smoothness: its default drawer is pixels.
+        bundle = os.path.join(self.dir.name, "clip-only")
+        shutil.copytree(BUNDLE, bundle)
+        with open(os.path.join(bundle, "vqclip.json")) as f:
+            manifest = json.load(f)
+        manifest["version"] = 2
+        del manifest["vqgan"]
+        manifest["files"] = {name: digest for name, digest in manifest["files"].items() if not name.startswith("vqgan")}
+        manifest["recommended"] = {"smoothness": 7.5}
+        with open(os.path.join(bundle, "vqclip.json"), "w") as f:
+            json.dump(manifest, f)
+        server = self.start(bundle=bundle)
+        for body, drawer, smoothness in [(QUICK, "pixels", 7.5),
+                                         ({**QUICK, "drawer": None, "smoothness": None}, "pixels", 7.5),
+                                         ({**QUICK, "drawer": "pixel-art", "smoothness": 0}, "pixel-art", 0)]:
+            status, _, job = server.json("POST", "/api/jobs", body)
+            self.assertEqual(status, 201, job)
+            done = server.wait_state(job["id"], {"done", "failed"})
+            self.assertEqual(done["state"], "done", done)
+            meta = subprocess.run([os.environ["VQCLIP_EXE"], "meta", os.path.join(self.out, done["file"]), "--json"],
+                                  capture_output=True, text=True)
+            self.assertEqual(meta.returncode, 0, meta.stderr)
+            generation = json.loads(meta.stdout)["record"]["generation"]
+            self.assertEqual((generation["drawer"], generation["smoothness"]), (drawer, smoothness), body)
 
     def test_bad_requests_are_json_errors_with_their_codes(self):
         server = self.start("--max-steps", "50", "--max-body", "2K")
