@@ -6,8 +6,7 @@ ratio of steps a second; the README's speed table comes from it.
 
 Both loops run the same work: --steps steps of --cutn cutouts at --size, the
 peers' cutouts (random squares pooled to CLIP's input: vqclip's `crops`) and
-no augmentation, no picture loss (vqclip: --smoothness 0 whatever the bundle
-recommends), Adam at lr 0.1. The peers' loop runs in fp32; vqclip in
+no augmentation, Adam at lr 0.1. The peers' loop runs in fp32; vqclip in
 each of --vqclip-precision (fp32, vqclip's default; bf16 autocasts its
 modules on the CPU's bf16 units and changes pixels, see README).
 
@@ -78,8 +77,8 @@ def main() -> int:
             for threads in args.vqclip_threads:
                 commands[f"vqclip, threads {threads or 'auto'}, {precision}"] = lambda i, t=threads, p=precision: [
                     args.vqclip, "-p", PROMPT, "--models", args.models, "--steps", str(args.steps), "--cutn",
-                    str(args.cutn), "--cut-method", "crops", "--augment", "none", "--smoothness", "0", "--seed", "1",
-                    "-q", "--threads", str(t), "--precision", p, "-o", os.path.join(work, f"v{i}.png")
+                    str(args.cutn), "--cut-method", "crops", "--augment", "none", "--seed", "1", "-q",
+                    "--threads", str(t), "--precision", p, "-o", os.path.join(work, f"v{i}.png")
                 ] + size + args.vqclip_args.split()
         for threads in args.peer_threads:
             commands[f"peers' loop, threads {threads or 'default'}"] = lambda i, t=threads: [

@@ -16,17 +16,14 @@ from eval_generation import contact_sheet, split_vqclip_options  # noqa: E402
 PROMPT = "a red circle on a blue background"
 
 # (file name, the options that turn the loss on); weights chosen so that each
-# loss shows at the tiny bundle's 64x64 against the prompt's pull. Every other
-# picture has --smoothness 0, so that a bundle's recommended smoothness does not
-# blur the losses it is compared with.
-NO_SMOOTHNESS = ["--smoothness", "0"]
+# loss shows at the tiny bundle's 64x64 against the prompt's pull.
 LOSSES = [
-    ("none", NO_SMOOTHNESS),
+    ("none", []),
     ("smoothness", ["--smoothness", "50"]),
-    ("symmetry", NO_SMOOTHNESS + ["--symmetry", "5"]),
-    ("saturation", NO_SMOOTHNESS + ["--saturation", "3"]),
-    ("colours", NO_SMOOTHNESS + ["--colours", "#ffff00,#00ffff", "--colour-weight", "2"]),
-    ("edge", NO_SMOOTHNESS + ["--edge-colour", "#000000", "--edge-weight", "1"]),
+    ("symmetry", ["--symmetry", "5"]),
+    ("saturation", ["--saturation", "3"]),
+    ("colours", ["--colours", "#ffff00,#00ffff", "--colour-weight", "2"]),
+    ("edge", ["--edge-colour", "#000000", "--edge-weight", "1"]),
 ]
 
 

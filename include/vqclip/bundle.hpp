@@ -35,20 +35,11 @@ struct VqganSpec {
   int n_embed = 0;
 };
 
-// Settings the bundle's makers recommend for its models (vqclip.json
-// "recommended"): resolve() uses them where the caller gives none.
-struct BundleRecommendations {
-  std::optional<double> smoothness;  // the total variation picture loss's weight
-
-  bool empty() const { return !smoothness; }
-};
-
 struct Manifest {
   std::filesystem::path dir;
   std::string name;
   int default_width = 0;
   int default_height = 0;
-  BundleRecommendations recommended;
   ClipSpec clip;
   std::optional<VqganSpec> vqgan;  // none in a CLIP-only bundle (contract version 2)
   std::map<std::string, std::string> file_hashes;  // file name -> sha256 hex

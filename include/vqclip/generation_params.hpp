@@ -117,7 +117,7 @@ struct GenerationParams {
   double zero_weight = 0.0;     // pull towards zero fading as 1/(2i+1) (nerdyrodent's generate.py -iw)
 
   DrawerSettings drawer;        // what is optimised: the VQGAN latent by default
-  PictureLosses losses;         // pixray's extra losses on the picture, off unless the bundle recommends one
+  PictureLosses losses;         // pixray's extra losses on the picture, all off by default
   PerceptorSettings perceptors; // which CLIPs judge: the bundle's alone by default
   CutoutSettings cutouts;
   OptimiserSettings optimiser;
@@ -137,12 +137,11 @@ struct GenerationParams {
 void validate(const GenerationParams& params);
 
 // Validates, then fills in the seed (random when absent, below 2^53 so that
-// JSON keeps it exact), the drawer (vqgan when absent), the smoothness (the
-// bundle's recommendation when absent, else 0) and the size (the
+// JSON keeps it exact), the drawer (vqgan when absent) and the size (the
 // bundle's default when absent, rounded to the drawer's size_multiple(), at
 // least one multiple; a pixel-art grid sets the cell from the width), and
 // checks the bounds that depend on the size. The result has seed, drawer,
-// smoothness, width and height set.
+// width and height set.
 GenerationParams resolve(const GenerationParams& params, const Manifest& manifest);
 
 // The second pass's size for resolved parameters with a hires pass: the

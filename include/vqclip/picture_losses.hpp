@@ -1,8 +1,7 @@
 #pragma once
 // pixray's extra losses on the drawn picture, each off (weight 0) by default
 // (docs/architecture.md, "Picture losses"): smoothness, left-right symmetry,
-// saturation, a pull towards given colours, and a border of one colour. A
-// bundle may recommend a smoothness for its models (resolve() applies it).
+// saturation, a pull towards given colours, and a border of one colour.
 #include <array>
 #include <optional>
 #include <string>
@@ -20,9 +19,7 @@ std::optional<Colour> parse_colour(const std::string& text);
 std::string colour_text(const Colour& colour);
 
 struct PictureLosses {
-  // Total variation: mean squared difference of neighbouring pixels. Unset:
-  // the bundle's recommendation, else 0 (resolve() sets it).
-  std::optional<double> smoothness;
+  double smoothness = 0;  // total variation: mean squared difference of neighbouring pixels
   double symmetry = 0;    // mean squared difference between the picture and its mirror image
   double saturation = 0;  // minus the mean saturation (largest minus smallest channel): > 0 wants colour
   std::vector<Colour> colours;  // each pixel is pulled towards the nearest of these ...
@@ -32,7 +29,7 @@ struct PictureLosses {
   int edge_width = 0;                 // pixels of border; 0 = a sixteenth of the shorter side, at least 1
 
   bool any() const {
-    return smoothness.value_or(0) != 0 || symmetry != 0 || saturation != 0 || colour_weight != 0 || edge_weight != 0;
+    return smoothness != 0 || symmetry != 0 || saturation != 0 || colour_weight != 0 || edge_weight != 0;
   }
 };
 

@@ -34,13 +34,12 @@ def _check_float32(model: torch.nn.Module, what: str) -> None:
 def write_bundle(out_dir: str, *, name: str, clip_model: CLIP, vqgan_model: Optional[VQModel], tokenizer: dict,
                  tokenizer_file: str, default_size: Tuple[int, int] = (256, 256),
                  mean: Sequence[float] = CLIP_MEAN, std: Sequence[float] = CLIP_STD,
-                 include_encoder: bool = True, recommended: Optional[dict] = None) -> dict:
+                 include_encoder: bool = True) -> dict:
     """Exports the models (put in eval mode) into out_dir and returns the
     manifest written. tokenizer: type, bos_id, eos_id, pad_id, lowercase.
     vqgan_model None: a CLIP-only bundle (contract version 2), for the drawers
     other than the VQGAN's; with a VQGAN the manifest stays version 1, which
-    every vqclip reads. recommended: loop settings vqclip uses where a render
-    gives none (today {"smoothness": weight}; docs/architecture.md)."""
+    every vqclip reads."""
     _check_float32(clip_model, "CLIP")
     if vqgan_model is not None:
         _check_float32(vqgan_model, "VQGAN")
@@ -88,8 +87,6 @@ def write_bundle(out_dir: str, *, name: str, clip_model: CLIP, vqgan_model: Opti
                      n_embed=int(vqgan_model.n_embed))
         manifest["vqgan"] = vqgan
     manifest["files"] = {n: sha256(os.path.join(out_dir, n)) for n in sorted([*modules, token_name])}
-    if recommended:
-        manifest["recommended"] = dict(recommended)
     # Written last and renamed into place: a bundle with a manifest is complete.
     partial = os.path.join(out_dir, MANIFEST + ".partial")
     with open(partial, "w") as f:

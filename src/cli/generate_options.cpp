@@ -15,7 +15,7 @@ const char* kCutoutGroup = "Cutouts and augmentations";
 const char* kOptimiserGroup = "Optimiser";
 const char* kHiresGroup = "High-resolution pass";
 const char* kDrawerGroup = "Drawer (what is optimised)";
-const char* kLossGroup = "Picture losses (pixray's; off by default unless the bundle recommends a smoothness)";
+const char* kLossGroup = "Picture losses (pixray's; all off by default)";
 const char* kPerceptorGroup = "Perceptors (CLIPs that judge the picture)";
 const char* kOutputGroup = "Output";
 
@@ -97,11 +97,9 @@ Colour colour_option(const std::string& text, const std::string& flag) {
 // The picture losses' weights and colours.
 template <typename Track>
 void add_picture_loss_options(CLI::App& app, PictureLosses& losses, const Track& track) {
-  track(app.add_option_function<double>(
-               option_names("smoothness"), [&losses](double weight) { losses.smoothness = weight; },
-               "Weight of total variation (smooth pictures: neighbouring pixels alike); default: the bundle's "
-               "recommendation (vqclip info), else 0")
-            ->group(kLossGroup)->type_name("FLOAT"));
+  track(app.add_option(option_names("smoothness"), losses.smoothness,
+                       "Weight of total variation (smooth pictures: neighbouring pixels alike)")
+            ->group(kLossGroup));
   track(app.add_option(option_names("symmetry"), losses.symmetry,
                        "Weight of left-right symmetry (the picture against its mirror image)")
             ->group(kLossGroup));

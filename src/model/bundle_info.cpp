@@ -89,7 +89,6 @@ std::string bundle_info_text(const BundleInfo& info) {
   line("directory", m.dir.string());
   line("format", fmt::format("{} version {}", m.raw.at("format").get<std::string>(), m.raw.at("version").dump()));
   line("default size", fmt::format("{}x{}", m.default_width, m.default_height));
-  if (m.recommended.smoothness) line("recommended", fmt::format("smoothness {}", *m.recommended.smoothness));
   line("device", info.device);
   line("clip", fmt::format("input {} px, context {} tokens, embed {}, logit scale {:.4g}", clip.input_resolution,
                            clip.context_length, clip.embed_dim, clip.logit_scale));

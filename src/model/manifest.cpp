@@ -44,12 +44,6 @@ class ManifestFieldReader {
 
   bool has(const std::string& key) const { return object_.contains(key) && !object_.at(key).is_null(); }
 
-  std::vector<std::string> keys() const {
-    std::vector<std::string> names;
-    for (const auto& item : object_.items()) names.push_back(item.key());
-    return names;
-  }
-
   const nlohmann::json& get(const std::string& key) const {
     if (!has(key)) fail(key, "missing required field");
     return object_.at(key);
@@ -88,14 +82,6 @@ class ManifestFieldReader {
     const auto& value = get(key);
     if (!value.is_number() || !(value.get<double>() > 0) || !std::isfinite(value.get<double>())) {
       fail(key, "expected a positive number, found " + value.dump());
-    }
-    return value.get<double>();
-  }
-
-  double non_negative_number(const std::string& key) const {
-    const auto& value = get(key);
-    if (!value.is_number() || !(value.get<double>() >= 0) || !std::isfinite(value.get<double>())) {
-      fail(key, "expected a number of 0 or more, found " + value.dump());
     }
     return value.get<double>();
   }
@@ -217,19 +203,6 @@ void read_file_hashes(const ManifestFieldReader& top, Manifest& m,
   }
 }
 
-// "recommended": each key a setting a bundle may recommend, with a value in its range.
-BundleRecommendations read_recommendations(const ManifestFieldReader& section) {
-  BundleRecommendations recommended;
-  for (const auto& key : section.keys()) {
-    if (key == "smoothness") {
-      recommended.smoothness = section.non_negative_number(key);
-    } else {
-      section.fail(key, "not a setting a bundle can recommend (known: smoothness)");
-    }
-  }
-  return recommended;
-}
-
 }  // namespace
 
 std::string no_vqgan_message(const Manifest& manifest) {
@@ -280,7 +253,6 @@ Manifest read_manifest(const std::filesystem::path& bundle_dir) {
   }
   m.default_width = size[0].get<int>();
   m.default_height = size[1].get<int>();
-  if (top.has("recommended")) m.recommended = read_recommendations(top.child("recommended"));
 
   const auto clip = top.child("clip");
   m.clip.text_encoder = clip.file("text_encoder", bundle_dir);

@@ -112,14 +112,9 @@ Colour colour_from(const RecordFieldReader& read, const char* key, const nlohman
   return *colour;
 }
 
-// The picture losses; records from before they existed had none (all 0). A
-// null smoothness is unset: the bundle's recommendation (a request's form).
-void read_picture_losses(const RecordFieldReader& read, const nlohmann::json& generation, PictureLosses& losses) {
-  if (!generation.contains("smoothness")) {
-    losses.smoothness = 0.0;
-  } else if (read.find("smoothness")) {
-    losses.smoothness = read.real("smoothness");
-  }
+// The picture losses; records from before they existed had none.
+void read_picture_losses(const RecordFieldReader& read, PictureLosses& losses) {
+  losses.smoothness = read.real("smoothness", 0.0);
   losses.symmetry = read.real("symmetry", 0.0);
   losses.saturation = read.real("saturation", 0.0);
   for (const auto& colour : read.array("colours")) losses.colours.push_back(colour_from(read, "colours", colour));
@@ -189,7 +184,7 @@ GenerationParams generation_from_json(const nlohmann::json& generation, const st
   p.hires.scale = read.real("hires_scale", 0.0);  // older records have no second pass
   if (read.find("hires_steps")) p.hires.steps = read.integer("hires_steps");
   read_drawer(read, generation, p.drawer);
-  read_picture_losses(read, generation, p.losses);
+  read_picture_losses(read, p.losses);
   read_perceptors(read, where, p.perceptors);
   return p;
 }

@@ -229,7 +229,6 @@ GenerationParams resolve(const GenerationParams& params, const Manifest& manifes
   GenerationParams resolved = params;
   if (!resolved.seed) resolved.seed = random_seed();
   resolved.drawer.kind = params.drawer.kind.value_or(default_drawer(manifest));
-  resolved.losses.smoothness = params.losses.smoothness.value_or(manifest.recommended.smoothness.value_or(0.0));
   validate(resolved.drawer);
   const int width = params.width.value_or(manifest.default_width);
   const int height = params.height.value_or(manifest.default_height);
@@ -296,12 +295,10 @@ nlohmann::json to_json(const GenerationParams& p) {
 
 std::optional<std::string> first_generation_difference(const nlohmann::json& earlier, const nlohmann::json& now) {
   static const auto defaults = to_json(GenerationParams{});
-  // What a field's absence meant: its default, for the drawer also the VQGAN,
-  // the only one before the field existed, and for the smoothness also 0, its
-  // value before a bundle could recommend one.
+  // What a field's absence meant: its default, and for the drawer also the
+  // VQGAN, the only one before the field existed.
   const auto absence_means = [](const std::string& key, const nlohmann::json& value) {
     if (defaults.contains(key) && value == defaults[key]) return true;
-    if (key == "smoothness") return value == 0.0;
     return key == "drawer" && value == std::string(name_of(DrawerKind::kVqgan));
   };
   for (const auto& [key, value] : now.items()) {

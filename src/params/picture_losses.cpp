@@ -52,7 +52,7 @@ std::string colour_text(const Colour& colour) {
 }
 
 void validate(const PictureLosses& losses) {
-  if (losses.smoothness) require_non_negative("smoothness", *losses.smoothness);
+  require_non_negative("smoothness", losses.smoothness);
   require_non_negative("symmetry", losses.symmetry);
   require_finite("saturation", losses.saturation);
   require_non_negative("colour_weight", losses.colour_weight);
@@ -71,7 +71,7 @@ void validate(const PictureLosses& losses) {
 void add_picture_loss_fields(nlohmann::json& json, const PictureLosses& losses) {
   nlohmann::json colours = nlohmann::json::array();
   for (const auto& colour : losses.colours) colours.push_back(colour_text(colour));
-  json["smoothness"] = losses.smoothness ? nlohmann::json(*losses.smoothness) : nlohmann::json();
+  json["smoothness"] = losses.smoothness;
   json["symmetry"] = losses.symmetry;
   json["saturation"] = losses.saturation;
   json["colours"] = colours;

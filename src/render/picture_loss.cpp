@@ -42,8 +42,7 @@ torch::Tensor edge_distance(const torch::Tensor& picture, const Colour& colour, 
 
 torch::Tensor picture_loss(const torch::Tensor& picture, const PictureLosses& losses) {
   auto loss = torch::zeros({}, picture.options().requires_grad(false));
-  const double smoothness = losses.smoothness.value_or(0);
-  if (smoothness != 0) loss = loss + smoothness * total_variation(picture);
+  if (losses.smoothness != 0) loss = loss + losses.smoothness * total_variation(picture);
   if (losses.symmetry != 0) loss = loss + losses.symmetry * (picture - picture.flip({3})).square().mean();
   if (losses.saturation != 0) {
     const auto saturation = std::get<0>(picture.max(1)) - std::get<0>(picture.min(1));

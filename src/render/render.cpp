@@ -160,14 +160,6 @@ void log_size_rounding(const GenerationParams& asked, const GenerationParams& re
                unit, size_multiple(resolved.drawer, manifest));
 }
 
-// Said once a render, so that a picture drawn with the bundle's advice is not a surprise.
-void log_recommendations(const GenerationParams& asked, const Manifest& manifest) {
-  if (!asked.losses.smoothness && manifest.recommended.smoothness.value_or(0) != 0) {
-    spdlog::info("smoothness {} (the bundle's recommendation; a smoothness given, 0 included, replaces it)",
-                 *manifest.recommended.smoothness);
-  }
-}
-
 // libtorch reports a failed allocation as c10::Error, or inside a TorchScript
 // module as an interpreter error whose later lines hold the allocator's words.
 bool is_out_of_memory(const std::exception& e) {
@@ -320,7 +312,6 @@ RenderResult render_unguarded(Models& models, const GenerationParams& params, co
   load_perceptors(models, resolved.perceptors);
   const auto clips = judging_clips(models, resolved.perceptors);
   log_size_rounding(params, resolved, models.manifest);
-  log_recommendations(params, models.manifest);
   plan_cutout_batches(models, resolved);
   const auto made_with = render_made_with(make_record(models, resolved, RunProgress{}));
   if (resume) check_resumable(*resume, made_with);

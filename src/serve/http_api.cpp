@@ -71,7 +71,7 @@ httplib::Server::Handler guarded(Handler handler) {
 }
 
 void openai_generations(const httplib::Request& req, httplib::Response& res, JobQueue& queue) {
-  const auto request = openai_images_request(parse_body(req), queue.options());
+  const auto request = openai_images_request(parse_body(req), queue.options(), queue.manifest());
   std::vector<ServeJob> submitted;
   for (int i = 0; i < request.n; ++i) {
     auto params = request.first;
@@ -218,7 +218,8 @@ void install_routes(httplib::Server& server, JobQueue& queue, const std::string&
                 openai_generations(req, res, queue);
               }));
   server.Post("/api/jobs", guarded([&queue](const httplib::Request& req, httplib::Response& res) {
-                const auto job = queue.submit(params_from_request(parse_body(req), queue.options()));
+                const auto job =
+                    queue.submit(params_from_request(parse_body(req), queue.options(), queue.manifest()));
                 res.set_header("Location", "/api/jobs/" + job.id());
                 send_json(res, 201, job.to_json());
               }));

@@ -59,6 +59,7 @@ class JobQueue {
   // Waits until the job has finished.
   std::optional<ServeJob> wait_finished(const std::string& id) const;
   const ServeOptions& options() const { return options_; }
+  const Manifest& manifest() const { return models_.manifest; }
   bool stopping() const;
 
  private:

@@ -80,7 +80,8 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& field
   }
 }
 
-GenerationParams params_from_request(const nlohmann::json& body, const ServeOptions& options) {
+GenerationParams params_from_request(const nlohmann::json& body, const ServeOptions& options,
+                                     const Manifest& manifest) {
   if (!body.is_object()) throw RequestError(400, "the body must be a JSON object");
   auto form = to_json(GenerationParams{});
   for (const auto& [key, value] : body.items()) {
@@ -132,15 +133,18 @@ GenerationParams params_from_request(const nlohmann::json& body, const ServeOpti
                                 std::to_string(options.max_pixels));
   }
   try {
-    validate(params);
+    resolve(params, manifest);  // validates; the job keeps the fields as asked, resolved when it runs
   } catch (const ParameterError& e) {
+    throw RequestError(400, e.what());
+  } catch (const BundleError& e) {
     throw RequestError(400, e.what());
   }
   if (!params.seed) params.seed = random_seed();
   return params;
 }
 
-OpenAiImagesRequest openai_images_request(const nlohmann::json& body, const ServeOptions& options) {
+OpenAiImagesRequest openai_images_request(const nlohmann::json& body, const ServeOptions& options,
+                                          const Manifest& manifest) {
   if (!body.is_object()) throw RequestError(400, "the body must be a JSON object");
   if (!body.contains("prompt") || !body["prompt"].is_string()) throw RequestError(400, "prompt: required text");
   OpenAiImagesRequest request;
@@ -156,7 +160,7 @@ OpenAiImagesRequest openai_images_request(const nlohmann::json& body, const Serv
   request.b64_json = format == "b64_json";
   auto fields = body;
   for (const char* key : {"n", "response_format", "model", "quality", "style", "user"}) fields.erase(key);
-  request.first = params_from_request(fields, options);
+  request.first = params_from_request(fields, options, manifest);
   return request;
 }
 

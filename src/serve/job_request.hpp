@@ -8,12 +8,16 @@
 #include <nlohmann/json.hpp>
 
 #include "serve/serve_options.hpp"
+#include "vqclip/bundle.hpp"
 #include "vqclip/generation_params.hpp"
 
 namespace vqclip::serve {
 
-// Throws RequestError (400 or 413) naming the field.
-GenerationParams params_from_request(const nlohmann::json& body, const ServeOptions& options);
+// Throws RequestError (400 or 413) naming the field, also for what only the
+// served bundle can judge (a drawer it cannot draw with, a size beyond its
+// limits once rounded), so that such a job is refused, not queued to fail.
+GenerationParams params_from_request(const nlohmann::json& body, const ServeOptions& options,
+                                     const Manifest& manifest);
 
 // A POST /v1/images/generations body: OpenAI's fields (prompt required; n,
 // response_format; model, quality, style and user ignored) and vqclip's
@@ -25,7 +29,8 @@ struct OpenAiImagesRequest {
 };
 
 // Throws RequestError (400) naming the field.
-OpenAiImagesRequest openai_images_request(const nlohmann::json& body, const ServeOptions& options);
+OpenAiImagesRequest openai_images_request(const nlohmann::json& body, const ServeOptions& options,
+                                          const Manifest& manifest);
 
 // "512x384" -> {512, 384}; throws RequestError naming `field`.
 std::pair<int, int> parse_size(const std::string& text, const std::string& field);

@@ -53,13 +53,6 @@ TEST(Manifest, FieldsAreReadAsWritten) {
   EXPECT_EQ(m.raw, json);
 }
 
-TEST(Manifest, ABundleMayRecommendASmoothness) {
-  EXPECT_TRUE(read_manifest(test::vit_bundle()).recommended.empty()) << "none unless the manifest says";
-  const auto dir = test::copy_bundle(test::vit_bundle(), "manifest-recommended");
-  edit_manifest(dir, [](auto& j) { j["recommended"] = {{"smoothness", 12.5}}; });
-  EXPECT_EQ(read_manifest(dir).recommended.smoothness, 12.5);
-}
-
 TEST(Manifest, EncoderIsOptional) {
   const auto dir = test::copy_bundle(test::vit_bundle(), "manifest-no-encoder");
   edit_manifest(dir, [](auto& j) {
@@ -131,12 +124,6 @@ std::vector<BrokenBundleCase> manifest_cases() {
        "name: missing required field"},
       {"bad-default-size", [](auto& d) { set(d, P("/default_size"), {32}); },
        "default_size: expected [width, height] as positive integers, found [32]"},
-      {"recommended-not-an-object", [](auto& d) { set(d, P("/recommended"), 20); },
-       "recommended: expected an object, found 20"},
-      {"recommended-unknown-setting", [](auto& d) { set(d, P("/recommended"), {{"steps", 500}}); },
-       "recommended.steps: not a setting a bundle can recommend (known: smoothness)"},
-      {"recommended-negative-smoothness", [](auto& d) { set(d, P("/recommended"), {{"smoothness", -1}}); },
-       "recommended.smoothness: expected a number of 0 or more, found -1"},
       {"missing-clip", [](auto& d) { edit_manifest(d, [](auto& j) { j.erase("clip"); }); },
        "clip: missing required field"},
       {"missing-field", [](auto& d) { edit_manifest(d, [](auto& j) { j["clip"].erase("embed_dim"); }); },

@@ -5,7 +5,6 @@
 #include <thread>
 #include <torch/cuda.h>
 
-#include "broken_bundle.hpp"
 #include "cli_runner.hpp"
 #include "vqclip/image_io.hpp"
 #include "vqclip/picture_output.hpp"
@@ -16,9 +15,8 @@ namespace {
 // The shipped default bundle.
 std::filesystem::path e2e_bundle() { return source_dir() / "models" / "tiny-shapes"; }
 
-std::vector<std::string> quick_run(const std::filesystem::path& output, const std::string& seed,
-                                   const std::filesystem::path& bundle = e2e_bundle()) {
-  return {"-p", "a red circle on a blue background", "--models", bundle.string(), "--steps", "4", "--cutn",
+std::vector<std::string> quick_run(const std::filesystem::path& output, const std::string& seed) {
+  return {"-p", "a red circle on a blue background", "--models", e2e_bundle().string(), "--steps", "4", "--cutn",
           "4", "--size", "32", "32", "--threads", "1", "--seed", seed, "-o", output.string()};
 }
 
@@ -79,34 +77,6 @@ TEST(GenerateEndToEnd, StoredSimilarityAgreesWithScore) {
   ASSERT_EQ(score.exit_code, 0) << score.err;
   EXPECT_NEAR(nlohmann::json::parse(score.out).at("cosine")[0][0].get<double>(), stored.at("cosine").get<double>(),
               1e-5);
-}
-
-// A bundle's recommended smoothness draws the picture unless one is given,
-// and the record holds the value used, so a rerun needs no recommendation.
-TEST(GenerateEndToEnd, TheBundlesRecommendedSmoothnessUnlessOneIsGiven) {
-  const auto dir = scratch_dir("e2e-recommended");
-  const auto bundle = copy_bundle(e2e_bundle(), "e2e-recommended-bundle");
-  edit_manifest(bundle, [](auto& j) { j["recommended"] = {{"smoothness", 20.0}}; });
-  const auto render = [&](const std::string& name, std::vector<std::string> extra) {
-    auto args = quick_run(dir / name, "5", bundle);
-    args.insert(args.end(), extra.begin(), extra.end());
-    return run_cli(args);
-  };
-  const auto recommended = render("recommended.png", {});
-  ASSERT_EQ(recommended.exit_code, 0) << recommended.err;
-  EXPECT_NE(recommended.err.find("smoothness 20 (the bundle's recommendation"), std::string::npos) << recommended.err;
-  EXPECT_EQ(read_picture_record(dir / "recommended.png").at("generation").at("smoothness"), 20.0);
-
-  const auto given = render("given.png", {"--smoothness", "0"});
-  ASSERT_EQ(given.exit_code, 0) << given.err;
-  EXPECT_EQ(given.err.find("recommendation"), std::string::npos) << given.err;
-  EXPECT_EQ(read_picture_record(dir / "given.png").at("generation").at("smoothness"), 0.0);
-  EXPECT_NE(slurp(dir / "recommended.png"), slurp(dir / "given.png")) << "the loss draws another picture";
-
-  edit_manifest(bundle, [](auto& j) { j.erase("recommended"); });
-  const auto rerun = run_cli({"rerun", (dir / "recommended.png").string(), "--verify", "--models", bundle.string(),
-                              "-o", (dir / "rerun.png").string()});
-  EXPECT_EQ(rerun.exit_code, 0) << rerun.out << rerun.err;
 }
 
 TEST(GenerateEndToEnd, SidecarAndNoMetadata) {

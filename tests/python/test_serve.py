@@ -1,7 +1,8 @@
 """`vqclip serve` as a client meets it, over real HTTP on loopback: a job's
 life through the jobs API and its event stream (steps increase, a final event
 always comes), the picture equal to the command line's for the same options
-and seed, fields left out taking the bundle's values (drawer, smoothness), the OpenAI images API's shapes, errors as JSON with their codes,
+and seed, a CLIP-only bundle's default drawer for a job that names none and
+a 400 for one that names the VQGAN's, the OpenAI images API's shapes, errors as JSON with their codes,
 limits, cancelling, a full queue, auth, and a restart that keeps finished jobs
 and runs the queued ones."""
 import base64
@@ -140,8 +141,8 @@ class Serve(unittest.TestCase):
         self.assertEqual([kind for kind, _ in server.events(job["id"])], ["done"])
         self.assertEqual(server.stop()[0], 0)
 
-    def test_fields_left_out_take_the_bundles_values_and_given_ones_win(self):
-        # A CLIP-only copy of the bundle that recommends a smoothness: its default drawer is pixels.
+    def test_a_clip_only_bundle_draws_with_its_default_drawer_and_refuses_the_vqgans(self):
+        # A CLIP-only copy of the bundle: its default drawer is pixels.
         bundle = os.path.join(self.dir.name, "clip-only")
         shutil.copytree(BUNDLE, bundle)
         with open(os.path.join(bundle, "vqclip.json")) as f:
@@ -149,13 +150,11 @@ class Serve(unittest.TestCase):
         manifest["version"] = 2
         del manifest["vqgan"]
         manifest["files"] = {name: digest for name, digest in manifest["files"].items() if not name.startswith("vqgan")}
-        manifest["recommended"] = {"smoothness": 7.5}
         with open(os.path.join(bundle, "vqclip.json"), "w") as f:
             json.dump(manifest, f)
         server = self.start(bundle=bundle)
-        for body, drawer, smoothness in [(QUICK, "pixels", 7.5),
-                                         ({**QUICK, "drawer": None, "smoothness": None}, "pixels", 7.5),
-                                         ({**QUICK, "drawer": "pixel-art", "smoothness": 0}, "pixel-art", 0)]:
+        for body, drawer in [(QUICK, "pixels"), ({**QUICK, "drawer": None}, "pixels"),
+                             ({**QUICK, "drawer": "pixel-art"}, "pixel-art")]:
             status, _, job = server.json("POST", "/api/jobs", body)
             self.assertEqual(status, 201, job)
             done = server.wait_state(job["id"], {"done", "failed"})
@@ -164,7 +163,13 @@ class Serve(unittest.TestCase):
                                   capture_output=True, text=True)
             self.assertEqual(meta.returncode, 0, meta.stderr)
             generation = json.loads(meta.stdout)["record"]["generation"]
-            self.assertEqual((generation["drawer"], generation["smoothness"]), (drawer, smoothness), body)
+            self.assertEqual(generation["drawer"], drawer, body)
+        # A drawer the bundle lacks is refused at once, not queued to fail.
+        for path in ("/api/jobs", "/v1/images/generations"):
+            status, _, answer = server.json("POST", path, {**QUICK, "drawer": "vqgan"})
+            self.assertEqual(status, 400, answer)
+            self.assertIn("no VQGAN", answer["error"]["message"])
+        self.assertEqual(len(server.json("GET", "/api/jobs")[2]["jobs"]), 3, "no job was made for them")
 
     def test_bad_requests_are_json_errors_with_their_codes(self):
         server = self.start("--max-steps", "50", "--max-body", "2K")

@@ -207,22 +207,6 @@ TEST(GenerationResolution, TheDrawerIsTheVqgansUnlessNamedAndSetsTheSizeMultiple
   EXPECT_EQ(to_json(again), to_json(grid)) << "resolving twice changes nothing";
 }
 
-TEST(GenerationResolution, TheSmoothnessIsTheBundlesRecommendationUnlessGiven) {
-  auto params = valid_generation();
-  auto manifest = manifest_with(64, 64, 8);
-  EXPECT_EQ(resolve(params, manifest).losses.smoothness, 0.0) << "no recommendation: off";
-  manifest.recommended.smoothness = 20;
-  const auto recommended = resolve(params, manifest);
-  EXPECT_EQ(recommended.losses.smoothness, 20.0);
-  EXPECT_TRUE(recommended.losses.any());
-  EXPECT_EQ(resolve(recommended, manifest_with(64, 64, 8)).losses.smoothness, 20.0)
-      << "a resolved value is given: another bundle does not change it";
-  params.losses.smoothness = 0;
-  EXPECT_EQ(resolve(params, manifest).losses.smoothness, 0.0) << "0 given turns the recommendation off";
-  params.losses.smoothness = 5;
-  EXPECT_EQ(resolve(params, manifest).losses.smoothness, 5.0);
-}
-
 TEST(GenerationJson, AnAbsentDrawerIsAnEarlierRecordsVqganANullOneIsUnset) {
   auto json = to_json(valid_generation());
   ASSERT_TRUE(json.contains("drawer"));
@@ -233,19 +217,6 @@ TEST(GenerationJson, AnAbsentDrawerIsAnEarlierRecordsVqganANullOneIsUnset) {
   EXPECT_EQ(resolve(generation_from_json(json, "request"), clip_only).drawer.kind, DrawerKind::kPixels);
   json.erase("drawer");
   EXPECT_EQ(generation_from_json(json, "record").drawer.kind, DrawerKind::kVqgan) << "recorded before drawers";
-}
-
-TEST(GenerationJson, AnAbsentSmoothnessIsAnEarlierRecordsZeroANullOneIsUnset) {
-  auto json = to_json(valid_generation());
-  ASSERT_TRUE(json.contains("smoothness"));
-  EXPECT_TRUE(json["smoothness"].is_null()) << "unset until resolved";
-  EXPECT_FALSE(generation_from_json(json, "request").losses.smoothness.has_value()) << "a request's form";
-  json["smoothness"] = 20;
-  EXPECT_EQ(generation_from_json(json, "record").losses.smoothness, 20.0);
-  json.erase("smoothness");
-  EXPECT_EQ(generation_from_json(json, "record").losses.smoothness, 0.0) << "recorded before picture losses";
-  json["smoothness"] = "much";
-  EXPECT_THROW(generation_from_json(json, "record"), InputError);
 }
 
 TEST(GenerationJson, TheDrawersFieldsReadBackAndOnlyTheChosenDrawersAreWritten) {
@@ -359,13 +330,6 @@ TEST(GenerationJson, AFieldMissingFromAnEarlierFormCountsAsItsDefault) {
   auto pixels = valid_generation();
   pixels.drawer.kind = DrawerKind::kPixels;
   EXPECT_EQ(first_generation_difference(before_drawers, to_json(pixels)), "drawer");
-  auto before_losses = to_json(resolve(valid_generation(), manifest_with(64, 64, 8)));
-  const auto off = before_losses;
-  before_losses.erase("smoothness");
-  EXPECT_FALSE(first_generation_difference(before_losses, off)) << "a render before picture losses had none";
-  auto smoothed = off;
-  smoothed["smoothness"] = 20.0;
-  EXPECT_EQ(first_generation_difference(before_losses, smoothed), "smoothness");
   auto extra = now;
   extra["from_the_future"] = 1;
   EXPECT_EQ(first_generation_difference(extra, now), "from_the_future") << "a field this version does not know";
