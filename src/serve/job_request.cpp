@@ -80,6 +80,26 @@ std::pair<int, int> parse_size(const std::string& text, const std::string& field
   }
 }
 
+namespace {
+
+// The pixels the job will draw, at the size it renders (the bundle's default
+// when none is asked, rounded) and in its second pass, against --max-pixels.
+void check_largest_pass(const GenerationParams& resolved, const Manifest& manifest, const ServeOptions& options) {
+  int64_t pixels = int64_t{*resolved.width} * *resolved.height;
+  std::string which = "the picture's";
+  if (resolved.hires.enabled()) {
+    const auto second = hires_size(resolved, size_multiple(resolved.drawer, manifest));
+    pixels = int64_t{second.width} * second.height;
+    which = "the second pass's (hires_scale)";
+  }
+  if (pixels > options.max_pixels) {
+    throw RequestError(400, "size: " + std::to_string(pixels) + " pixels, " + which + ", is more than this server's " +
+                                "--max-pixels " + std::to_string(options.max_pixels));
+  }
+}
+
+}  // namespace
+
 GenerationParams params_from_request(const nlohmann::json& body, const ServeOptions& options,
                                      const Manifest& manifest) {
   if (!body.is_object()) throw RequestError(400, "the body must be a JSON object");
@@ -127,18 +147,15 @@ GenerationParams params_from_request(const nlohmann::json& body, const ServeOpti
     throw RequestError(400, "steps: " + std::to_string(params.steps) + " is more than this server's --max-steps " +
                                 std::to_string(options.max_steps));
   }
-  const int64_t pixels = int64_t{params.width.value_or(0)} * params.height.value_or(0);
-  if (pixels > options.max_pixels) {
-    throw RequestError(400, "size: " + std::to_string(pixels) + " pixels is more than this server's --max-pixels " +
-                                std::to_string(options.max_pixels));
-  }
+  GenerationParams resolved;
   try {
-    resolve(params, manifest);  // validates; the job keeps the fields as asked, resolved when it runs
+    resolved = resolve(params, manifest);  // the job keeps the fields as asked: resolved again when it runs
   } catch (const ParameterError& e) {
     throw RequestError(400, e.what());
   } catch (const BundleError& e) {
     throw RequestError(400, e.what());
   }
+  check_largest_pass(resolved, manifest, options);
   if (!params.seed) params.seed = random_seed();
   return params;
 }

@@ -42,10 +42,11 @@ bool under(const std::filesystem::path& path, const std::filesystem::path& folde
 
 void check_accepted(const vqclip::GenerationParams& params, const vqclip::serve::ServeOptions& options,
                     const vqclip::Manifest& manifest) {
-  vqclip::resolve(params, manifest);  // throws (and so aborts) if the request let an invalid one through
+  // resolve() throws (and so aborts) if the request let an invalid one through.
+  const auto resolved = vqclip::resolve(params, manifest);
   require(params.seed.has_value());
   require(params.steps >= 1 && params.steps <= options.max_steps);
-  require(int64_t{params.width.value_or(0)} * params.height.value_or(0) <= options.max_pixels);
+  require(int64_t{*resolved.width} * *resolved.height <= options.max_pixels);
   const auto uploads = options.out_dir / "uploads";
   if (params.init_image) require(under(params.init_image->path, uploads));
   for (const auto& prompt : params.image_prompts) require(under(prompt.image.path, uploads));

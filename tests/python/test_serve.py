@@ -172,7 +172,7 @@ class Serve(unittest.TestCase):
         self.assertEqual(len(server.json("GET", "/api/jobs")[2]["jobs"]), 3, "no job was made for them")
 
     def test_bad_requests_are_json_errors_with_their_codes(self):
-        server = self.start("--max-steps", "50", "--max-body", "2K")
+        server = self.start("--max-steps", "50", "--max-body", "2K", "--max-pixels", "2048")
         cases = [
             (dict(raw=b"{not json"), 400, "not JSON"),
             (dict(body={**QUICK, "stepz": 3}), 400, "stepz: unknown field"),
@@ -182,6 +182,9 @@ class Serve(unittest.TestCase):
             (dict(body={**QUICK, "perceptors": [{"bundle": "/etc", "weight": 1}]}), 400, "names files on the server"),
             (dict(body={**QUICK, "init_image": "not base64!"}), 400, "init_image: not valid base64"),
             (dict(body={**QUICK, "size": "big"}), 400, "size"),
+            # The size drawn, not the size asked: the bundle's 64x64 when none is asked, a second pass's.
+            (dict(body=QUICK), 400, "4096 pixels, the picture's, is more than this server's --max-pixels 2048"),
+            (dict(body={**QUICK, "size": "32x32", "hires_scale": 2}), 400, "the second pass's"),
             (dict(raw=json.dumps({**QUICK, "prompt": "x" * 4000}).encode()), 413, "--max-body"),
         ]
         for request, code, part in cases:
