@@ -50,6 +50,8 @@ struct ModelParts {
     return {true, needs_vqgan, needs_vqgan && needs_encoder};
   }
   static ModelParts everything() { return {true, true, true}; }
+  // Every part this bundle has: everything, or the CLIP alone in a CLIP-only bundle.
+  static ModelParts all_of(const Manifest& manifest) { return manifest.vqgan ? everything() : clip_only(); }
 };
 
 struct LoadOptions {

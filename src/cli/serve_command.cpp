@@ -67,8 +67,7 @@ class ServeCommand : public Command {
     serve::validate(options_);
     // Whatever a job may draw with: the VQGAN and its encoder where the bundle has them.
     const auto context = resolve(common.context);
-    const bool has_vqgan = read_manifest(context.bundle_dir).vqgan.has_value();
-    auto models = load_models(context, ModelParts::for_render(has_vqgan, true));
+    auto models = load_models(context, ModelParts::all_of(read_manifest(context.bundle_dir)));
     serve::JobQueue queue(models, options_);
     serve::HttpServer server(queue, models.manifest.name);
     const int port = server.bind(options_.host, options_.port);

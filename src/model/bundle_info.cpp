@@ -21,7 +21,7 @@ std::string three_numbers(const std::array<float, 3>& v) { return fmt::format("{
 
 BundleInfo describe_bundle(const std::filesystem::path& bundle_dir, const LoadOptions& options) {
   LoadOptions everything = options;
-  everything.parts = read_manifest(bundle_dir).vqgan ? ModelParts::everything() : ModelParts::clip_only();
+  everything.parts = ModelParts::all_of(read_manifest(bundle_dir));
   const auto models = load_models(bundle_dir, everything);
   if (options.verify_hashes) verify_bundle_files(models.manifest);  // files no part loads, too
   const auto& clip = models.require_clip();

@@ -13,6 +13,8 @@ class RecordFieldReader {
  public:
   RecordFieldReader(const nlohmann::json& object, std::string where) : object_(object), where_(std::move(where)) {}
 
+  // Whether the key is there at all, null included (find() takes null for absent).
+  bool contains(const char* key) const { return object_.contains(key); }
   const nlohmann::json* find(const char* key) const {
     return object_.contains(key) && !object_[key].is_null() ? &object_[key] : nullptr;
   }
@@ -75,8 +77,8 @@ double stop_from(const RecordFieldReader& read) {
 
 // The drawer and its group's fields; records from before drawers existed were
 // the VQGAN's. A null drawer is unset: the bundle's default (a request's form).
-void read_drawer(const RecordFieldReader& read, const nlohmann::json& generation, DrawerSettings& drawer) {
-  if (!generation.contains("drawer")) {
+void read_drawer(const RecordFieldReader& read, DrawerSettings& drawer) {
+  if (!read.contains("drawer")) {
     drawer.kind = DrawerKind::kVqgan;
   } else if (read.find("drawer")) {
     drawer.kind = read.name<DrawerKind>("drawer");
@@ -183,7 +185,7 @@ GenerationParams generation_from_json(const nlohmann::json& generation, const st
   p.optimiser.lr_drop_factor = read.real("lr_drop_factor", 0.1);
   p.hires.scale = read.real("hires_scale", 0.0);  // older records have no second pass
   if (read.find("hires_steps")) p.hires.steps = read.integer("hires_steps");
-  read_drawer(read, generation, p.drawer);
+  read_drawer(read, p.drawer);
   read_picture_losses(read, p.losses);
   read_perceptors(read, where, p.perceptors);
   return p;

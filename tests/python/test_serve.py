@@ -2,9 +2,9 @@
 life through the jobs API and its event stream (steps increase, a final event
 always comes), the picture equal to the command line's for the same options
 and seed, a CLIP-only bundle's default drawer for a job that names none and
-a 400 for one that names the VQGAN's, the OpenAI images API's shapes, errors as JSON with their codes,
-limits, cancelling, a full queue, auth, and a restart that keeps finished jobs
-and runs the queued ones."""
+a 400 for one that names the VQGAN's, the OpenAI images API's shapes, errors
+as JSON with their codes, limits, cancelling, a full queue, auth, and a
+restart that keeps finished jobs and runs the queued ones."""
 import base64
 import io
 import json
@@ -109,6 +109,12 @@ class Serve(unittest.TestCase):
         self.servers.append(server)
         return server
 
+    def meta(self, picture):
+        """`vqclip meta --json` of a picture, as text."""
+        run = subprocess.run([os.environ["VQCLIP_EXE"], "meta", picture, "--json"], capture_output=True, text=True)
+        self.assertEqual(run.returncode, 0, run.stderr)
+        return run.stdout
+
     def test_a_job_streams_its_progress_and_makes_the_command_lines_picture(self):
         server = self.start()
         self.assertEqual(server.json("GET", "/healthz")[2]["status"], "ok")
@@ -159,10 +165,7 @@ class Serve(unittest.TestCase):
             self.assertEqual(status, 201, job)
             done = server.wait_state(job["id"], {"done", "failed"})
             self.assertEqual(done["state"], "done", done)
-            meta = subprocess.run([os.environ["VQCLIP_EXE"], "meta", os.path.join(self.out, done["file"]), "--json"],
-                                  capture_output=True, text=True)
-            self.assertEqual(meta.returncode, 0, meta.stderr)
-            generation = json.loads(meta.stdout)["record"]["generation"]
+            generation = json.loads(self.meta(os.path.join(self.out, done["file"])))["record"]["generation"]
             self.assertEqual(generation["drawer"], drawer, body)
         # A drawer the bundle lacks is refused at once, not queued to fail.
         for path in ("/api/jobs", "/v1/images/generations"):
@@ -238,10 +241,7 @@ class Serve(unittest.TestCase):
         self.assertEqual(final[0], "cancelled")
         self.assertLess(final[1]["step"], 1000)
         # The picture so far is kept, its record saying it stopped.
-        picture = os.path.join(self.out, final[1]["file"])
-        meta = subprocess.run([os.environ["VQCLIP_EXE"], "meta", picture, "--json"], capture_output=True, text=True)
-        self.assertEqual(meta.returncode, 0, meta.stderr)
-        self.assertIn('"stopped"', meta.stdout)
+        self.assertIn('"stopped"', self.meta(os.path.join(self.out, final[1]["file"])))
 
     def test_token_auth_and_loopback_only_without_one(self):
         server = self.start("--token", "s3cret")
