@@ -28,10 +28,11 @@ exports it through the same bundle writer as real checkpoints:
 
   /usr/bin/python3 scripts/train_tiny_bundle.py --out models/tiny-shapes
 
-Seeded: rerunning with the same arguments (and thread count) reproduces the
-bundle's weights bit for bit (the TorchScript files also hold source text and
-paths, so their bytes can differ). The held-out triples of
-shapes_world.HELD_OUT are never drawn."""
+Seeded: rerunning with the same arguments on the same machine (and thread
+count) reproduces the bundle's weights bit for bit (the TorchScript files also
+hold source text and paths, so their bytes can differ); another machine's
+kernels give other weights. The held-out triples of shapes_world.HELD_OUT are
+never drawn."""
 import argparse
 import json
 import math
@@ -678,6 +679,8 @@ def main() -> int:
     parser.add_argument("--clip-steps", type=int, default=1300)
     parser.add_argument("--clip-batch", type=int, default=96)
     parser.add_argument("--clip-lr", type=float, default=2e-3)
+    parser.add_argument("--clip-seed", type=int, help="seed of the CLIP's training alone (default: --seed + 2), "
+                        "for a second CLIP of the same tokenizer and VQGAN, e.g. a perceptor ensemble's member")
     parser.add_argument("--recon-share", type=float, default=0.25, help="share of CLIP pictures that are VQGAN "
                         "reconstructions")
     parser.add_argument("--collages", type=int, default=16, help="negative-only collage pictures per CLIP batch")
@@ -740,7 +743,8 @@ def main() -> int:
         log(f"vqgan PSNR {psnr}")
         if args.only_vqgan:
             return 0
-        clip = clock.run("clip", train_clip, args.clip_steps, args.clip_batch, args.seed + 2, args.clip_lr, tokens,
+        clip_seed = args.seed + 2 if args.clip_seed is None else args.clip_seed
+        clip = clock.run("clip", train_clip, args.clip_steps, args.clip_batch, clip_seed, args.clip_lr, tokens,
                          vocab, vqgan, args.recon_share, args.collages, args.broken, args.shape_aux,
                          args.off_palette_margin,
                          dict(size=args.loop_pictures, lifetime=args.loop_lifetime, lr=args.loop_lr,
