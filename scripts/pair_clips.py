@@ -28,7 +28,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vqclip_models.bundle import MANIFEST, sha256  # noqa: E402
+from vqclip_models.bundle import MANIFEST, finish_bundle, sha256, start_bundle  # noqa: E402
 
 TOWERS = ("text_encoder", "image_encoder")
 SHARED_FIELDS = ("context_length", "input_resolution", "mean", "std")
@@ -82,10 +82,7 @@ def pair_bundles(first_dir: str, second_dir: str, out_dir: str, weight: float = 
         raise ValueError(f"{second_dir} cannot pair with {first_dir}: {problem}")
     if os.path.abspath(out_dir) in (os.path.abspath(first_dir), os.path.abspath(second_dir)):
         raise ValueError(f"--out {out_dir}: must be a directory of its own")
-    os.makedirs(out_dir, exist_ok=True)
-    # A stale manifest must not vouch for the files being replaced.
-    if os.path.exists(os.path.join(out_dir, MANIFEST)):
-        os.remove(os.path.join(out_dir, MANIFEST))
+    start_bundle(out_dir)
 
     manifest = json.loads(json.dumps(first))
     clip = manifest["clip"]
@@ -99,13 +96,7 @@ def pair_bundles(first_dir: str, second_dir: str, out_dir: str, weight: float = 
     clip["embed_dim"] = first["clip"]["embed_dim"] + second["clip"]["embed_dim"]
     clip["logit_scale"] = (1.0 - weight) * first["clip"]["logit_scale"] + weight * second["clip"]["logit_scale"]
     manifest["name"] = name or f"{first['name']}+{second['name']}"
-    manifest["files"] = {n: sha256(os.path.join(out_dir, n)) for n in sorted(manifest["files"])}
-    # Written last and renamed into place: a bundle with a manifest is complete.
-    partial = os.path.join(out_dir, MANIFEST + ".partial")
-    with open(partial, "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
-    os.replace(partial, os.path.join(out_dir, MANIFEST))
+    finish_bundle(out_dir, manifest, list(manifest["files"]))
     return manifest
 
 

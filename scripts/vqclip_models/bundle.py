@@ -31,6 +31,24 @@ def _check_float32(model: torch.nn.Module, what: str) -> None:
             raise ValueError(f"{what}: {name} is {tensor.dtype}; bundles hold float32 weights")
 
 
+def start_bundle(out_dir: str) -> None:
+    """Makes out_dir ready for a bundle's files: a stale manifest must not vouch for the files being replaced."""
+    os.makedirs(out_dir, exist_ok=True)
+    if os.path.exists(os.path.join(out_dir, MANIFEST)):
+        os.remove(os.path.join(out_dir, MANIFEST))
+
+
+def finish_bundle(out_dir: str, manifest: dict, file_names: Sequence[str]) -> None:
+    """Adds the files' sha256 to the manifest and writes it last, renamed into place: a bundle with a
+    manifest is complete."""
+    manifest["files"] = {n: sha256(os.path.join(out_dir, n)) for n in sorted(file_names)}
+    partial = os.path.join(out_dir, MANIFEST + ".partial")
+    with open(partial, "w") as f:
+        json.dump(manifest, f, indent=2)
+        f.write("\n")
+    os.replace(partial, os.path.join(out_dir, MANIFEST))
+
+
 def write_bundle(out_dir: str, *, name: str, clip_model: CLIP, vqgan_model: Optional[VQModel], tokenizer: dict,
                  tokenizer_file: str, default_size: Tuple[int, int] = (256, 256),
                  mean: Sequence[float] = CLIP_MEAN, std: Sequence[float] = CLIP_STD,
@@ -43,10 +61,7 @@ def write_bundle(out_dir: str, *, name: str, clip_model: CLIP, vqgan_model: Opti
     _check_float32(clip_model, "CLIP")
     if vqgan_model is not None:
         _check_float32(vqgan_model, "VQGAN")
-    os.makedirs(out_dir, exist_ok=True)
-    # A stale manifest must not vouch for the files being replaced.
-    if os.path.exists(os.path.join(out_dir, MANIFEST)):
-        os.remove(os.path.join(out_dir, MANIFEST))
+    start_bundle(out_dir)
 
     modules = {"clip_text.pt": ClipTextEncoder(clip_model), "clip_image.pt": ClipImageEncoder(clip_model)}
     if vqgan_model is not None:
@@ -86,11 +101,5 @@ def write_bundle(out_dir: str, *, name: str, clip_model: CLIP, vqgan_model: Opti
         vqgan.update(downsample_factor=int(vqgan_model.downsample_factor), embed_dim=int(vqgan_model.embed_dim),
                      n_embed=int(vqgan_model.n_embed))
         manifest["vqgan"] = vqgan
-    manifest["files"] = {n: sha256(os.path.join(out_dir, n)) for n in sorted([*modules, token_name])}
-    # Written last and renamed into place: a bundle with a manifest is complete.
-    partial = os.path.join(out_dir, MANIFEST + ".partial")
-    with open(partial, "w") as f:
-        json.dump(manifest, f, indent=2)
-        f.write("\n")
-    os.replace(partial, os.path.join(out_dir, MANIFEST))
+    finish_bundle(out_dir, manifest, [*modules, token_name])
     return manifest
