@@ -680,7 +680,8 @@ def main() -> int:
     parser.add_argument("--clip-batch", type=int, default=96)
     parser.add_argument("--clip-lr", type=float, default=2e-3)
     parser.add_argument("--clip-seed", type=int, help="seed of the CLIP's training alone (default: --seed + 2), "
-                        "for a second CLIP of the same tokenizer and VQGAN, e.g. a perceptor ensemble's member")
+                        "for a second CLIP of the same tokenizer (and VQGAN, on the same machine or with "
+                        "--load-vqgan), e.g. an ensemble's member (pair_clips.py)")
     parser.add_argument("--recon-share", type=float, default=0.25, help="share of CLIP pictures that are VQGAN "
                         "reconstructions")
     parser.add_argument("--collages", type=int, default=16, help="negative-only collage pictures per CLIP batch")
