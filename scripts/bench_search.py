@@ -112,9 +112,9 @@ def baseline_index(bundle, folder, threads, out_db):
 
 def baseline_child(bundle, folder, threads, out_db):
     import torch
+    from vqclip_models.bundle import read_manifest
     torch.set_num_threads(threads)
-    with open(os.path.join(bundle, "vqclip.json")) as f:
-        clip = json.load(f)["clip"]
+    clip = read_manifest(bundle)["clip"]
     resolution, mean, std = clip["input_resolution"], clip["mean"], clip["std"]
     encoder = torch.jit.load(os.path.join(bundle, clip["image_encoder"]), map_location="cpu").eval()
     mean_t = torch.tensor(mean).view(1, 3, 1, 1)

@@ -45,14 +45,14 @@ import zero_shot_eval  # noqa: E402
 from eval_generation import write_png  # noqa: E402
 from shapes_captions import CANONICAL, SHAPES, caption  # noqa: E402
 from shapes_world import random_scene, render, training_triples  # noqa: E402
+from vqclip_models.bundle import read_manifest  # noqa: E402
 
 DEFAULT_MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "tiny-shapes")
 
 
 def vqgan_part(models: str, part: str):
     """The bundle's VQGAN "encoder" or "decoder" module, and the manifest's VQGAN entry."""
-    with open(os.path.join(models, "vqclip.json")) as f:
-        vqgan = json.load(f)["vqgan"]
+    vqgan = read_manifest(models)["vqgan"]
     return torch.jit.load(os.path.join(models, vqgan[part]), map_location="cpu").eval(), vqgan
 
 

@@ -19,7 +19,7 @@ same tokens and pixels: the same tokenizer (file and ids), context length,
 input resolution, mean and std; otherwise nothing is written and the script
 exits 2 naming what differs. The logit scale is the members' weighted mean."""
 import argparse
-import json
+import copy
 import math
 import os
 import shutil
@@ -28,7 +28,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vqclip_models.bundle import MANIFEST, finish_bundle, sha256, start_bundle  # noqa: E402
+from vqclip_models.bundle import finish_bundle, read_manifest, sha256, start_bundle  # noqa: E402
 
 TOWERS = ("text_encoder", "image_encoder")
 SHARED_FIELDS = ("context_length", "input_resolution", "mean", "std")
@@ -49,11 +49,6 @@ class PairedTower(torch.nn.Module):
         b = self.second(x)
         return torch.cat([a * (self.first_scale / a.norm(2.0, [-1], True)),
                           b * (self.second_scale / b.norm(2.0, [-1], True))], dim=-1)
-
-
-def read_manifest(bundle: str) -> dict:
-    with open(os.path.join(bundle, MANIFEST)) as f:
-        return json.load(f)
 
 
 def mismatch(first: dict, first_dir: str, second: dict, second_dir: str) -> str:
@@ -84,7 +79,7 @@ def pair_bundles(first_dir: str, second_dir: str, out_dir: str, weight: float = 
         raise ValueError(f"--out {out_dir}: must be a directory of its own")
     start_bundle(out_dir)
 
-    manifest = json.loads(json.dumps(first))
+    manifest = copy.deepcopy(first)
     clip = manifest["clip"]
     for tower in TOWERS:
         paired = PairedTower(torch.jit.load(os.path.join(first_dir, first["clip"][tower])),

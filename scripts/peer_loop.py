@@ -31,6 +31,8 @@ import time
 import torch
 import torch.nn.functional as F
 
+from vqclip_models.bundle import read_manifest  # scripts/ is this script's own directory
+
 
 class ClampWithGrad(torch.autograd.Function):
     """Clamp whose gradient still flows where it points back into the range."""
@@ -107,8 +109,7 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     device = torch.device(args.device)
-    with open(os.path.join(args.models, "vqclip.json")) as f:
-        manifest = json.load(f)
+    manifest = read_manifest(args.models)
     load = lambda key, part: torch.jit.load(os.path.join(args.models, manifest[part][key]), map_location=device).eval()
     text_encoder, image_encoder = load("text_encoder", "clip"), load("image_encoder", "clip")
     decoder = load("decoder", "vqgan")

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from shapes_captions import CANONICAL, COLOURS, SHAPES, Triple, caption, phrasings_naming  # noqa: E402
 from shapes_world import HELD_OUT, all_triples, render_many  # noqa: E402
+from vqclip_models.bundle import read_manifest  # noqa: E402
 
 
 def spm_ids(model_file: str, texts: Sequence[str]) -> List[List[int]]:
@@ -70,8 +71,7 @@ def tokenize(manifest: dict, bundle_dir: str, texts: Sequence[str]) -> torch.Ten
 
 def load_clip(bundle_dir: str) -> Tuple[dict, torch.jit.ScriptModule, torch.jit.ScriptModule]:
     """The bundle's manifest, text encoder and image encoder (CPU, eval mode)."""
-    with open(os.path.join(bundle_dir, "vqclip.json")) as f:
-        manifest = json.load(f)
+    manifest = read_manifest(bundle_dir)
     clip = manifest["clip"]
     if clip["tokenizer"]["type"] != "sentencepiece":
         raise ValueError(f"{bundle_dir}: expected a sentencepiece tokenizer, got {clip['tokenizer']['type']}")

@@ -31,6 +31,12 @@ def _check_float32(model: torch.nn.Module, what: str) -> None:
             raise ValueError(f"{what}: {name} is {tensor.dtype}; bundles hold float32 weights")
 
 
+def read_manifest(bundle_dir: str) -> dict:
+    """The bundle's vqclip.json as written."""
+    with open(os.path.join(bundle_dir, MANIFEST)) as f:
+        return json.load(f)
+
+
 def start_bundle(out_dir: str) -> None:
     """Makes out_dir ready for a bundle's files: a stale manifest must not vouch for the files being replaced."""
     os.makedirs(out_dir, exist_ok=True)

@@ -11,23 +11,15 @@ import tempfile
 import unittest
 
 import torch
+import torch.nn.functional as F
 
 from tests.python import support  # noqa: F401  (scripts/ on the path, one thread)
 import pair_clips  # noqa: E402
-from vqclip_models.bundle import MANIFEST, sha256  # noqa: E402
+import zero_shot_eval  # noqa: E402
+from vqclip_models.bundle import finish_bundle, read_manifest  # noqa: E402
 
 BUNDLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "tiny-shapes")
 TEXTS = ["a red circle on a blue background", "a green square", "a black cross on a white background"]
-
-
-def unit(x: torch.Tensor) -> torch.Tensor:
-    return x / x.norm(dim=-1, keepdim=True)
-
-
-def write_manifest(bundle: str, manifest: dict) -> None:
-    manifest["files"] = {n: sha256(os.path.join(bundle, n)) for n in manifest["files"]}
-    with open(os.path.join(bundle, MANIFEST), "w") as f:
-        json.dump(manifest, f, indent=2)
 
 
 def perturbed_copy(out: str) -> None:
@@ -40,21 +32,16 @@ def perturbed_copy(out: str) -> None:
             for parameter in module.parameters():
                 parameter.add_(0.05 * parameter.std() * torch.randn(parameter.shape, generator=generator))
         module.save(os.path.join(out, name))
-    manifest = pair_clips.read_manifest(out)
+    manifest = read_manifest(out)
     manifest["name"] = "perturbed"
-    write_manifest(out, manifest)
-
-
-def tokens(bundle: str) -> torch.Tensor:
-    import zero_shot_eval
-    return zero_shot_eval.tokenize(pair_clips.read_manifest(bundle), bundle, TEXTS)
+    finish_bundle(out, manifest, list(manifest["files"]))  # the new hashes
 
 
 def cosines(bundle: str, images: torch.Tensor) -> torch.Tensor:
-    text = torch.jit.load(os.path.join(bundle, "clip_text.pt"))
-    image = torch.jit.load(os.path.join(bundle, "clip_image.pt"))
+    manifest, text, image = zero_shot_eval.load_clip(bundle)
     with torch.no_grad():
-        return unit(image(images)) @ unit(text(tokens(bundle))).T
+        texts = F.normalize(text(zero_shot_eval.tokenize(manifest, bundle, TEXTS)), dim=-1)
+        return F.normalize(image(images), dim=-1) @ texts.T
 
 
 def vqclip(bundle: str, *args):
@@ -77,8 +64,8 @@ class PairClips(unittest.TestCase):
         cls.dir.cleanup()
 
     def test_manifest_keeps_the_first_bundle_and_sums_the_embeddings(self):
-        first = pair_clips.read_manifest(BUNDLE)
-        self.assertEqual(self.manifest, pair_clips.read_manifest(self.pair))
+        first = read_manifest(BUNDLE)
+        self.assertEqual(self.manifest, read_manifest(self.pair))
         self.assertEqual(self.manifest["name"], "tiny-shapes+perturbed")
         self.assertEqual(self.manifest["clip"]["embed_dim"], 2 * first["clip"]["embed_dim"])
         self.assertEqual(self.manifest["vqgan"], first["vqgan"])
@@ -127,9 +114,9 @@ class PairClips(unittest.TestCase):
             with self.subTest(field=field):
                 other = os.path.join(self.dir.name, f"other-{field}")
                 shutil.copytree(self.second, other)
-                manifest = pair_clips.read_manifest(other)
+                manifest = read_manifest(other)
                 manifest["clip"][field] = value
-                write_manifest(other, manifest)
+                finish_bundle(other, manifest, list(manifest["files"]))
                 out = os.path.join(self.dir.name, f"refused-{field}")
                 result = self.run_script(other, out)
                 self.assertEqual(result.returncode, 2, result.stderr)
@@ -141,8 +128,8 @@ class PairClips(unittest.TestCase):
         shutil.copytree(self.second, other)
         with open(os.path.join(other, "tokenizer.model"), "ab") as f:
             f.write(b"\0")
-        manifest = pair_clips.read_manifest(other)
-        write_manifest(other, manifest)
+        manifest = read_manifest(other)
+        finish_bundle(other, manifest, list(manifest["files"]))
         result = self.run_script(other, os.path.join(self.dir.name, "refused-tokenizer"))
         self.assertEqual(result.returncode, 2, result.stderr)
         self.assertIn("the tokenizer files differ", result.stderr)
